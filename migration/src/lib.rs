@@ -1,0 +1,23 @@
+//! Copydesk's schema, one migration per change, applied in order.
+#![allow(elided_lifetimes_in_paths)]
+#![allow(clippy::wildcard_imports)]
+pub use sea_orm_migration::prelude::*;
+
+mod m20261120_000001_users;
+mod m20261120_000002_posts_and_tags;
+mod m20261120_000003_media;
+mod m20261120_000004_comments;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261120_000001_users::Migration),
+            Box::new(m20261120_000002_posts_and_tags::Migration),
+            Box::new(m20261120_000003_media::Migration),
+            Box::new(m20261120_000004_comments::Migration),
+        ]
+    }
+}

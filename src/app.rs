@@ -1,0 +1,142 @@
+//! Loco hooks: boot, routes, the rendering layer and the first-start demo.
+use std::{path::Path, sync::Arc};
+
+use async_trait::async_trait;
+use axum::{Extension, Router as AxumRouter, middleware, routing::get};
+use loco_rs::{
+    Result,
+    app::{AppContext, Hooks},
+    bgworker::Queue,
+    boot::{BootResult, StartMode, create_app},
+    config::Config,
+    controller::AppRoutes,
+    environment::Environment,
+    task::Tasks,
+};
+use migration::Migrator;
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::{
+    controllers, demo,
+    settings::Settings,
+    tasks,
+    views::{Web, assets, web},
+};
+
+pub struct App;
+
+#[async_trait]
+impl Hooks for App {
+    fn app_name() -> &'static str {
+        env!("CARGO_CRATE_NAME")
+    }
+
+    fn app_version() -> String {
+        format!(
+            "{} ({})",
+            env!("CARGO_PKG_VERSION"),
+            option_env!("BUILD_SHA").unwrap_or("dev")
+        )
+    }
+
+    async fn boot(
+        mode: StartMode,
+        environment: &Environment,
+        config: Config,
+    ) -> Result<BootResult> {
+        create_app::<Self, Migrator>(mode, environment, config).await
+    }
+
+    /// Loads the environment's config and makes sure a SQLite database's folder exists.
+    async fn load_config(env: &Environment) -> Result<Config> {
+        let config = env.load()?;
+        ensure_sqlite_folder(&config.database.uri)?;
+        Ok(config)
+    }
+
+    /// Reads the `settings:` block once, so a bad config fails at start, not on a request.
+    async fn after_context(ctx: AppContext) -> Result<AppContext> {
+        let settings = Settings::from_config(&ctx.config)?;
+        ctx.shared_store.insert(Arc::new(settings));
+        Ok(ctx)
+    }
+
+    fn routes(_ctx: &AppContext) -> AppRoutes {
+        AppRoutes::with_default_routes().add_route(controllers::public::routes())
+    }
+
+    /// Static files, the 404 fallback, conditional GET and error pages wrap every route.
+    async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {
+        let web = Arc::new(Web::build(Settings::get(ctx)?)?);
+        Ok(router
+            .route(&format!("{}/{{*path}}", assets::PREFIX), get(assets::serve))
+            .fallback(web::fallback)
+            .layer(middleware::from_fn(web::not_modified))
+            .layer(middleware::from_fn(web::error_pages))
+            .layer(Extension(web.assets.clone()))
+            .layer(Extension(web)))
+    }
+
+    /// On a first start with `demo.seed_on_start`, writes the demo and says how to look at it.
+    async fn before_run(ctx: &AppContext) -> Result<()> {
+        let settings = Settings::get(ctx)?;
+        if settings.demo.seed_on_start && demo::is_empty(&ctx.db).await? {
+            let report = demo::seed(&ctx.db).await?;
+            println!(
+                "\nCopydesk demo: {} posts, {} tags, {} comments and {} people written.\n  \
+                 Reader site: {}/\n  Admin account: {} (sign-in arrives with the accounts work)\n",
+                report.posts,
+                report.tags,
+                report.comments,
+                report.users,
+                settings.site.base_url,
+                demo::DEMO_ADMIN_EMAIL,
+            );
+        }
+        Ok(())
+    }
+
+    async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
+        Ok(())
+    }
+
+    fn register_tasks(tasks: &mut Tasks) {
+        tasks.register(tasks::seed_demo::SeedDemo);
+    }
+
+    /// Empties every table, children first.
+    async fn truncate(ctx: &AppContext) -> Result<()> {
+        for table in ["comments", "post_tags", "media", "posts", "tags", "users"] {
+            ctx.db
+                .execute_raw(Statement::from_string(
+                    ctx.db.get_database_backend(),
+                    format!("DELETE FROM {table}"),
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn seed(ctx: &AppContext, _base: &Path) -> Result<()> {
+        demo::seed(&ctx.db).await?;
+        Ok(())
+    }
+}
+
+/// SQLite creates its file but not the folder it lives in; a fresh checkout has no `data/`.
+fn ensure_sqlite_folder(uri: &str) -> Result<()> {
+    let Some(rest) = uri.strip_prefix("sqlite://") else {
+        return Ok(());
+    };
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    Ok(())
+}

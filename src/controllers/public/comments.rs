@@ -1,0 +1,96 @@
+use std::sync::Arc;
+
+use axum::{
+    Extension, Form,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use loco_rs::app::AppContext;
+
+use super::posts::post_page;
+use crate::{
+    controllers::client::ClientAddr,
+    errors::{AppError, AppResult},
+    models::{
+        comments::{self, CommentError, CommentForm, RateLimit},
+        posts,
+    },
+    views::{
+        Web,
+        posts::{CommentFormView, post_url},
+        web::CachePolicy,
+    },
+};
+
+/// `POST /posts/{slug}/comments`: a reader's comment, stored as pending. Works as a plain
+/// form post: errors re-render the page with each message next to its field.
+pub async fn create(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    Path(slug): Path<String>,
+    ClientAddr(ip): ClientAddr,
+    Form(form): Form<CommentForm>,
+) -> AppResult<Response> {
+    let post = posts::Model::find_visible_by_slug(&ctx.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !post.is_public() {
+        return Err(AppError::NotFound);
+    }
+    let settings = &web.settings;
+    let limit = RateLimit {
+        max: settings.comments.max_per_window,
+        window: chrono::Duration::minutes(settings.comments.window_minutes),
+    };
+    let ip_hash = comments::hash_ip(&settings.secret_key, &ip);
+    match comments::Model::submit_comment(&ctx.db, post.id, &form, &ip_hash, limit).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "{}?comment=pending#comment-status",
+            post_url(&post.slug)
+        ))
+        .into_response()),
+        Err(CommentError::Invalid(errors)) => {
+            let view = post_page(
+                &ctx,
+                &web,
+                &post,
+                CommentFormView::with_errors(&form, &errors),
+                false,
+            )
+            .await?;
+            web.page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "public/post.html",
+                &view,
+                CachePolicy::NoStore,
+            )
+        }
+        Err(CommentError::RateLimited { retry_after }) => {
+            let minutes = ((retry_after.num_seconds() + 59) / 60).max(1);
+            let form_view = CommentFormView {
+                name: form.name.clone(),
+                body: form.body.clone(),
+                form_error: Some(format!(
+                    "You have posted several comments in a short time. Please wait {minutes} minute{} and send this one again; we kept your text below.",
+                    if minutes == 1 { "" } else { "s" }
+                )),
+                ..CommentFormView::default()
+            };
+            let view = post_page(&ctx, &web, &post, form_view, false).await?;
+            let mut res = web.page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "public/post.html",
+                &view,
+                CachePolicy::NoStore,
+            )?;
+            if let Ok(v) =
+                axum::http::HeaderValue::from_str(&retry_after.num_seconds().max(1).to_string())
+            {
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            Ok(res)
+        }
+        Err(CommentError::Db(e)) => Err(e.into()),
+    }
+}

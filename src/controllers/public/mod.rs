@@ -1,0 +1,45 @@
+//! The reader site: pages, feeds, sitemap and the comment form.
+use axum::routing::{get, post};
+use loco_rs::prelude::Routes;
+
+pub mod authors;
+pub mod comments;
+pub mod feeds;
+pub mod home;
+pub mod posts;
+pub mod tags;
+
+/// Readers' pages list this many posts at a time.
+pub const PER_PAGE: u64 = 10;
+
+/// `?page=N`; anything unparsable or below 1 is page 1.
+#[derive(Debug, serde::Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    page: Option<String>,
+}
+
+impl PageQuery {
+    #[must_use]
+    pub fn number(&self) -> u64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.parse::<u64>().ok())
+            .filter(|n| *n >= 1)
+            .unwrap_or(1)
+    }
+}
+
+#[must_use]
+pub fn routes() -> Routes {
+    Routes::new()
+        .add("/", get(home::index))
+        .add("/posts/{slug}", get(posts::show))
+        .add("/posts/{slug}/comments", post(comments::create))
+        .add("/tags/{slug}", get(tags::show))
+        .add("/authors/{slug}", get(authors::show))
+        .add("/feed.atom", get(feeds::atom))
+        .add("/feed.rss", get(feeds::rss))
+        .add("/sitemap.xml", get(feeds::sitemap))
+        .add("/robots.txt", get(feeds::robots))
+}

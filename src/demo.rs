@@ -1,0 +1,223 @@
+//! The demo publication: staff for every role, 44 posts in every state, tags and comments in
+//! every status. Dates are relative to now, so the demo always looks current. Seeding is
+//! idempotent: each record is keyed by its natural key (email, slug, post and text) and only
+//! missing ones are written, all in one transaction.
+use chrono::Duration;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use serde::Deserialize;
+
+use crate::models::{
+    _entities::post_tags,
+    comments, now, posts, tags,
+    users::{self, UserForm},
+};
+
+const DEMO_JSON: &str = include_str!("fixtures/demo.json");
+
+#[derive(Deserialize)]
+struct Demo {
+    users: Vec<DemoUser>,
+    tags: Vec<DemoTag>,
+    posts: Vec<DemoPost>,
+    comments: Vec<DemoComment>,
+}
+
+#[derive(Deserialize)]
+struct DemoUser {
+    email: String,
+    display_name: String,
+    bio: String,
+    role: String,
+}
+
+#[derive(Deserialize)]
+struct DemoTag {
+    name: String,
+    slug: String,
+}
+
+#[derive(Deserialize)]
+struct DemoPost {
+    title: String,
+    slug: String,
+    summary: String,
+    body: String,
+    state: String,
+    visibility: String,
+    author: String,
+    tags: Vec<String>,
+    published_days_ago: Option<i64>,
+    scheduled_in_days: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct DemoComment {
+    post: String,
+    author: Option<String>,
+    guest_name: Option<String>,
+    body: String,
+    status: String,
+    days_ago: i64,
+}
+
+/// What a seeding run wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SeedReport {
+    pub users: usize,
+    pub tags: usize,
+    pub posts: usize,
+    pub comments: usize,
+}
+
+impl SeedReport {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The demo accounts' addresses, for the start-up message.
+pub const DEMO_ADMIN_EMAIL: &str = "admin@example.com";
+
+/// Whether the database holds no users at all (a first start).
+///
+/// # Errors
+/// When the database cannot be queried.
+pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
+    Ok(users::Entity::find().count(db).await? == 0)
+}
+
+/// Writes whatever part of the demo is missing.
+///
+/// # Errors
+/// When the bundled demo does not parse or a write fails; nothing is written then.
+pub async fn seed(db: &DatabaseConnection) -> loco_rs::Result<SeedReport> {
+    let demo: Demo = serde_json::from_str(DEMO_JSON)?;
+    let txn = db.begin().await?;
+    let mut report = SeedReport::default();
+    let ts = now();
+
+    for u in &demo.users {
+        if users::Model::find_by_email(&txn, &u.email).await?.is_none() {
+            let form = UserForm {
+                email: u.email.clone(),
+                display_name: u.display_name.clone(),
+                bio: u.bio.clone(),
+                role: u.role.clone(),
+            };
+            users::Model::create_user(&txn, &form)
+                .await
+                .map_err(|e| loco_rs::Error::string(&format!("demo user {}: {e}", u.email)))?;
+            report.users += 1;
+        }
+    }
+
+    for t in &demo.tags {
+        if tags::Model::find_by_slug(&txn, &t.slug).await?.is_none() {
+            tags::ActiveModel {
+                name: Set(t.name.clone()),
+                slug: Set(t.slug.clone()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            report.tags += 1;
+        }
+    }
+
+    for p in &demo.posts {
+        if posts::Entity::find()
+            .filter(posts::Column::Slug.eq(&p.slug))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let author = users::Model::find_by_email(&txn, &p.author)
+            .await?
+            .ok_or_else(|| {
+                loco_rs::Error::string(&format!("demo post {}: no author {}", p.slug, p.author))
+            })?;
+        let published_at = p
+            .published_days_ago
+            .map(|d| ts - Duration::days(d) - Duration::hours(d % 7));
+        let scheduled_at = p.scheduled_in_days.map(|d| ts + Duration::days(d));
+        let created_at = published_at.unwrap_or(ts) - Duration::days(2);
+        let post = posts::ActiveModel {
+            title: Set(p.title.clone()),
+            slug: Set(p.slug.clone()),
+            summary: Set(p.summary.clone()),
+            body_markdown: Set(p.body.clone()),
+            state: Set(p.state.clone()),
+            visibility: Set(p.visibility.clone()),
+            author_id: Set(author.id),
+            published_at: Set(published_at),
+            scheduled_at: Set(scheduled_at),
+            created_at: Set(created_at),
+            updated_at: Set(published_at.unwrap_or(created_at)),
+            lock_version: Set(0),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for slug in &p.tags {
+            let tag = tags::Model::find_by_slug(&txn, slug)
+                .await?
+                .ok_or_else(|| {
+                    loco_rs::Error::string(&format!("demo post {}: no tag {slug}", p.slug))
+                })?;
+            post_tags::ActiveModel {
+                post_id: Set(post.id),
+                tag_id: Set(tag.id),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        report.posts += 1;
+    }
+
+    for c in &demo.comments {
+        let post = posts::Entity::find()
+            .filter(posts::Column::Slug.eq(&c.post))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| loco_rs::Error::string(&format!("demo comment: no post {}", c.post)))?;
+        let exists = comments::Entity::find()
+            .filter(comments::Column::PostId.eq(post.id))
+            .filter(comments::Column::Body.eq(&c.body))
+            .count(&txn)
+            .await?
+            > 0;
+        if exists {
+            continue;
+        }
+        let author_id = match &c.author {
+            Some(email) => users::Model::find_by_email(&txn, email)
+                .await?
+                .map(|u| u.id),
+            None => None,
+        };
+        let created_at =
+            ts - Duration::days(c.days_ago) - Duration::minutes(37 * (report.comments as i64 + 1));
+        comments::ActiveModel {
+            post_id: Set(post.id),
+            author_id: Set(author_id),
+            guest_name: Set(c.guest_name.clone()),
+            body: Set(c.body.clone()),
+            status: Set(c.status.clone()),
+            ip_hash: Set(String::new()),
+            created_at: Set(created_at),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        report.comments += 1;
+    }
+
+    txn.commit().await?;
+    Ok(report)
+}

@@ -1,0 +1,231 @@
+//! Reader comments. Every comment starts `pending`; moderators approve, reject or mark spam.
+use chrono::Duration;
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use validator::Validate;
+
+pub use super::_entities::comments::{ActiveModel, Column, Entity, Model};
+use super::now;
+use crate::markdown;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Spam,
+}
+
+impl CommentStatus {
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Approved, Self::Rejected, Self::Spam];
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Spam => "spam",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// The public comment form. `website` is a honeypot: people never see it, bots fill it in.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, Validate)]
+pub struct CommentForm {
+    #[serde(default)]
+    #[validate(custom(function = "validate_name"))]
+    pub name: String,
+    #[serde(default)]
+    #[validate(custom(function = "validate_body"))]
+    pub body: String,
+    #[serde(default)]
+    pub website: String,
+}
+
+fn validate_name(name: &str) -> Result<(), validator::ValidationError> {
+    let n = name.trim().chars().count();
+    if n == 0 {
+        return Err(
+            validator::ValidationError::new("required").with_message("Enter your name.".into())
+        );
+    }
+    if n > 80 {
+        return Err(validator::ValidationError::new("length")
+            .with_message("Keep your name under 80 characters.".into()));
+    }
+    Ok(())
+}
+
+fn validate_body(body: &str) -> Result<(), validator::ValidationError> {
+    let n = body.trim().chars().count();
+    if n == 0 {
+        return Err(
+            validator::ValidationError::new("required").with_message("Write a comment.".into())
+        );
+    }
+    if n < 2 {
+        return Err(validator::ValidationError::new("length")
+            .with_message("A comment needs at least 2 characters.".into()));
+    }
+    if n > 5000 {
+        return Err(validator::ValidationError::new("length").with_message(
+            format!("Keep your comment under 5,000 characters (it has {n}).").into(),
+        ));
+    }
+    Ok(())
+}
+
+impl CommentForm {
+    /// Whether the honeypot was filled in, which only bots do.
+    #[must_use]
+    pub fn is_bot(&self) -> bool {
+        !self.website.trim().is_empty()
+    }
+}
+
+/// Limits on how fast one address may comment.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    pub max: u64,
+    pub window: Duration,
+}
+
+/// What became of a submitted comment.
+#[derive(Debug)]
+pub enum Submitted {
+    /// Stored as pending.
+    Stored(Model),
+    /// The honeypot was filled: nothing stored, and the sender is told the same as a person.
+    Discarded,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommentError {
+    #[error("invalid input")]
+    Invalid(#[from] validator::ValidationErrors),
+    /// Too many comments from one address; try again after `retry_after`.
+    #[error("too many comments from this address")]
+    RateLimited { retry_after: Duration },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Hashes an IP address with a secret salt, so abuse can be traced and rate-limited without
+/// storing the address itself.
+#[must_use]
+pub fn hash_ip(salt: &str, ip: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(salt.as_bytes());
+    h.update([0u8]);
+    h.update(ip.as_bytes());
+    hex::encode(h.finalize())
+}
+
+impl Model {
+    /// Stores a guest's comment on `post_id` as pending, after validation, the honeypot and
+    /// the per-address rate limit.
+    ///
+    /// # Errors
+    /// [`CommentError::Invalid`] with per-field messages, [`CommentError::RateLimited`], or a
+    /// database error.
+    pub async fn submit_comment<C: ConnectionTrait>(
+        db: &C,
+        post_id: i32,
+        form: &CommentForm,
+        ip_hash: &str,
+        limit: RateLimit,
+    ) -> Result<Submitted, CommentError> {
+        if form.is_bot() {
+            return Ok(Submitted::Discarded);
+        }
+        form.validate()?;
+        let since = now() - limit.window;
+        let recent = Entity::find()
+            .filter(Column::IpHash.eq(ip_hash))
+            .filter(Column::CreatedAt.gt(since))
+            .order_by_asc(Column::CreatedAt)
+            .all(db)
+            .await?;
+        if recent.len() as u64 >= limit.max {
+            let oldest = recent.first().map_or_else(now, |c| c.created_at);
+            let retry_after = (oldest + limit.window - now()).max(Duration::seconds(1));
+            return Err(CommentError::RateLimited { retry_after });
+        }
+        let comment = ActiveModel {
+            post_id: Set(post_id),
+            author_id: Set(None),
+            guest_name: Set(Some(form.name.trim().to_string())),
+            body: Set(form.body.trim().to_string()),
+            status: Set(CommentStatus::Pending.as_str().to_string()),
+            ip_hash: Set(ip_hash.to_string()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        Ok(Submitted::Stored(comment))
+    }
+
+    /// Approved comments under a post, oldest first.
+    ///
+    /// # Errors
+    /// When the database cannot be queried.
+    pub async fn approved_for_post<C: ConnectionTrait>(
+        db: &C,
+        post_id: i32,
+    ) -> Result<Vec<Self>, DbErr> {
+        Entity::find()
+            .filter(Column::PostId.eq(post_id))
+            .filter(Column::Status.eq(CommentStatus::Approved.as_str()))
+            .order_by_asc(Column::CreatedAt)
+            .order_by_asc(Column::Id)
+            .all(db)
+            .await
+    }
+
+    /// # Errors
+    /// When the database cannot be queried.
+    pub async fn count_with_status<C: ConnectionTrait>(
+        db: &C,
+        status: CommentStatus,
+    ) -> Result<u64, DbErr> {
+        Entity::find()
+            .filter(Column::Status.eq(status.as_str()))
+            .count(db)
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    /// Keeps the stored HTML in step with the text, and checks the status.
+    async fn before_save<C>(mut self, _db: &C, insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        let ts = now();
+        if insert && self.created_at.is_not_set() {
+            self.created_at = Set(ts);
+        }
+        self.updated_at = Set(ts);
+        if let sea_orm::ActiveValue::Set(body) = &self.body {
+            self.body_html = Set(markdown::render_comment(body));
+        }
+        if let sea_orm::ActiveValue::Set(status) = &self.status
+            && CommentStatus::parse(status).is_none()
+        {
+            return Err(DbErr::Custom(format!("unknown comment status `{status}`")));
+        }
+        Ok(self)
+    }
+}

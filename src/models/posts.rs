@@ -1,0 +1,423 @@
+//! Posts: what editors write and readers read. A post is public only while its state is
+//! `published` and its `published_at` has come; every public query goes through
+//! [`visible_condition`] so no page, feed or sitemap can forget either half.
+use chrono::{DateTime, FixedOffset};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition,
+    ConnectionTrait, DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, TransactionSession, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+use super::_entities::post_tags;
+pub use super::_entities::posts::{ActiveModel, Column, Entity, Model};
+use super::{Page, now, slug, tags};
+use crate::markdown;
+
+/// Where a post is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostState {
+    Draft,
+    InReview,
+    Approved,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+impl PostState {
+    pub const ALL: [Self; 6] = [
+        Self::Draft,
+        Self::InReview,
+        Self::Approved,
+        Self::Scheduled,
+        Self::Published,
+        Self::Archived,
+    ];
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::InReview => "in_review",
+            Self::Approved => "approved",
+            Self::Scheduled => "scheduled",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Who may read a published post in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Public,
+    Members,
+    Paid,
+}
+
+impl Visibility {
+    pub const ALL: [Self; 3] = [Self::Public, Self::Members, Self::Paid];
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Members => "members",
+            Self::Paid => "paid",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+fn validate_state(value: &str) -> Result<(), validator::ValidationError> {
+    PostState::parse(value).map(|_| ()).ok_or_else(|| {
+        validator::ValidationError::new("state")
+            .with_message("Choose one of the listed states.".into())
+    })
+}
+
+fn validate_visibility(value: &str) -> Result<(), validator::ValidationError> {
+    Visibility::parse(value).map(|_| ()).ok_or_else(|| {
+        validator::ValidationError::new("visibility")
+            .with_message("Choose public, members or paid.".into())
+    })
+}
+
+/// What an editor fills in to write or change a post.
+#[derive(Debug, Clone, Deserialize, Validate)]
+#[validate(schema(function = "validate_dates", skip_on_field_errors = false))]
+pub struct PostForm {
+    #[validate(length(min = 1, max = 200, message = "Enter a title of 1 to 200 characters."))]
+    pub title: String,
+    #[validate(length(max = 500, message = "Keep the summary under 500 characters."))]
+    pub summary: String,
+    #[validate(length(max = 200_000, message = "The body is longer than 200,000 characters."))]
+    pub body_markdown: String,
+    #[validate(custom(function = "validate_state"))]
+    pub state: String,
+    #[validate(custom(function = "validate_visibility"))]
+    pub visibility: String,
+    pub author_id: i32,
+    pub published_at: Option<DateTime<FixedOffset>>,
+    pub scheduled_at: Option<DateTime<FixedOffset>>,
+    /// Tag names; missing tags are created.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+fn validate_dates(form: &PostForm) -> Result<(), validator::ValidationError> {
+    if form.state == PostState::Scheduled.as_str() && form.scheduled_at.is_none() {
+        return Err(validator::ValidationError::new("scheduled_at")
+            .with_message("A scheduled post needs a publication time.".into()));
+    }
+    Ok(())
+}
+
+/// Why a post could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    #[error("invalid input")]
+    Invalid(#[from] validator::ValidationErrors),
+    /// Somebody else saved the post since this form was loaded.
+    #[error("the post was changed by someone else (now at version {current})")]
+    Stale { current: i32 },
+    #[error("no such post")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// The condition every public query carries: published, and dated now or earlier.
+#[must_use]
+pub fn visible_condition() -> Condition {
+    Condition::all()
+        .add(Column::State.eq(PostState::Published.as_str()))
+        .add(Column::PublishedAt.is_not_null())
+        .add(Column::PublishedAt.lte(now()))
+}
+
+impl Model {
+    /// Writes a new post and its tags in one transaction; the slug comes from the title and
+    /// gets `-2`, `-3`, … when taken.
+    ///
+    /// # Errors
+    /// [`PostError::Invalid`] with per-field messages, or a database error.
+    pub async fn create_post<C: TransactionTrait>(
+        db: &C,
+        form: &PostForm,
+    ) -> Result<Self, PostError> {
+        form.validate()?;
+        let txn = db.begin().await?;
+        let base = slug::slugify(&form.title, "post");
+        let slug =
+            slug::unique_slug::<Entity, _>(&txn, Column::Slug, Column::Id, &base, None).await?;
+        let mut post = ActiveModel {
+            slug: Set(slug),
+            lock_version: Set(0),
+            ..Default::default()
+        };
+        apply_form(&mut post, form);
+        let post = post.insert(&txn).await?;
+        set_tags(&txn, post.id, &form.tags).await?;
+        txn.commit().await?;
+        Ok(post)
+    }
+
+    /// Saves changes made on a form loaded at `lock_version`. A save racing another one
+    /// loses nothing: it is refused with [`PostError::Stale`] and the caller shows both.
+    ///
+    /// # Errors
+    /// [`PostError::Invalid`], [`PostError::Stale`], [`PostError::NotFound`], or a database error.
+    pub async fn update_post<C: TransactionTrait>(
+        db: &C,
+        id: i32,
+        lock_version: i32,
+        form: &PostForm,
+    ) -> Result<Self, PostError> {
+        form.validate()?;
+        let txn = db.begin().await?;
+        let current = Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(PostError::NotFound)?;
+        if current.lock_version != lock_version {
+            return Err(PostError::Stale {
+                current: current.lock_version,
+            });
+        }
+        let mut post: ActiveModel = current.into();
+        apply_form(&mut post, form);
+        post.lock_version = Set(lock_version + 1);
+        // The version check is repeated in the UPDATE itself, so two transactions that both
+        // read the same version cannot both write.
+        let res = Entity::update_many()
+            .set(post)
+            .filter(Column::Id.eq(id))
+            .filter(Column::LockVersion.eq(lock_version))
+            .exec(&txn)
+            .await?;
+        if res.rows_affected != 1 {
+            let now_at = Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .map_or(lock_version, |p| p.lock_version);
+            return Err(PostError::Stale { current: now_at });
+        }
+        set_tags(&txn, id, &form.tags).await?;
+        let saved = Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(PostError::NotFound)?;
+        txn.commit().await?;
+        Ok(saved)
+    }
+
+    /// A publicly visible post by slug.
+    ///
+    /// # Errors
+    /// When the database cannot be queried.
+    pub async fn find_visible_by_slug<C: ConnectionTrait>(
+        db: &C,
+        slug: &str,
+    ) -> Result<Option<Self>, DbErr> {
+        Entity::find()
+            .filter(Column::Slug.eq(slug))
+            .filter(visible_condition())
+            .one(db)
+            .await
+    }
+
+    /// Publicly visible posts, newest first, one page at a time (pages count from 1).
+    ///
+    /// # Errors
+    /// When the database cannot be queried.
+    pub async fn visible_page<C: ConnectionTrait>(
+        db: &C,
+        page: u64,
+        per_page: u64,
+    ) -> Result<Page<Self>, DbErr> {
+        paginate(
+            db,
+            Entity::find().filter(visible_condition()),
+            page,
+            per_page,
+        )
+        .await
+    }
+
+    /// Publicly visible posts by one author.
+    ///
+    /// # Errors
+    /// When the database cannot be queried.
+    pub async fn visible_by_author<C: ConnectionTrait>(
+        db: &C,
+        author_id: i32,
+        page: u64,
+        per_page: u64,
+    ) -> Result<Page<Self>, DbErr> {
+        let q = Entity::find()
+            .filter(visible_condition())
+            .filter(Column::AuthorId.eq(author_id));
+        paginate(db, q, page, per_page).await
+    }
+
+    /// Publicly visible posts carrying one tag.
+    ///
+    /// # Errors
+    /// When the database cannot be queried.
+    pub async fn visible_by_tag<C: ConnectionTrait>(
+        db: &C,
+        tag_id: i32,
+        page: u64,
+        per_page: u64,
+    ) -> Result<Page<Self>, DbErr> {
+        let q = Entity::find()
+            .join(
+                JoinType::InnerJoin,
+                super::_entities::posts::Relation::PostTags.def(),
+            )
+            .filter(post_tags::Column::TagId.eq(tag_id))
+            .filter(visible_condition());
+        paginate(db, q, page, per_page).await
+    }
+
+    /// Ids of the authors who have at least one publicly visible post.
+    ///
+    /// # Errors
+    /// When the database cannot be queried.
+    pub async fn visible_author_ids<C: ConnectionTrait>(db: &C) -> Result<Vec<i32>, DbErr> {
+        Entity::find()
+            .select_only()
+            .column(Column::AuthorId)
+            .filter(visible_condition())
+            .distinct()
+            .into_tuple()
+            .all(db)
+            .await
+    }
+
+    /// Whether readers may see the whole body without an account.
+    #[must_use]
+    pub fn is_public(&self) -> bool {
+        Visibility::parse(&self.visibility) == Some(Visibility::Public)
+    }
+}
+
+async fn paginate<C: ConnectionTrait>(
+    db: &C,
+    query: sea_orm::Select<Entity>,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<Model>, DbErr> {
+    let page = page.max(1);
+    let total_items = query.clone().count(db).await?;
+    let items = query
+        .order_by_desc(Column::PublishedAt)
+        .order_by_desc(Column::Id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .all(db)
+        .await?;
+    Ok(Page {
+        items,
+        page,
+        per_page,
+        total_items,
+    })
+}
+
+fn apply_form(post: &mut ActiveModel, form: &PostForm) {
+    post.title = Set(form.title.trim().to_string());
+    post.summary = Set(form.summary.trim().to_string());
+    post.body_markdown = Set(form.body_markdown.clone());
+    post.state = Set(form.state.clone());
+    post.visibility = Set(form.visibility.clone());
+    post.author_id = Set(form.author_id);
+    // A post published without a date is dated now, so it sorts and shows correctly.
+    let published = form.state == PostState::Published.as_str();
+    post.published_at = Set(form.published_at.or_else(|| published.then(now)));
+    post.body_html = Set(markdown::render_post(&form.body_markdown));
+    post.updated_at = Set(now());
+    post.scheduled_at = Set(form.scheduled_at);
+}
+
+/// Replaces a post's tags with `names`, creating tags that do not exist yet.
+async fn set_tags<C: ConnectionTrait>(
+    db: &C,
+    post_id: i32,
+    names: &[String],
+) -> Result<(), PostError> {
+    post_tags::Entity::delete_many()
+        .filter(post_tags::Column::PostId.eq(post_id))
+        .exec(db)
+        .await?;
+    let mut seen = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let tag = tags::Model::find_or_create(
+            db,
+            &tags::TagForm {
+                name: name.to_string(),
+            },
+        )
+        .await?;
+        if seen.contains(&tag.id) {
+            continue;
+        }
+        seen.push(tag.id);
+        post_tags::ActiveModel {
+            post_id: Set(post_id),
+            tag_id: Set(tag.id),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    /// Keeps the stored HTML in step with the markdown, and a published post dated.
+    async fn before_save<C>(mut self, _db: &C, insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        let ts = now();
+        if insert && self.created_at.is_not_set() {
+            self.created_at = Set(ts);
+        }
+        if insert && self.updated_at.is_set() {
+            // An import or the demo seed that brings its own dates keeps them.
+        } else {
+            self.updated_at = Set(ts);
+        }
+        if let sea_orm::ActiveValue::Set(md) = &self.body_markdown {
+            self.body_html = Set(markdown::render_post(md));
+        }
+        if let sea_orm::ActiveValue::Set(state) = &self.state {
+            if PostState::parse(state).is_none() {
+                return Err(DbErr::Custom(format!("unknown post state `{state}`")));
+            }
+            let undated = matches!(
+                &self.published_at,
+                sea_orm::ActiveValue::Set(None) | sea_orm::ActiveValue::NotSet
+            );
+            if state == PostState::Published.as_str() && undated {
+                self.published_at = Set(Some(ts));
+            }
+        }
+        Ok(self)
+    }
+}
