@@ -276,9 +276,11 @@ pub fn article_json_ld(
         "keywords": card.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         "isAccessibleForFree": post.is_public(),
     });
-    // `</script>` inside a string must not end the element.
+    // Nothing inside may end or confuse the script element: `<`, `>` and `&` become JSON
+    // escapes, which parse back to the same strings.
     value
         .to_string()
-        .replace("</", "<\\/")
-        .replace("<!--", "<\\!--")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }

@@ -1,0 +1,135 @@
+//! Builders for test data, going through the same model methods the app uses.
+use chrono::Duration;
+use copydesk::models::{
+    now,
+    posts::{self, PostForm},
+    users::{self, UserForm},
+};
+use sea_orm::DatabaseConnection;
+
+use super::TestApp;
+
+pub async fn author(db: &DatabaseConnection, name: &str) -> users::Model {
+    let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+    users::Model::create_user(
+        db,
+        &UserForm {
+            email,
+            display_name: name.into(),
+            bio: format!("{name} writes here."),
+            role: "author".into(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// A post to create; `days_ago` dates it (negative = in the future).
+#[derive(Clone)]
+pub struct PostSpec {
+    pub title: String,
+    pub state: &'static str,
+    pub visibility: &'static str,
+    pub days_ago: Option<i64>,
+    pub tags: Vec<String>,
+    pub body: String,
+    pub summary: String,
+}
+
+impl PostSpec {
+    pub fn published(title: &str, days_ago: i64) -> Self {
+        Self {
+            title: title.into(),
+            state: "published",
+            visibility: "public",
+            days_ago: Some(days_ago),
+            tags: vec![],
+            body: format!("A body for *{title}*.\n\nIt has two paragraphs."),
+            summary: format!("Summary of {title}."),
+        }
+    }
+
+    pub fn state(mut self, state: &'static str) -> Self {
+        self.state = state;
+        self
+    }
+
+    pub fn visibility(mut self, v: &'static str) -> Self {
+        self.visibility = v;
+        self
+    }
+
+    pub fn tags(mut self, tags: &[&str]) -> Self {
+        self.tags = tags.iter().map(|t| (*t).to_string()).collect();
+        self
+    }
+
+    pub fn body(mut self, body: &str) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    pub fn undated(mut self) -> Self {
+        self.days_ago = None;
+        self
+    }
+}
+
+pub async fn post(db: &DatabaseConnection, author: &users::Model, spec: PostSpec) -> posts::Model {
+    let when = spec.days_ago.map(|d| now() - Duration::days(d));
+    let form = PostForm {
+        title: spec.title,
+        summary: spec.summary,
+        body_markdown: spec.body,
+        state: spec.state.into(),
+        visibility: spec.visibility.into(),
+        author_id: author.id,
+        published_at: if spec.state == "scheduled" {
+            None
+        } else {
+            when
+        },
+        scheduled_at: if spec.state == "scheduled" {
+            when.or_else(|| Some(now() + Duration::days(1)))
+        } else {
+            None
+        },
+        tags: spec.tags,
+    };
+    posts::Model::create_post(db, &form).await.unwrap()
+}
+
+/// One post in every state that must stay private, plus a future-dated published one.
+/// Returns their slugs.
+pub async fn hidden_posts(app: &TestApp, author: &users::Model) -> Vec<String> {
+    let db = &app.ctx.db;
+    let mut slugs = Vec::new();
+    for state in ["draft", "in_review", "approved", "archived"] {
+        let p = post(
+            db,
+            author,
+            PostSpec::published(&format!("Hidden {state} story"), 2)
+                .state(state)
+                .tags(&["secret"]),
+        )
+        .await;
+        slugs.push(p.slug);
+    }
+    let scheduled = post(
+        db,
+        author,
+        PostSpec::published("Hidden scheduled story", -2)
+            .state("scheduled")
+            .tags(&["secret"]),
+    )
+    .await;
+    slugs.push(scheduled.slug);
+    let future = post(
+        db,
+        author,
+        PostSpec::published("Hidden future story", -3).tags(&["secret"]),
+    )
+    .await;
+    slugs.push(future.slug);
+    slugs
+}

@@ -1,0 +1,4 @@
+mod config;
+mod demo;
+mod posts;
+mod users;

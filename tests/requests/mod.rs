@@ -1,0 +1,5 @@
+mod caching;
+mod comments;
+mod feeds;
+mod pages;
+mod xss;

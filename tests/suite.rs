@@ -1,0 +1,7 @@
+//! One test binary for the whole suite (one link instead of one per file); tests inside run
+//! in parallel, each on its own database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod models;
+mod requests;
