@@ -12,31 +12,12 @@ pub use super::_entities::comments::{ActiveModel, Column, Entity, Model};
 use super::now;
 use crate::markdown;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CommentStatus {
-    Pending,
-    Approved,
-    Rejected,
-    Spam,
-}
-
-impl CommentStatus {
-    pub const ALL: [Self; 4] = [Self::Pending, Self::Approved, Self::Rejected, Self::Spam];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Spam => "spam",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+string_enum! {
+    pub enum CommentStatus {
+        Pending => "pending",
+        Approved => "approved",
+        Rejected => "rejected",
+        Spam => "spam",
     }
 }
 
@@ -213,11 +194,7 @@ impl ActiveModelBehavior for ActiveModel {
     where
         C: ConnectionTrait,
     {
-        let ts = now();
-        if insert && self.created_at.is_not_set() {
-            self.created_at = Set(ts);
-        }
-        self.updated_at = Set(ts);
+        super::stamp(insert, &mut self.created_at, &mut self.updated_at);
         if let sea_orm::ActiveValue::Set(body) = &self.body {
             self.body_html = Set(markdown::render_comment(body));
         }

@@ -1,10 +1,9 @@
 //! Uploaded files: images and documents that posts refer to. Upload handling comes with the
 //! media library; the model and its rules are here so the schema is complete.
-use sea_orm::{ActiveModelBehavior, ActiveValue::Set, ConnectionTrait, DbErr};
+use sea_orm::{ActiveModelBehavior, ConnectionTrait, DbErr};
 use validator::Validate;
 
 pub use super::_entities::media::{ActiveModel, Column, Entity, Model};
-use super::now;
 
 /// The content types Copydesk stores; anything else is refused at upload.
 pub const ALLOWED_CONTENT_TYPES: &[&str] = &[
@@ -48,11 +47,7 @@ impl ActiveModelBehavior for ActiveModel {
     where
         C: ConnectionTrait,
     {
-        let ts = now();
-        if insert {
-            self.created_at = Set(ts);
-        }
-        self.updated_at = Set(ts);
+        super::stamp(insert, &mut self.created_at, &mut self.updated_at);
         Ok(self)
     }
 }

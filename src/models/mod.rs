@@ -1,5 +1,33 @@
 //! Fat models: the entities in `_entities/` plus the methods that do the work, each in one
 //! transaction where it writes more than one row.
+/// Declares a closed set of values stored as text, with `ALL`, `as_str` and `parse`.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        $vis enum $name {
+            $($variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            #[must_use]
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+    };
+}
+
 pub mod _entities;
 pub mod comments;
 pub mod media;
@@ -10,6 +38,7 @@ pub mod tags;
 pub mod users;
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
+use sea_orm::ActiveValue::{self, Set};
 
 /// The current time, in UTC, to whole microseconds: the precision both SQLite text and
 /// PostgreSQL `timestamptz` keep, so a value read back compares equal to the one written.
@@ -31,5 +60,21 @@ impl<T> Page<T> {
     #[must_use]
     pub fn total_pages(&self) -> u64 {
         self.total_items.div_ceil(self.per_page).max(1)
+    }
+}
+
+/// Sets `created_at` on insert and `updated_at` on every save; values an insert brings (an
+/// import, the demo seed) are kept.
+pub fn stamp(
+    insert: bool,
+    created_at: &mut ActiveValue<DateTime<FixedOffset>>,
+    updated_at: &mut ActiveValue<DateTime<FixedOffset>>,
+) {
+    let ts = now();
+    if insert && created_at.is_not_set() {
+        *created_at = Set(ts);
+    }
+    if !(insert && updated_at.is_set()) {
+        *updated_at = Set(ts);
     }
 }

@@ -7,7 +7,7 @@ use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait, TransactionSession, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use validator::Validate;
 
 use super::_entities::post_tags;
@@ -15,70 +15,24 @@ pub use super::_entities::posts::{ActiveModel, Column, Entity, Model};
 use super::{Page, now, slug, tags};
 use crate::markdown;
 
-/// Where a post is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PostState {
-    Draft,
-    InReview,
-    Approved,
-    Scheduled,
-    Published,
-    Archived,
-}
-
-impl PostState {
-    pub const ALL: [Self; 6] = [
-        Self::Draft,
-        Self::InReview,
-        Self::Approved,
-        Self::Scheduled,
-        Self::Published,
-        Self::Archived,
-    ];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::InReview => "in_review",
-            Self::Approved => "approved",
-            Self::Scheduled => "scheduled",
-            Self::Published => "published",
-            Self::Archived => "archived",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+string_enum! {
+    /// Where a post is in its life.
+    pub enum PostState {
+        Draft => "draft",
+        InReview => "in_review",
+        Approved => "approved",
+        Scheduled => "scheduled",
+        Published => "published",
+        Archived => "archived",
     }
 }
 
-/// Who may read a published post in full.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    Public,
-    Members,
-    Paid,
-}
-
-impl Visibility {
-    pub const ALL: [Self; 3] = [Self::Public, Self::Members, Self::Paid];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Members => "members",
-            Self::Paid => "paid",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+string_enum! {
+    /// Who may read a published post in full.
+    pub enum Visibility {
+        Public => "public",
+        Members => "members",
+        Paid => "paid",
     }
 }
 
@@ -394,15 +348,8 @@ impl ActiveModelBehavior for ActiveModel {
     where
         C: ConnectionTrait,
     {
+        super::stamp(insert, &mut self.created_at, &mut self.updated_at);
         let ts = now();
-        if insert && self.created_at.is_not_set() {
-            self.created_at = Set(ts);
-        }
-        if insert && self.updated_at.is_set() {
-            // An import or the demo seed that brings its own dates keeps them.
-        } else {
-            self.updated_at = Set(ts);
-        }
         if let sea_orm::ActiveValue::Set(md) = &self.body_markdown {
             self.body_html = Set(markdown::render_post(md));
         }

@@ -5,76 +5,30 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait, Func},
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use validator::Validate;
 
 pub use super::_entities::users::{ActiveModel, Column, Entity, Model};
-use super::{now, slug};
+use super::slug;
 
-/// What a person may do; the capability table arrives with accounts and permissions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Editor,
-    Author,
-    Moderator,
-    Support,
-    Member,
-}
-
-impl Role {
-    pub const ALL: [Self; 6] = [
-        Self::Admin,
-        Self::Editor,
-        Self::Author,
-        Self::Moderator,
-        Self::Support,
-        Self::Member,
-    ];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Editor => "editor",
-            Self::Author => "author",
-            Self::Moderator => "moderator",
-            Self::Support => "support",
-            Self::Member => "member",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+string_enum! {
+    /// What a person may do; the capability table arrives with accounts and permissions.
+    pub enum Role {
+        Admin => "admin",
+        Editor => "editor",
+        Author => "author",
+        Moderator => "moderator",
+        Support => "support",
+        Member => "member",
     }
 }
 
-/// Whether an account may be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UserStatus {
-    Active,
-    Suspended,
-    Banned,
-}
-
-impl UserStatus {
-    pub const ALL: [Self; 3] = [Self::Active, Self::Suspended, Self::Banned];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Banned => "banned",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+string_enum! {
+    /// Whether an account may be used.
+    pub enum UserStatus {
+        Active => "active",
+        Suspended => "suspended",
+        Banned => "banned",
     }
 }
 
@@ -176,11 +130,7 @@ impl ActiveModelBehavior for ActiveModel {
     where
         C: ConnectionTrait,
     {
-        let ts = now();
-        if insert {
-            self.created_at = Set(ts);
-        }
-        self.updated_at = Set(ts);
+        super::stamp(insert, &mut self.created_at, &mut self.updated_at);
         Ok(self)
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Tests written with [`both_backends!`] run once on SQLite and once on PostgreSQL. When
 //! PostgreSQL cannot be reached the PostgreSQL half is skipped with a note, unless
-//! `COPYDESK_TEST_REQUIRE_POSTGRES=1` (CI sets it), which turns the skip into a failure.
+//! `COPYDESK_TEST_REQUIRE` names it (`postgres`, or `all`; CI sets `all`), which turns the
+//! skip into a failure.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fixtures;
@@ -69,8 +70,11 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
-fn postgres_required() -> bool {
-    std::env::var("COPYDESK_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
+/// Whether the service `name` must be reachable: `COPYDESK_TEST_REQUIRE` is a comma list of
+/// service names, or `all`.
+pub fn required(name: &str) -> bool {
+    std::env::var("COPYDESK_TEST_REQUIRE")
+        .is_ok_and(|v| v.split(',').map(str::trim).any(|s| s == name || s == "all"))
 }
 
 async fn prepare(backend: Backend) -> Option<(String, Cleanup)> {
@@ -89,14 +93,14 @@ async fn prepare(backend: Backend) -> Option<(String, Cleanup)> {
                 .sqlx_logging(false);
             let admin = match Database::connect(opts).await {
                 Ok(db) => db,
-                Err(err) if postgres_required() => {
+                Err(err) if required("postgres") => {
                     panic!(
-                        "PostgreSQL is required (COPYDESK_TEST_REQUIRE_POSTGRES) but {admin_url} is unreachable: {err}"
+                        "PostgreSQL is required (COPYDESK_TEST_REQUIRE) but {admin_url} is unreachable: {err}"
                     )
                 }
                 Err(err) => {
                     eprintln!(
-                        "skipped: PostgreSQL at {admin_url} is unreachable ({err}); set COPYDESK_TEST_REQUIRE_POSTGRES=1 to fail instead"
+                        "skipped: PostgreSQL at {admin_url} is unreachable ({err}); set COPYDESK_TEST_REQUIRE=postgres to fail instead"
                     );
                     return None;
                 }

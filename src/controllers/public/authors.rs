@@ -3,23 +3,18 @@ use std::sync::Arc;
 use axum::{
     Extension,
     extract::{Path, Query, State},
-    http::StatusCode,
     response::Response,
 };
 use loco_rs::app::AppContext;
 
 use super::{
     PER_PAGE, PageQuery,
-    home::{ListPage, list_title},
+    home::{ListOf, list_response},
 };
 use crate::{
     errors::{AppError, AppResult},
     models::{posts, users},
-    views::{
-        Web,
-        posts::{Related, author_url, page_path, pager},
-        web::CachePolicy,
-    },
+    views::{Web, posts::author_url},
 };
 
 /// `GET /authors/{slug}`: an author's bio and published posts. Accounts with no published
@@ -34,18 +29,16 @@ pub async fn show(
         .await?
         .ok_or(AppError::NotFound)?;
     let page = posts::Model::visible_by_author(&ctx.db, author.id, q.number(), PER_PAGE).await?;
-    if page.items.is_empty() {
+    if page.total_items == 0 {
         return Err(AppError::NotFound);
     }
-    let related = Related::load(&ctx.db, &page.items).await?;
     let base = author_url(&author.slug);
-    let view = ListPage {
-        title: Some(list_title(&author.display_name, page.page)),
-        heading: author.display_name.clone(),
-        intro: Some(author.bio.clone()).filter(|b| !b.is_empty()),
-        canonical_url: web.absolute(&page_path(&base, page.page)),
-        posts: related.cards(&page.items),
-        pager: pager(&page, &base),
+    let intro = Some(author.bio).filter(|b| !b.is_empty());
+    let list = ListOf {
+        base: &base,
+        heading: author.display_name,
+        intro,
+        titled: true,
     };
-    web.page(StatusCode::OK, "public/home.html", &view, CachePolicy::Page)
+    list_response(&ctx, &web, &page, list).await
 }

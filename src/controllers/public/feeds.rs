@@ -38,12 +38,14 @@ fn meta(web: &Web) -> FeedMeta<'_> {
     }
 }
 
-/// `GET /feed.atom`.
-pub async fn atom(
-    State(ctx): State<AppContext>,
-    Extension(web): Extension<Arc<Web>>,
+/// Renders the newest posts with `render` (Atom or RSS).
+async fn feed(
+    ctx: &AppContext,
+    web: &Web,
+    render: fn(&FeedMeta<'_>, &[Entry<'_>]) -> String,
+    content_type: &'static str,
 ) -> AppResult<Response> {
-    let posts = latest(&ctx).await?;
+    let posts = latest(ctx).await?;
     let related = Related::load(&ctx.db, &posts).await?;
     let cards = related.cards(&posts);
     let entries: Vec<Entry<'_>> = posts
@@ -51,13 +53,22 @@ pub async fn atom(
         .zip(&cards)
         .map(|(post, card)| Entry { post, card })
         .collect();
-    let body = feeds::atom(&meta(&web), &entries);
-    Ok(web.respond(
-        StatusCode::OK,
+    let body = render(&meta(web), &entries);
+    Ok(web.respond(StatusCode::OK, content_type, body, CachePolicy::Feed))
+}
+
+/// `GET /feed.atom`.
+pub async fn atom(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+) -> AppResult<Response> {
+    feed(
+        &ctx,
+        &web,
+        feeds::atom,
         "application/atom+xml; charset=utf-8",
-        body,
-        CachePolicy::Feed,
-    ))
+    )
+    .await
 }
 
 /// `GET /feed.rss`.
@@ -65,21 +76,7 @@ pub async fn rss(
     State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
 ) -> AppResult<Response> {
-    let posts = latest(&ctx).await?;
-    let related = Related::load(&ctx.db, &posts).await?;
-    let cards = related.cards(&posts);
-    let entries: Vec<Entry<'_>> = posts
-        .iter()
-        .zip(&cards)
-        .map(|(post, card)| Entry { post, card })
-        .collect();
-    let body = feeds::rss(&meta(&web), &entries);
-    Ok(web.respond(
-        StatusCode::OK,
-        "application/rss+xml; charset=utf-8",
-        body,
-        CachePolicy::Feed,
-    ))
+    feed(&ctx, &web, feeds::rss, "application/rss+xml; charset=utf-8").await
 }
 
 /// `GET /sitemap.xml`: the home page, every visible post, and the tags and authors that have

@@ -3,23 +3,18 @@ use std::sync::Arc;
 use axum::{
     Extension,
     extract::{Path, Query, State},
-    http::StatusCode,
     response::Response,
 };
 use loco_rs::app::AppContext;
 
 use super::{
     PER_PAGE, PageQuery,
-    home::{ListPage, list_title},
+    home::{ListOf, list_response},
 };
 use crate::{
     errors::{AppError, AppResult},
     models::{posts, tags},
-    views::{
-        Web,
-        posts::{Related, page_path, pager, tag_url},
-        web::CachePolicy,
-    },
+    views::{Web, posts::tag_url},
 };
 
 /// `GET /tags/{slug}`: published posts with one tag.
@@ -33,19 +28,12 @@ pub async fn show(
         .await?
         .ok_or(AppError::NotFound)?;
     let page = posts::Model::visible_by_tag(&ctx.db, tag.id, q.number(), PER_PAGE).await?;
-    if page.items.is_empty() && page.page > 1 {
-        return Err(AppError::NotFound);
-    }
-    let related = Related::load(&ctx.db, &page.items).await?;
     let base = tag_url(&tag.slug);
-    let heading = format!("Stories tagged “{}”", tag.name);
-    let view = ListPage {
-        title: Some(list_title(&heading, page.page)),
-        heading,
+    let list = ListOf {
+        base: &base,
+        heading: format!("Stories tagged “{}”", tag.name),
         intro: None,
-        canonical_url: web.absolute(&page_path(&base, page.page)),
-        posts: related.cards(&page.items),
-        pager: pager(&page, &base),
+        titled: true,
     };
-    web.page(StatusCode::OK, "public/home.html", &view, CachePolicy::Page)
+    list_response(&ctx, &web, &page, list).await
 }
