@@ -49,6 +49,7 @@ for backend in $BACKENDS; do
       export DATABASE_URL="${PG_ADMIN_URL%/*}/copydesk_bench" ;;
     *) echo "unknown backend $backend" >&2; exit 1 ;;
   esac
+  "$bin" db migrate >/dev/null 2>&1
   "$bin" task seed_demo >/dev/null
   "$bin" start >"$work/server.log" 2>&1 &
   server=$!

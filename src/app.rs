@@ -1,5 +1,5 @@
 //! Loco hooks: boot, routes, the rendering layer and the first-start demo.
-use std::{path::Path, sync::Arc};
+use std::{path::Path, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use axum::{Extension, Router as AxumRouter, middleware, routing::get};
@@ -20,7 +20,11 @@ use crate::{
     controllers, demo,
     settings::Settings,
     tasks,
-    views::{Web, assets, web},
+    views::{
+        Web, assets,
+        cache::{PageCache, page_cache},
+        web,
+    },
 };
 
 pub struct App;
@@ -67,10 +71,16 @@ impl Hooks for App {
 
     /// Static files, the 404 fallback, conditional GET and error pages wrap every route.
     async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {
-        let web = Arc::new(Web::build(Settings::get(ctx)?)?);
+        let settings = Settings::get(ctx)?;
+        let cache = Arc::new(PageCache::new(
+            Duration::from_millis(settings.cache.render_ttl_ms),
+            2048,
+        ));
+        let web = Arc::new(Web::build(settings)?);
         Ok(router
             .route(&format!("{}/{{*path}}", assets::PREFIX), get(assets::serve))
             .fallback(web::fallback)
+            .layer(middleware::from_fn_with_state(cache, page_cache))
             .layer(middleware::from_fn(web::not_modified))
             .layer(middleware::from_fn(web::error_pages))
             .layer(Extension(web.assets.clone()))

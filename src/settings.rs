@@ -61,6 +61,9 @@ pub struct Cache {
     pub page_max_age: u32,
     /// `max-age` of feeds and the sitemap, in seconds.
     pub feed_max_age: u32,
+    /// How long a rendered public page is reused in-process, in milliseconds (0: off).
+    #[serde(default)]
+    pub render_ttl_ms: u64,
 }
 
 impl Default for Cache {
@@ -68,6 +71,7 @@ impl Default for Cache {
         Self {
             page_max_age: 60,
             feed_max_age: 300,
+            render_ttl_ms: 0,
         }
     }
 }

@@ -7,6 +7,7 @@ mod m20261120_000001_users;
 mod m20261120_000002_posts_and_tags;
 mod m20261120_000003_media;
 mod m20261120_000004_comments;
+mod m20261120_000005_post_reading_minutes;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000002_posts_and_tags::Migration),
             Box::new(m20261120_000003_media::Migration),
             Box::new(m20261120_000004_comments::Migration),
+            Box::new(m20261120_000005_post_reading_minutes::Migration),
         ]
     }
 }

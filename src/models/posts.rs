@@ -270,6 +270,23 @@ impl Model {
     }
 }
 
+fn reading_minutes(markdown: &str) -> i32 {
+    i32::try_from(markdown::reading_minutes(markdown)).unwrap_or(i32::MAX)
+}
+
+/// Selects every column but the bodies, which come back empty: list pages and feeds of
+/// summaries need neither, and they are most of a row's size.
+#[must_use]
+pub fn without_bodies(query: sea_orm::Select<Entity>) -> sea_orm::Select<Entity> {
+    use sea_orm::{Iterable, sea_query::Expr};
+    let columns = Column::iter().filter(|c| !matches!(c, Column::BodyMarkdown | Column::BodyHtml));
+    query
+        .select_only()
+        .columns(columns)
+        .column_as(Expr::val(""), "body_markdown")
+        .column_as(Expr::val(""), "body_html")
+}
+
 async fn paginate<C: ConnectionTrait>(
     db: &C,
     query: sea_orm::Select<Entity>,
@@ -278,7 +295,7 @@ async fn paginate<C: ConnectionTrait>(
 ) -> Result<Page<Model>, DbErr> {
     let page = page.max(1);
     let total_items = query.clone().count(db).await?;
-    let items = query
+    let items = without_bodies(query)
         .order_by_desc(Column::PublishedAt)
         .order_by_desc(Column::Id)
         .limit(per_page)
@@ -304,6 +321,7 @@ fn apply_form(post: &mut ActiveModel, form: &PostForm) {
     let published = form.state == PostState::Published.as_str();
     post.published_at = Set(form.published_at.or_else(|| published.then(now)));
     post.body_html = Set(markdown::render_post(&form.body_markdown));
+    post.reading_minutes = Set(reading_minutes(&form.body_markdown));
     post.updated_at = Set(now());
     post.scheduled_at = Set(form.scheduled_at);
 }
@@ -352,6 +370,7 @@ impl ActiveModelBehavior for ActiveModel {
         let ts = now();
         if let sea_orm::ActiveValue::Set(md) = &self.body_markdown {
             self.body_html = Set(markdown::render_post(md));
+            self.reading_minutes = Set(reading_minutes(md));
         }
         if let sea_orm::ActiveValue::Set(state) = &self.state {
             if PostState::parse(state).is_none() {

@@ -1,6 +1,7 @@
 //! View-models and rendering: what the templates in `assets/views` are given, and the HTTP
 //! details of serving pages (caching, error pages, static files).
 pub mod assets;
+pub mod cache;
 pub mod feeds;
 pub mod posts;
 pub mod web;

@@ -7,10 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 use validator::ValidationErrors;
 
-use crate::{
-    markdown,
-    models::{Page, comments, posts, tags, users},
-};
+use crate::models::{Page, comments, posts, tags, users};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
@@ -119,7 +116,7 @@ impl Related {
             tags,
             date_iso: date.to_rfc3339(),
             date_human: human_date(&date),
-            reading_minutes: markdown::reading_minutes(&post.body_markdown),
+            reading_minutes: u32::try_from(post.reading_minutes).unwrap_or(1),
             access_label: match posts::Visibility::parse(&post.visibility) {
                 Some(posts::Visibility::Members) => Some("Members only"),
                 Some(posts::Visibility::Paid) => Some("Paid members only"),

@@ -147,6 +147,15 @@ where
     F: FnOnce(TestApp) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    run_with(backend, |_| {}, test).await;
+}
+
+/// As [`run`], with `tweak` applied to the test config first.
+pub async fn run_with<F, Fut>(backend: Backend, tweak: fn(&mut loco_rs::config::Config), test: F)
+where
+    F: FnOnce(TestApp) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let Some((uri, c)) = prepare(backend).await else {
         return;
     };
@@ -154,6 +163,7 @@ where
         .await
         .expect("config/test.yaml loads");
     config.database.uri = uri;
+    tweak(&mut config);
     let boot = create_app::<App, Migrator>(StartMode::ServerOnly, &Environment::Test, config)
         .await
         .expect("app boots");

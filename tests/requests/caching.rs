@@ -103,3 +103,77 @@ both_backends!(pages_carry_security_headers, |app: TestApp| async move {
         Some("strict-origin-when-cross-origin")
     );
 });
+
+fn with_render_cache(config: &mut loco_rs::config::Config) {
+    if let Some(settings) = config.settings.as_mut() {
+        settings["cache"]["render_ttl_ms"] = serde_json::json!(60_000);
+    }
+}
+
+async fn render_cache_serves_until_a_write(app: TestApp) {
+    let db = &app.ctx.db;
+    let ada = fixtures::author(db, "Ada Byron").await;
+    let post = fixtures::post(db, &ada, PostSpec::published("First story", 1)).await;
+    let first = app.get("/").await;
+    assert!(first.text.contains("First story"));
+
+    // A change made behind the app's back is not seen while the entry lives...
+    fixtures::post(db, &ada, PostSpec::published("Second story", 0)).await;
+    let cached = app.get("/").await;
+    assert_eq!(cached.text, first.text);
+    assert_eq!(cached.header("etag"), first.header("etag"));
+    assert!(
+        cached.header("content-security-policy").is_some(),
+        "headers are kept"
+    );
+    let etag = first.header("etag").unwrap().to_string();
+    assert_eq!(
+        app.get_with("/", &[("if-none-match", &etag)]).await.status,
+        StatusCode::NOT_MODIFIED
+    );
+    // ...requests with cookies bypass it...
+    assert!(
+        app.get_with("/", &[("cookie", "x=1")])
+            .await
+            .text
+            .contains("Second story")
+    );
+    // ...and any write through the app empties it.
+    let res = app
+        .post_form(
+            &format!("/posts/{}/comments", post.slug),
+            &[("name", "A"), ("body", "Hello")],
+            "203.0.113.50",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(app.get("/").await.text.contains("Second story"));
+    // Error pages and personal pages are never kept.
+    assert_eq!(app.get("/missing").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/missing").await.status, StatusCode::NOT_FOUND);
+}
+
+mod render_cache {
+    use super::*;
+    use crate::common::{Backend, run_with};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run_with(
+            Backend::Sqlite,
+            with_render_cache,
+            render_cache_serves_until_a_write,
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run_with(
+            Backend::Postgres,
+            with_render_cache,
+            render_cache_serves_until_a_write,
+        )
+        .await;
+    }
+}
