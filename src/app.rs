@@ -17,6 +17,11 @@ use migration::Migrator;
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::{
+    auth::{
+        csrf,
+        headers::{HeaderConfig, security_headers},
+        session,
+    },
     controllers, demo,
     settings::Settings,
     tasks,
@@ -66,7 +71,12 @@ impl Hooks for App {
     }
 
     fn routes(_ctx: &AppContext) -> AppRoutes {
-        AppRoutes::with_default_routes().add_route(controllers::public::routes())
+        AppRoutes::with_default_routes()
+            .add_route(controllers::public::routes())
+            .add_route(controllers::account_routes())
+            .add_route(controllers::admin::session_routes())
+            .add_route(controllers::admin::routes())
+            .add_route(controllers::api::routes())
     }
 
     /// Static files, the 404 fallback, conditional GET and error pages wrap every route.
@@ -76,32 +86,53 @@ impl Hooks for App {
             Duration::from_millis(settings.cache.render_ttl_ms),
             2048,
         ));
+        let headers = HeaderConfig {
+            hsts: settings.security.hsts,
+        };
         let web = Arc::new(Web::build(settings)?);
         Ok(router
             .route(&format!("{}/{{*path}}", assets::PREFIX), get(assets::serve))
             .fallback(web::fallback)
+            // Innermost first: CSRF needs the session; the cache bypasses any request with a
+            // cookie; security headers go on every response, cached or not.
+            .layer(middleware::from_fn_with_state(ctx.clone(), csrf::csrf))
+            .layer(middleware::from_fn_with_state(
+                ctx.clone(),
+                session::load_session,
+            ))
             .layer(middleware::from_fn_with_state(cache, page_cache))
             .layer(middleware::from_fn(web::not_modified))
+            .layer(middleware::from_fn_with_state(headers, security_headers))
             .layer(middleware::from_fn(web::error_pages))
             .layer(Extension(web.assets.clone()))
             .layer(Extension(web)))
     }
 
-    /// On a first start with `demo.seed_on_start`, writes the demo and says how to look at it.
+    /// In development (`demo.seed_on_start`): writes the demo on a first start, and prints
+    /// where to look and the demo sign-ins on every start.
     async fn before_run(ctx: &AppContext) -> Result<()> {
         let settings = Settings::get(ctx)?;
-        if settings.demo.seed_on_start && demo::is_empty(&ctx.db).await? {
-            let report = demo::seed(&ctx.db).await?;
+        if !settings.demo.seed_on_start {
+            return Ok(());
+        }
+        if demo::is_empty(&ctx.db).await? {
+            let report = demo::seed(&ctx.db, &settings.security).await?;
             println!(
-                "\nCopydesk demo: {} posts, {} tags, {} comments and {} people written.\n  \
-                 Reader site: {}/\n  Admin account: {} (sign-in arrives with the accounts work)\n",
-                report.posts,
-                report.tags,
-                report.comments,
-                report.users,
-                settings.site.base_url,
-                demo::DEMO_ADMIN_EMAIL,
+                "\nCopydesk demo: {} posts, {} tags, {} comments and {} people written.",
+                report.posts, report.tags, report.comments, report.users
             );
+        }
+        let logins = demo::logins(&ctx.db).await?;
+        if !logins.is_empty() {
+            let base = &settings.site.base_url;
+            println!(
+                "\nReader site: {base}/\nAdmin:       {base}/admin/login  (password of every demo account: {})",
+                demo::DEMO_PASSWORD
+            );
+            for (role, email) in logins {
+                println!("  {role:<10} {email}");
+            }
+            println!();
         }
         Ok(())
     }
@@ -112,11 +143,25 @@ impl Hooks for App {
 
     fn register_tasks(tasks: &mut Tasks) {
         tasks.register(tasks::seed_demo::SeedDemo);
+        tasks.register(tasks::create_admin::CreateAdmin);
     }
 
     /// Empties every table, children first.
     async fn truncate(ctx: &AppContext) -> Result<()> {
-        for table in ["comments", "post_tags", "media", "posts", "tags", "users"] {
+        // The audit log is append-only and is not emptied.
+        for table in [
+            "comments",
+            "post_tags",
+            "media",
+            "posts",
+            "tags",
+            "sessions",
+            "login_attempts",
+            "user_tokens",
+            "api_tokens",
+            "mail_outbox",
+            "users",
+        ] {
             ctx.db
                 .execute_raw(Statement::from_string(
                     ctx.db.get_database_backend(),
@@ -128,7 +173,7 @@ impl Hooks for App {
     }
 
     async fn seed(ctx: &AppContext, _base: &Path) -> Result<()> {
-        demo::seed(&ctx.db).await?;
+        demo::seed(&ctx.db, &Settings::get(ctx)?.security).await?;
         Ok(())
     }
 }

@@ -9,11 +9,13 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
+use crate::auth::{RequestMeta, passwords};
 use crate::models::{
     _entities::post_tags,
-    comments, now, posts, tags,
+    audit, comments, now, posts, tags,
     users::{self, UserForm},
 };
+use crate::settings::Security;
 
 const DEMO_JSON: &str = include_str!("fixtures/demo.json");
 
@@ -79,8 +81,8 @@ impl SeedReport {
     }
 }
 
-/// The demo accounts' addresses, for the start-up message.
-pub const DEMO_ADMIN_EMAIL: &str = "admin@example.com";
+/// The password of every demo account (development only: production never seeds the demo).
+pub const DEMO_PASSWORD: &str = "copydesk-demo";
 
 /// Whether the database holds no users at all (a first start).
 ///
@@ -94,11 +96,13 @@ pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
 ///
 /// # Errors
 /// When the bundled demo does not parse or a write fails; nothing is written then.
-pub async fn seed(db: &DatabaseConnection) -> loco_rs::Result<SeedReport> {
+pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Result<SeedReport> {
     let demo: Demo = serde_json::from_str(DEMO_JSON)?;
     let txn = db.begin().await?;
     let mut report = SeedReport::default();
     let ts = now();
+    let password_hash = passwords::hash_password(security, DEMO_PASSWORD)
+        .map_err(|e| loco_rs::Error::string(&format!("hashing the demo password: {e}")))?;
 
     for u in &demo.users {
         if users::Model::find_by_email(&txn, &u.email).await?.is_none() {
@@ -108,9 +112,13 @@ pub async fn seed(db: &DatabaseConnection) -> loco_rs::Result<SeedReport> {
                 bio: u.bio.clone(),
                 role: u.role.clone(),
             };
-            users::Model::create_user(&txn, &form)
+            let user = users::Model::create_user(&txn, &form)
                 .await
                 .map_err(|e| loco_rs::Error::string(&format!("demo user {}: {e}", u.email)))?;
+            let mut active: users::ActiveModel = user.into();
+            active.password_hash = Set(Some(password_hash.clone()));
+            active.email_verified_at = Set(Some(ts));
+            active.update(&txn).await?;
             report.users += 1;
         }
     }
@@ -218,6 +226,41 @@ pub async fn seed(db: &DatabaseConnection) -> loco_rs::Result<SeedReport> {
         report.comments += 1;
     }
 
+    if !report.is_empty() {
+        audit::record(
+            &txn,
+            &RequestMeta::system("demo seed"),
+            audit::Entry {
+                who: audit::Who::system("demo seed"),
+                action: "demo.seed",
+                target_type: "site",
+                target_id: String::new(),
+                before: None,
+                after: Some(serde_json::json!({
+                    "users": report.users, "tags": report.tags, "posts": report.posts, "comments": report.comments,
+                })),
+            },
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(report)
+}
+
+/// The demo's sign-in table: one line per demo account that exists, staff first.
+///
+/// # Errors
+/// When the database cannot be queried.
+pub async fn logins(db: &DatabaseConnection) -> Result<Vec<(String, String)>, sea_orm::DbErr> {
+    let demo: Demo =
+        serde_json::from_str(DEMO_JSON).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    let mut out = Vec::new();
+    for role in users::Role::ALL {
+        for u in demo.users.iter().filter(|u| u.role == role.as_str()) {
+            if users::Model::find_by_email(db, &u.email).await?.is_some() {
+                out.push((u.role.clone(), u.email.clone()));
+            }
+        }
+    }
+    Ok(out)
 }

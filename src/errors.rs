@@ -1,14 +1,22 @@
-//! One error type for the web layer, turned into a response in one place. HTML requests get
-//! friendly pages (rendered by [`crate::views::error_pages`]); nothing internal leaks out.
+//! One error type for the web layer, turned into a response in one place. The response
+//! carries an [`ErrorPage`] marker; the error-page layer (which sees the request) turns it
+//! into the site's HTML page, a sign-in redirect, or JSON with a stable code for `/api`.
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
 
+use crate::auth::AuthError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// A state-changing request without a valid CSRF token, or from another site.
+    #[error("cross-site request refused: {0}")]
+    Csrf(&'static str),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -19,22 +27,53 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
-/// Marks a response whose body the error-page layer should replace with the site's page for
-/// that status.
+/// What went wrong, for the error-page layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    Unauthenticated,
+    Forbidden(&'static str),
+    Csrf,
+    Internal,
+}
+
+impl ErrorKind {
+    /// The stable code JSON clients see.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden(code) => code,
+            Self::Csrf => "csrf_rejected",
+            Self::Internal => "internal_error",
+        }
+    }
+}
+
+/// Marks a response whose body the error-page layer replaces.
 #[derive(Debug, Clone, Copy)]
-pub struct ErrorPage(pub StatusCode);
+pub struct ErrorPage(pub StatusCode, pub ErrorKind);
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            Self::NotFound => StatusCode::NOT_FOUND,
+        let (status, kind) = match &self {
+            Self::NotFound => (StatusCode::NOT_FOUND, ErrorKind::NotFound),
+            Self::Auth(AuthError::Unauthenticated) => {
+                (StatusCode::UNAUTHORIZED, ErrorKind::Unauthenticated)
+            }
+            Self::Auth(e) => (StatusCode::FORBIDDEN, ErrorKind::Forbidden(e.code())),
+            Self::Csrf(reason) => {
+                tracing::warn!(reason, "CSRF check refused a request");
+                (StatusCode::FORBIDDEN, ErrorKind::Csrf)
+            }
             Self::Db(_) | Self::Loco(_) | Self::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
-                StatusCode::INTERNAL_SERVER_ERROR
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorKind::Internal)
             }
         };
         let mut res = (status, status.canonical_reason().unwrap_or("error")).into_response();
-        res.extensions_mut().insert(ErrorPage(status));
+        res.extensions_mut().insert(ErrorPage(status, kind));
         res
     }
 }

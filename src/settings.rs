@@ -15,6 +15,87 @@ pub struct Settings {
     pub demo: Demo,
     #[serde(default)]
     pub cache: Cache,
+    #[serde(default)]
+    pub security: Security,
+    #[serde(default)]
+    pub accounts: Accounts,
+    #[serde(default)]
+    pub mail: Mail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Security {
+    /// A session unused this long is over.
+    pub session_idle_minutes: i64,
+    /// A session is over this long after sign-in, used or not.
+    pub session_absolute_hours: i64,
+    /// Send cookies with `Secure` (and the `__Host-` name prefix): on in production.
+    pub secure_cookies: bool,
+    /// Send `Strict-Transport-Security`: on in production.
+    pub hsts: bool,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    /// Failed sign-ins per account, and per address, within `lockout_window_minutes`
+    /// before sign-in is refused for `lockout_minutes`.
+    pub max_failures_per_account: u64,
+    pub max_failures_per_ip: u64,
+    pub lockout_window_minutes: i64,
+    pub lockout_minutes: i64,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 120,
+            session_absolute_hours: 24 * 7,
+            secure_cookies: false,
+            hsts: false,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            max_failures_per_account: 5,
+            max_failures_per_ip: 20,
+            lockout_window_minutes: 15,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Accounts {
+    /// Whether readers may create accounts at `/signup`.
+    pub signup_enabled: bool,
+    pub verify_ttl_hours: i64,
+    pub reset_ttl_minutes: i64,
+}
+
+impl Default for Accounts {
+    fn default() -> Self {
+        Self {
+            signup_enabled: true,
+            verify_ttl_hours: 48,
+            reset_ttl_minutes: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Mail {
+    /// `outbox`: keep mail in the outbox table only (development, tests); `smtp`: also send
+    /// it through the `mailer.smtp` settings.
+    pub transport: String,
+    pub from: String,
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Self {
+            transport: "outbox".into(),
+            from: "The Copydesk Review <no-reply@copydesk.invalid>".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,6 +8,7 @@ mod m20261120_000002_posts_and_tags;
 mod m20261120_000003_media;
 mod m20261120_000004_comments;
 mod m20261120_000005_post_reading_minutes;
+mod m20261121_000006_accounts;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000003_media::Migration),
             Box::new(m20261120_000004_comments::Migration),
             Box::new(m20261120_000005_post_reading_minutes::Migration),
+            Box::new(m20261121_000006_accounts::Migration),
         ]
     }
 }

@@ -1,3 +1,31 @@
-//! HTTP handlers, thin: extract, call one model method, render.
+//! HTTP handlers, thin: extract, authorize, call one model method, render.
+pub mod account;
+pub mod admin;
+pub mod api;
+pub mod auth;
 pub mod client;
 pub mod public;
+
+use axum::routing::{get, post};
+use loco_rs::prelude::Routes;
+
+/// Sign-in, sign-up, password reset and the account page for readers (staff use them too).
+#[must_use]
+pub fn account_routes() -> Routes {
+    Routes::new()
+        .add("/login", get(auth::login_form).post(auth::login))
+        .add("/logout", post(auth::logout))
+        .add("/signup", get(auth::signup_form).post(auth::signup))
+        .add("/verify/{token}", get(auth::verify))
+        .add(
+            "/password/forgot",
+            get(auth::forgot_form).post(auth::forgot),
+        )
+        .add(
+            "/password/reset/{token}",
+            get(auth::reset_form).post(auth::reset),
+        )
+        .add("/account", get(account::show))
+        .add("/account/profile", post(account::update_profile))
+        .add("/account/password", post(account::change_password))
+}

@@ -114,8 +114,8 @@ pub fn hash_ip(salt: &str, ip: &str) -> String {
 }
 
 impl Model {
-    /// Stores a guest's comment on `post_id` as pending, after validation, the honeypot and
-    /// the per-address rate limit.
+    /// Stores a comment on `post_id` as pending, by a signed-in `author` or a guest, after
+    /// validation, the honeypot and the per-address rate limit.
     ///
     /// # Errors
     /// [`CommentError::Invalid`] with per-field messages, [`CommentError::RateLimited`], or a
@@ -124,6 +124,7 @@ impl Model {
         db: &C,
         post_id: i32,
         form: &CommentForm,
+        author: Option<&super::users::Model>,
         ip_hash: &str,
         limit: RateLimit,
     ) -> Result<Submitted, CommentError> {
@@ -145,8 +146,8 @@ impl Model {
         }
         let comment = ActiveModel {
             post_id: Set(post_id),
-            author_id: Set(None),
-            guest_name: Set(Some(form.name.trim().to_string())),
+            author_id: Set(author.map(|a| a.id)),
+            guest_name: Set(author.is_none().then(|| form.name.trim().to_string())),
             body: Set(form.body.trim().to_string()),
             status: Set(CommentStatus::Pending.as_str().to_string()),
             ip_hash: Set(ip_hash.to_string()),

@@ -4,7 +4,7 @@
 macro_rules! string_enum {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         $vis enum $name {
             $($variant),+
@@ -29,12 +29,18 @@ macro_rules! string_enum {
 }
 
 pub mod _entities;
+pub mod api_tokens;
+pub mod audit;
 pub mod comments;
+pub mod login_attempts;
+pub mod mail;
 pub mod media;
 pub mod post_tags;
 pub mod posts;
+pub mod sessions;
 pub mod slug;
 pub mod tags;
+pub mod user_tokens;
 pub mod users;
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};

@@ -134,3 +134,263 @@ impl ActiveModelBehavior for ActiveModel {
         Ok(self)
     }
 }
+
+/// Why a change to someone's account was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    #[error("{0}")]
+    WeakPassword(String),
+    #[error("the current password is not right")]
+    WrongPassword,
+    #[error("unknown role or status `{0}`")]
+    Unknown(String),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// A password change: the current password (`None` for resets by mailed token and admin
+/// tasks), the new one, the session to keep (the one making the change), and the audit
+/// action to record.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordChange<'a> {
+    pub current: Option<&'a str>,
+    pub new_password: &'a str,
+    pub keep_session: Option<i32>,
+    pub action: &'a str,
+}
+
+/// A person as the audit log shows them (no secrets).
+fn audit_view(u: &Model) -> serde_json::Value {
+    serde_json::json!({
+        "email": u.email, "display_name": u.display_name, "bio": u.bio,
+        "role": u.role, "status": u.status,
+    })
+}
+
+async fn active_admins<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Entity::find()
+        .filter(Column::Role.eq(Role::Admin.as_str()))
+        .filter(Column::Status.eq(UserStatus::Active.as_str()))
+        .count(db)
+        .await
+}
+
+impl Model {
+    /// Sets a new password (hashed with argon2id) and ends every other session of the user.
+    /// `current` must match unless `None` (resets by mailed token, admin tasks).
+    ///
+    /// # Errors
+    /// [`AccountError::WeakPassword`], [`AccountError::WrongPassword`], database errors.
+    pub async fn change_password<C: sea_orm::TransactionTrait>(
+        &self,
+        db: &C,
+        cfg: &crate::settings::Security,
+        meta: &crate::auth::RequestMeta,
+        change: PasswordChange<'_>,
+    ) -> Result<Self, AccountError> {
+        let PasswordChange {
+            current,
+            new_password,
+            keep_session,
+            action,
+        } = change;
+        use sea_orm::{ActiveModelTrait, TransactionSession};
+        if let Some(current) = current
+            && !crate::auth::passwords::verify_password(cfg, self.password_hash.as_deref(), current)
+        {
+            return Err(AccountError::WrongPassword);
+        }
+        if let Some(why) = crate::auth::passwords::weakness(new_password, &self.email) {
+            return Err(AccountError::WeakPassword(why));
+        }
+        let hash = crate::auth::passwords::hash_password(cfg, new_password)
+            .map_err(|e| DbErr::Custom(format!("password hashing failed: {e}")))?;
+        let txn = db.begin().await?;
+        let mut active: ActiveModel = self.clone().into();
+        active.password_hash = Set(Some(hash));
+        active.password_changed_at = Set(Some(super::now()));
+        let saved = active.update(&txn).await?;
+        super::sessions::end_all_for_user(&txn, self.id, keep_session).await?;
+        super::audit::record(
+            &txn,
+            meta,
+            super::audit::Entry {
+                who: super::audit::Who {
+                    id: Some(self.id),
+                    label: format!("{} <{}>", self.display_name, self.email),
+                },
+                action,
+                target_type: "user",
+                target_id: self.id.to_string(),
+                before: Some(serde_json::json!({"password": "old"})),
+                after: Some(serde_json::json!({"password": "new"})),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(saved)
+    }
+
+    /// Changes `self`'s role and/or status on behalf of `actor`, who needs `manage_users`,
+    /// may not act above their rank, and may not leave Copydesk without an active admin.
+    /// A role change or a suspension ends the person's sessions at once.
+    ///
+    /// # Errors
+    /// [`AccountError::Auth`] for refusals, [`AccountError::Unknown`] for bad values.
+    pub async fn set_role_and_status<C: sea_orm::TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &crate::auth::Actor,
+        meta: &crate::auth::RequestMeta,
+        role: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Self, AccountError> {
+        use crate::auth::{AuthError, Capability, permissions::check_rank};
+        use sea_orm::{ActiveModelTrait, TransactionSession};
+        actor.require(Capability::MANAGE_USERS)?;
+        let new_role = match role {
+            Some(r) => Some(Role::parse(r).ok_or_else(|| AccountError::Unknown(r.to_string()))?),
+            None => None,
+        };
+        let new_status = match status {
+            Some(s) => {
+                Some(UserStatus::parse(s).ok_or_else(|| AccountError::Unknown(s.to_string()))?)
+            }
+            None => None,
+        };
+        check_rank(actor.role(), self.role(), new_role)?;
+        let txn = db.begin().await?;
+        let was_active_admin =
+            self.role() == Role::Admin && self.status == UserStatus::Active.as_str();
+        let stays_active_admin = new_role.unwrap_or(self.role()) == Role::Admin
+            && new_status.map_or(self.status.clone(), |s| s.as_str().to_string())
+                == UserStatus::Active.as_str();
+        if was_active_admin && !stays_active_admin && active_admins(&txn).await? <= 1 {
+            return Err(AuthError::LastAdmin.into());
+        }
+        let mut active: ActiveModel = self.clone().into();
+        if let Some(r) = new_role {
+            active.role = Set(r.as_str().to_string());
+        }
+        if let Some(s) = new_status {
+            active.status = Set(s.as_str().to_string());
+        }
+        let saved = active.update(&txn).await?;
+        if saved.role != self.role || saved.status != self.status {
+            super::sessions::end_all_for_user(&txn, self.id, None).await?;
+            super::audit::record(
+                &txn,
+                meta,
+                super::audit::Entry {
+                    who: actor.into(),
+                    action: if saved.role == self.role {
+                        "user.status"
+                    } else {
+                        "user.role"
+                    },
+                    target_type: "user",
+                    target_id: self.id.to_string(),
+                    before: Some(audit_view(self)),
+                    after: Some(audit_view(&saved)),
+                },
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(saved)
+    }
+
+    /// Changes one's own display name and bio.
+    ///
+    /// # Errors
+    /// Validation and database errors.
+    pub async fn update_profile<C: sea_orm::TransactionTrait>(
+        &self,
+        db: &C,
+        meta: &crate::auth::RequestMeta,
+        form: &ProfileForm,
+    ) -> Result<Self, ProfileError> {
+        use sea_orm::{ActiveModelTrait, TransactionSession};
+        form.validate()?;
+        let txn = db.begin().await?;
+        let mut active: ActiveModel = self.clone().into();
+        active.display_name = Set(form.display_name.trim().to_string());
+        active.bio = Set(form.bio.trim().to_string());
+        let saved = active.update(&txn).await?;
+        super::audit::record(
+            &txn,
+            meta,
+            super::audit::Entry {
+                who: super::audit::Who {
+                    id: Some(self.id),
+                    label: format!("{} <{}>", saved.display_name, saved.email),
+                },
+                action: "user.profile",
+                target_type: "user",
+                target_id: self.id.to_string(),
+                before: Some(audit_view(self)),
+                after: Some(audit_view(&saved)),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(saved)
+    }
+}
+
+/// What a person may change about themselves.
+#[derive(Debug, Clone, Default, Deserialize, Validate)]
+pub struct ProfileForm {
+    #[validate(length(min = 1, max = 80, message = "Enter a name of 1 to 80 characters."))]
+    #[serde(default)]
+    pub display_name: String,
+    #[validate(length(max = 2000, message = "Keep the bio under 2,000 characters."))]
+    #[serde(default)]
+    pub bio: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("invalid input")]
+    Invalid(#[from] validator::ValidationErrors),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl Model {
+    /// Records a verified address (audited).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn mark_verified(
+        db: &sea_orm::DatabaseConnection,
+        user: &Self,
+        meta: &crate::auth::RequestMeta,
+    ) -> Result<(), sea_orm::DbErr> {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+        let txn = db.begin().await?;
+        let mut active: ActiveModel = user.clone().into();
+        active.email_verified_at = Set(Some(super::now()));
+        active.update(&txn).await?;
+        super::audit::record(
+            &txn,
+            meta,
+            super::audit::Entry {
+                who: super::audit::Who {
+                    id: Some(user.id),
+                    label: format!("{} <{}>", user.display_name, user.email),
+                },
+                action: "user.verify_email",
+                target_type: "user",
+                target_id: user.id.to_string(),
+                before: Some(serde_json::json!({"email_verified": false})),
+                after: Some(serde_json::json!({"email_verified": true})),
+            },
+        )
+        .await?;
+        txn.commit().await
+    }
+}

@@ -17,11 +17,18 @@ impl Task for SeedDemo {
     }
 
     async fn run(&self, ctx: &AppContext, _vars: &Vars) -> loco_rs::Result<()> {
-        let report = crate::demo::seed(&ctx.db).await?;
+        let settings = crate::settings::Settings::get(ctx)?;
+        let report = crate::demo::seed(&ctx.db, &settings.security).await?;
         println!(
             "demo: {} users, {} tags, {} posts, {} comments written",
             report.users, report.tags, report.posts, report.comments
         );
+        if report.users > 0 {
+            println!("demo accounts (password {}):", crate::demo::DEMO_PASSWORD);
+            for (role, email) in crate::demo::logins(&ctx.db).await? {
+                println!("  {role:<10} {email}");
+            }
+        }
         Ok(())
     }
 }

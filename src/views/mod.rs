@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod cache;
 pub mod feeds;
+pub mod forms;
 pub mod posts;
 pub mod web;
 

@@ -208,6 +208,10 @@ pub struct CommentFormView {
     pub error_count: usize,
     /// A message for the whole form (the rate limit).
     pub form_error: Option<String>,
+    /// The session's CSRF token, when the reader has a session.
+    pub csrf: Option<String>,
+    /// The signed-in reader's name: the form then asks for no name.
+    pub signed_in_as: Option<String>,
 }
 
 impl CommentFormView {
@@ -230,7 +234,7 @@ impl CommentFormView {
             name_error,
             body_error,
             error_count,
-            form_error: None,
+            ..Self::default()
         }
     }
 }

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::assets::StaticAssets;
 use crate::{
-    errors::{AppError, AppResult, ErrorPage},
+    errors::{AppError, AppResult, ErrorKind, ErrorPage},
     settings::Settings,
 };
 
@@ -194,36 +194,73 @@ pub async fn not_modified(req: Request, next: Next) -> Response {
     out
 }
 
-/// Replaces the body of error responses with the site's own 404 or 500 page.
+/// Replaces the body of error responses with the site's own page: 404, 403 (with what to
+/// do about a refused form), 500; sends the signed-out to the right sign-in page; and answers
+/// JSON with a stable error code under `/api`.
 pub async fn error_pages(
     Extension(web): Extension<Arc<Web>>,
     req: Request,
     next: Next,
 ) -> Response {
     let wants_html = accepts_html(req.headers());
+    let path = req.uri().path().to_string();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |p| p.as_str().to_string());
+    let is_get = req.method() == Method::GET;
     let res = next.run(req).await;
-    let marked = res.extensions().get::<ErrorPage>().map(|e| e.0);
-    let status = match marked {
-        Some(status) => status,
+    let (status, kind) = match res.extensions().get::<ErrorPage>() {
+        Some(ErrorPage(status, kind)) => (*status, *kind),
         // A panic caught further in, or a framework error: still show a page, not JSON.
         None if res.status().is_server_error() && wants_html && !is_html(res.headers()) => {
-            res.status()
+            (res.status(), ErrorKind::Internal)
         }
         None => return res,
     };
+    if path == "/api" || path.starts_with("/api/") {
+        let body = serde_json::json!({ "error": kind.code(), "status": status.as_u16() });
+        return (status, axum::Json(body)).into_response();
+    }
+    if kind == ErrorKind::Unauthenticated {
+        let login = if path.starts_with("/admin") {
+            "/admin/login"
+        } else {
+            "/login"
+        };
+        let next = if is_get {
+            format!("?next={}", crate::views::forms::urlencode(&target))
+        } else {
+            String::new()
+        };
+        let mut res = axum::response::Redirect::to(&format!("{login}{next}")).into_response();
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return res;
+    }
     #[derive(Serialize)]
     struct ErrorView {
         status: u16,
         title: &'static str,
         message: &'static str,
     }
-    let view = match status {
-        StatusCode::NOT_FOUND => ErrorView {
+    let view = match kind {
+        ErrorKind::NotFound => ErrorView {
             status: 404,
             title: "Page not found",
             message: "We couldn't find that page. It may have moved, or it may not be published yet.",
         },
-        _ => ErrorView {
+        ErrorKind::Csrf => ErrorView {
+            status: 403,
+            title: "This form could not be accepted",
+            message: "The form had expired or was sent from another site, so nothing was saved. Go back, reload the page and send it again.",
+        },
+        ErrorKind::Forbidden(_) | ErrorKind::Unauthenticated => ErrorView {
+            status: 403,
+            title: "You don't have access to this",
+            message: "Your account may not do this. If you think it should, ask an administrator.",
+        },
+        ErrorKind::Internal => ErrorView {
             status: status.as_u16(),
             title: "Something went wrong",
             message: "Something went wrong on our side and we've been told about it. Please try again in a moment.",

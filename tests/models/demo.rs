@@ -14,7 +14,14 @@ both_backends!(
     |app: TestApp| async move {
         let db = &app.ctx.db;
         assert!(demo::is_empty(db).await.unwrap());
-        let first = demo::seed(db).await.unwrap();
+        let first = demo::seed(
+            db,
+            &copydesk::settings::Settings::get(&app.ctx)
+                .unwrap()
+                .security,
+        )
+        .await
+        .unwrap();
         assert!(first.posts >= 40, "{first:?}");
 
         let all_posts = posts::Entity::find().all(db).await.unwrap();
@@ -75,7 +82,14 @@ both_backends!(
             posts::Entity::find().count(db).await.unwrap(),
             comments::Entity::find().count(db).await.unwrap(),
         );
-        let second = demo::seed(db).await.unwrap();
+        let second = demo::seed(
+            db,
+            &copydesk::settings::Settings::get(&app.ctx)
+                .unwrap()
+                .security,
+        )
+        .await
+        .unwrap();
         assert!(second.is_empty(), "a second run writes nothing: {second:?}");
         let again = (
             users::Entity::find().count(db).await.unwrap(),

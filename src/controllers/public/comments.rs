@@ -8,8 +8,9 @@ use axum::{
 };
 use loco_rs::app::AppContext;
 
-use super::posts::post_page;
+use super::posts::{personalize, post_page};
 use crate::{
+    auth::{actor::MaybeActor, session::CurrentSession},
     controllers::client::ClientAddr,
     errors::{AppError, AppResult},
     models::{
@@ -30,7 +31,9 @@ pub async fn create(
     Extension(web): Extension<Arc<Web>>,
     Path(slug): Path<String>,
     ClientAddr(ip): ClientAddr,
-    Form(form): Form<CommentForm>,
+    session: Option<Extension<CurrentSession>>,
+    MaybeActor(actor): MaybeActor,
+    Form(mut form): Form<CommentForm>,
 ) -> AppResult<Response> {
     let post = posts::Model::find_visible_by_slug(&ctx.db, &slug)
         .await?
@@ -44,7 +47,15 @@ pub async fn create(
         window: chrono::Duration::minutes(settings.comments.window_minutes),
     };
     let ip_hash = comments::hash_ip(&settings.secret_key, &ip);
-    match comments::Model::submit_comment(&ctx.db, post.id, &form, &ip_hash, limit).await {
+    if let Some(a) = &actor {
+        form.name = a.user.display_name.clone();
+    }
+    let author = actor.as_ref().map(|a| &a.user);
+    let personal = |mut f: CommentFormView| {
+        personalize(&mut f, session.as_ref().map(|e| &e.0), actor.as_ref());
+        f
+    };
+    match comments::Model::submit_comment(&ctx.db, post.id, &form, author, &ip_hash, limit).await {
         Ok(_) => Ok(Redirect::to(&format!(
             "{}?comment=pending#comment-status",
             post_url(&post.slug)
@@ -77,7 +88,7 @@ pub async fn create(
                 )),
                 ..CommentFormView::default()
             };
-            let view = post_page(&ctx, &web, &post, form_view, false).await?;
+            let view = post_page(&ctx, &web, &post, personal(form_view), false).await?;
             let mut res = web.page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "public/post.html",

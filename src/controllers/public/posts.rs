@@ -10,6 +10,7 @@ use loco_rs::app::AppContext;
 use serde::Deserialize;
 
 use crate::{
+    auth::{Actor, actor::MaybeActor, session::CurrentSession},
     errors::{AppError, AppResult},
     markdown,
     models::{comments, posts},
@@ -32,19 +33,35 @@ pub async fn show(
     Extension(web): Extension<Arc<Web>>,
     Path(slug): Path<String>,
     Query(q): Query<ShowQuery>,
+    session: Option<Extension<CurrentSession>>,
+    MaybeActor(actor): MaybeActor,
 ) -> AppResult<Response> {
     let post = posts::Model::find_visible_by_slug(&ctx.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let pending = q.comment.as_deref() == Some("pending");
-    let view = post_page(&ctx, &web, &post, CommentFormView::default(), pending).await?;
-    // The thank-you variant is personal: keep it out of shared caches.
-    let cache = if pending {
+    let mut form = CommentFormView::default();
+    personalize(&mut form, session.as_ref().map(|e| &e.0), actor.as_ref());
+    let personal = form.csrf.is_some();
+    let view = post_page(&ctx, &web, &post, form, pending).await?;
+    // The thank-you variant and pages with a session's token are personal: keep them out of
+    // shared caches.
+    let cache = if pending || personal {
         CachePolicy::NoStore
     } else {
         CachePolicy::Page
     };
     web.page(StatusCode::OK, "public/post.html", &view, cache)
+}
+
+/// The reader's session and name, for the comment form.
+pub fn personalize(
+    form: &mut CommentFormView,
+    session: Option<&CurrentSession>,
+    actor: Option<&Actor>,
+) {
+    form.csrf = session.map(|s| s.0.csrf_token.clone());
+    form.signed_in_as = actor.map(|a| a.user.display_name.clone());
 }
 
 /// Everything the post page shows, with the comment form in the given state.

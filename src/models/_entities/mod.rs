@@ -2,9 +2,15 @@
 //! hold no logic. Behaviour lives in the model files one folder up.
 pub mod prelude;
 
+pub mod api_tokens;
+pub mod audit_log;
 pub mod comments;
+pub mod login_attempts;
+pub mod mail_outbox;
 pub mod media;
 pub mod post_tags;
 pub mod posts;
+pub mod sessions;
 pub mod tags;
+pub mod user_tokens;
 pub mod users;

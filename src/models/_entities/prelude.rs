@@ -1,6 +1,12 @@
+pub use super::api_tokens::Entity as ApiTokens;
+pub use super::audit_log::Entity as AuditLog;
 pub use super::comments::Entity as Comments;
+pub use super::login_attempts::Entity as LoginAttempts;
+pub use super::mail_outbox::Entity as MailOutbox;
 pub use super::media::Entity as Media;
 pub use super::post_tags::Entity as PostTags;
 pub use super::posts::Entity as Posts;
+pub use super::sessions::Entity as Sessions;
 pub use super::tags::Entity as Tags;
+pub use super::user_tokens::Entity as UserTokens;
 pub use super::users::Entity as Users;

@@ -1,0 +1,144 @@
+//! Who is asking: a signed-in person (session) or an API token's owner, and the request
+//! details the audit log keeps.
+use axum::{
+    extract::FromRequestParts,
+    http::{header, request::Parts},
+};
+use loco_rs::controller::middleware::request_id::LocoRequestId;
+
+use super::permissions::{self, AuthError, Capability, Grant};
+use crate::{
+    controllers::client::ClientAddr,
+    models::{_entities::sessions, users},
+};
+
+/// How the actor proved who they are.
+#[derive(Debug, Clone)]
+pub enum Via {
+    Session(sessions::Model),
+    Token { token_id: i32, write: bool },
+}
+
+/// A signed-in person.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: users::Model,
+    pub via: Via,
+}
+
+impl Actor {
+    #[must_use]
+    pub fn role(&self) -> users::Role {
+        self.user.role()
+    }
+
+    /// "Name <email>", as the audit log shows it.
+    #[must_use]
+    pub fn label(&self) -> String {
+        format!("{} <{}>", self.user.display_name, self.user.email)
+    }
+
+    #[must_use]
+    pub fn grant(&self, cap: Capability) -> Option<Grant> {
+        permissions::grant(self.role(), cap)
+    }
+
+    /// # Errors
+    /// [`AuthError::Forbidden`] when the role lacks `cap`.
+    pub fn require(&self, cap: Capability) -> Result<Grant, AuthError> {
+        self.grant(cap).ok_or(AuthError::Forbidden(cap.0))
+    }
+
+    /// Requires `cap` over a record owned by `owner_id`.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] when the role lacks `cap`, or holds it only for its own
+    /// records and this one is someone else's.
+    pub fn require_for(&self, cap: Capability, owner_id: i32) -> Result<(), AuthError> {
+        match self.require(cap)? {
+            Grant::All => Ok(()),
+            Grant::Own if owner_id == self.user.id => Ok(()),
+            Grant::Own => Err(AuthError::Forbidden(cap.0)),
+        }
+    }
+
+    /// The CSRF token of the actor's session, for forms.
+    #[must_use]
+    pub fn csrf(&self) -> &str {
+        match &self.via {
+            Via::Session(s) => &s.csrf_token,
+            Via::Token { .. } => "",
+        }
+    }
+}
+
+/// Request details for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: String,
+    pub user_agent: String,
+    pub request_id: String,
+}
+
+impl RequestMeta {
+    /// For work started outside a request (CLI tasks, the demo seed).
+    #[must_use]
+    pub fn system(what: &str) -> Self {
+        Self {
+            ip: String::new(),
+            user_agent: what.to_string(),
+            request_id: String::new(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(ClientAddr(ip)) = ClientAddr::from_request_parts(parts, state).await;
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(255)
+            .collect();
+        let request_id = parts
+            .extensions
+            .get::<LocoRequestId>()
+            .map(|r| r.get().to_string())
+            .unwrap_or_default();
+        Ok(Self {
+            ip,
+            user_agent,
+            request_id,
+        })
+    }
+}
+
+/// The signed-in person, required: extracting it without one is [`AuthError::Unauthenticated`].
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
+    type Rejection = crate::errors::AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Self>()
+            .cloned()
+            .ok_or_else(|| AuthError::Unauthenticated.into())
+    }
+}
+
+/// The signed-in person, if any.
+#[derive(Debug, Clone)]
+pub struct MaybeActor(pub Option<Actor>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeActor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<Actor>().cloned()))
+    }
+}

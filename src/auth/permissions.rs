@@ -1,0 +1,240 @@
+//! The capability table, read from `docs/permissions.md` (compiled in), and the named checks
+//! every handler and model method uses.
+use std::{collections::HashMap, sync::LazyLock};
+
+use crate::models::users::Role;
+
+/// A capability: `resource.action` (`posts.change`) or a special one (`publish`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Capability(pub &'static str);
+
+impl Capability {
+    pub const ADMIN_ACCESS: Self = Self("admin.access");
+    pub const POSTS_VIEW: Self = Self("posts.view");
+    pub const USERS_VIEW: Self = Self("users.view");
+    pub const USERS_CHANGE: Self = Self("users.change");
+    pub const API_TOKENS_VIEW: Self = Self("api_tokens.view");
+    pub const API_TOKENS_ADD: Self = Self("api_tokens.add");
+    pub const API_TOKENS_DELETE: Self = Self("api_tokens.delete");
+    pub const AUDIT_VIEW: Self = Self("audit.view");
+    pub const PUBLISH: Self = Self("publish");
+    pub const REVIEW: Self = Self("review");
+    pub const MODERATE: Self = Self("moderate");
+    pub const MANAGE_USERS: Self = Self("manage_users");
+    pub const RETRY_JOBS: Self = Self("retry_jobs");
+    pub const VIEW_AUDIT: Self = Self("view_audit");
+    pub const MANAGE_SETTINGS: Self = Self("manage_settings");
+}
+
+/// How far a grant reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    All,
+    /// Only records the person owns.
+    Own,
+}
+
+/// Why a request or an action was refused.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("you may not do this ({0})")]
+    Forbidden(&'static str),
+    #[error("you may not act on someone of higher rank")]
+    HigherRank,
+    #[error("Copydesk needs at least one active admin")]
+    LastAdmin,
+}
+
+impl AuthError {
+    /// A stable code for JSON responses.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden(_) => "forbidden",
+            Self::HigherRank => "higher_rank",
+            Self::LastAdmin => "last_admin",
+        }
+    }
+}
+
+const PERMISSIONS_MD: &str = include_str!("../../docs/permissions.md");
+
+/// The table: (capability, role) → grant.
+pub struct Table {
+    grants: HashMap<(String, Role), Grant>,
+    pub capabilities: Vec<String>,
+}
+
+/// Parses the `## Capabilities` table of `docs/permissions.md`.
+///
+/// # Errors
+/// A message naming the line that does not fit.
+pub fn parse(md: &str) -> Result<Table, String> {
+    let mut roles: Vec<Role> = Vec::new();
+    let mut grants = HashMap::new();
+    let mut capabilities = Vec::new();
+    let mut in_section = false;
+    for (n, line) in md.lines().enumerate() {
+        if line.starts_with("## ") {
+            in_section = line.trim() == "## Capabilities";
+            continue;
+        }
+        if !in_section || !line.starts_with('|') || line.starts_with("|---") {
+            continue;
+        }
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if roles.is_empty() {
+            for cell in &cells[1..] {
+                roles.push(
+                    Role::parse(cell)
+                        .ok_or_else(|| format!("line {}: unknown role `{cell}`", n + 1))?,
+                );
+            }
+            continue;
+        }
+        let cap = cells[0].trim_matches('`').to_string();
+        if cells.len() != roles.len() + 1 {
+            return Err(format!(
+                "line {}: expected {} cells",
+                n + 1,
+                roles.len() + 1
+            ));
+        }
+        for (role, cell) in roles.iter().zip(&cells[1..]) {
+            let grant = match *cell {
+                "yes" => Grant::All,
+                "own" => Grant::Own,
+                "" => continue,
+                other => {
+                    return Err(format!(
+                        "line {}: `{other}` is not yes, own or blank",
+                        n + 1
+                    ));
+                }
+            };
+            grants.insert((cap.clone(), *role), grant);
+        }
+        capabilities.push(cap);
+    }
+    if roles.is_empty() || capabilities.is_empty() {
+        return Err("no `## Capabilities` table".into());
+    }
+    Ok(Table {
+        grants,
+        capabilities,
+    })
+}
+
+/// The table the application enforces.
+pub static TABLE: LazyLock<Table> =
+    LazyLock::new(|| {
+        parse(PERMISSIONS_MD).unwrap_or_else(|err| {
+        // The test suite parses the same text, so this cannot ship; refuse everything if it does.
+        tracing::error!(%err, "docs/permissions.md does not parse; every capability is refused");
+        Table { grants: HashMap::new(), capabilities: Vec::new() }
+    })
+    });
+
+/// What `role` holds of `cap`, if anything.
+#[must_use]
+pub fn grant(role: Role, cap: Capability) -> Option<Grant> {
+    TABLE.grants.get(&(cap.0.to_string(), role)).copied()
+}
+
+/// Rank for "may not act on someone of higher rank".
+#[must_use]
+pub const fn rank(role: Role) -> u8 {
+    match role {
+        Role::Admin => 5,
+        Role::Editor => 4,
+        Role::Moderator | Role::Support => 3,
+        Role::Author => 2,
+        Role::Member => 1,
+    }
+}
+
+/// Refuses when `actor` outranks neither `target`'s current role nor (if given) the role
+/// being granted.
+///
+/// # Errors
+/// [`AuthError::HigherRank`].
+pub fn check_rank(actor: Role, target: Role, new_role: Option<Role>) -> Result<(), AuthError> {
+    if rank(target) > rank(actor) || new_role.is_some_and(|r| rank(r) > rank(actor)) {
+        return Err(AuthError::HigherRank);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_table_parses_and_names_every_capability_the_code_uses() {
+        let table = parse(PERMISSIONS_MD).unwrap();
+        for cap in [
+            Capability::ADMIN_ACCESS,
+            Capability::POSTS_VIEW,
+            Capability::USERS_VIEW,
+            Capability::USERS_CHANGE,
+            Capability::API_TOKENS_VIEW,
+            Capability::API_TOKENS_ADD,
+            Capability::API_TOKENS_DELETE,
+            Capability::AUDIT_VIEW,
+            Capability::PUBLISH,
+            Capability::REVIEW,
+            Capability::MODERATE,
+            Capability::MANAGE_USERS,
+            Capability::RETRY_JOBS,
+            Capability::VIEW_AUDIT,
+            Capability::MANAGE_SETTINGS,
+        ] {
+            assert!(
+                table.capabilities.iter().any(|c| c == cap.0),
+                "{} missing from docs/permissions.md",
+                cap.0
+            );
+        }
+        assert_eq!(
+            grant(Role::Admin, Capability::MANAGE_SETTINGS),
+            Some(Grant::All)
+        );
+        assert_eq!(grant(Role::Member, Capability::ADMIN_ACCESS), None);
+        assert_eq!(
+            grant(Role::Author, Capability::POSTS_VIEW),
+            Some(Grant::Own)
+        );
+    }
+
+    #[test]
+    fn bad_tables_are_refused() {
+        assert!(parse("nothing").is_err());
+        assert!(parse("## Capabilities\n| c | admin | pope |\n").is_err());
+        assert!(parse("## Capabilities\n| c | admin |\n|---|---|\n| `x` | maybe |\n").is_err());
+    }
+
+    #[test]
+    fn nobody_acts_above_their_rank() {
+        assert_eq!(
+            check_rank(Role::Editor, Role::Admin, None),
+            Err(AuthError::HigherRank)
+        );
+        assert_eq!(
+            check_rank(Role::Editor, Role::Member, Some(Role::Admin)),
+            Err(AuthError::HigherRank)
+        );
+        assert_eq!(
+            check_rank(Role::Editor, Role::Moderator, Some(Role::Member)),
+            Ok(())
+        );
+        assert_eq!(check_rank(Role::Moderator, Role::Support, None), Ok(()));
+    }
+}

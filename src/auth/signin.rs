@@ -1,0 +1,167 @@
+//! Signing in and out. One mechanism for staff (`/admin/login`) and readers (`/login`).
+use chrono::{DateTime, FixedOffset};
+use loco_rs::app::AppContext;
+use sea_orm::TransactionTrait;
+
+use super::{RequestMeta, passwords};
+use crate::{
+    models::{
+        audit::{self, Who},
+        comments::hash_ip,
+        login_attempts, sessions,
+        users::{self, Role},
+    },
+    settings::Settings,
+};
+
+/// Why sign-in failed. `Invalid` is the same for an unknown address, a wrong password, a
+/// suspended account and a reader at the staff door, so the answer reveals nothing.
+#[derive(Debug)]
+pub enum SignInError {
+    Invalid,
+    Locked { until: DateTime<FixedOffset> },
+    Db(sea_orm::DbErr),
+}
+
+impl From<sea_orm::DbErr> for SignInError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// Checks the credentials, records the attempt and the audit row, and on success replaces
+/// `current` with a new signed-in session.
+///
+/// # Errors
+/// [`SignInError`].
+pub async fn sign_in(
+    ctx: &AppContext,
+    settings: &Settings,
+    email: &str,
+    password: &str,
+    staff: bool,
+    current: Option<&sessions::Model>,
+    meta: &RequestMeta,
+) -> Result<(sessions::Started, users::Model), SignInError> {
+    let cfg = &settings.security;
+    let key = login_attempts::email_key(email);
+    let ip_hash = hash_ip(&settings.secret_key, &meta.ip);
+    let typed: String = email.trim().chars().take(254).collect();
+    if let Some(until) = login_attempts::locked_until(&ctx.db, &key, &ip_hash, cfg).await? {
+        let txn = ctx.db.begin().await?;
+        audit::record(&txn, meta, failure_entry(&typed, "sign_in.locked")).await?;
+        txn.commit().await?;
+        return Err(SignInError::Locked { until });
+    }
+    let user = users::Model::find_by_email(&ctx.db, email).await?;
+    let password_ok = passwords::verify_password(
+        cfg,
+        user.as_ref().and_then(|u| u.password_hash.as_deref()),
+        password,
+    );
+    let allowed = user.as_ref().is_some_and(|u| {
+        u.status == users::UserStatus::Active.as_str() && (!staff || u.role() != Role::Member)
+    });
+    let txn = ctx.db.begin().await?;
+    match user {
+        Some(user) if password_ok && allowed => {
+            login_attempts::record(&txn, &key, &ip_hash, true).await?;
+            let started = sessions::rotate(&txn, current, Some(user.id), meta, cfg).await?;
+            let who = Who {
+                id: Some(user.id),
+                label: format!("{} <{}>", user.display_name, user.email),
+            };
+            audit::record(
+                &txn,
+                meta,
+                audit::Entry {
+                    who,
+                    action: "sign_in",
+                    target_type: "user",
+                    target_id: user.id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"door": if staff { "admin" } else { "site" }})),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            Ok((started, user))
+        }
+        _ => {
+            login_attempts::record(&txn, &key, &ip_hash, false).await?;
+            audit::record(&txn, meta, failure_entry(&typed, "sign_in.failed")).await?;
+            txn.commit().await?;
+            Err(SignInError::Invalid)
+        }
+    }
+}
+
+fn failure_entry<'a>(typed: &str, action: &'a str) -> audit::Entry<'a> {
+    audit::Entry {
+        who: Who::anonymous(format!("anonymous (tried {typed})")),
+        action,
+        target_type: "user",
+        target_id: String::new(),
+        before: None,
+        after: None,
+    }
+}
+
+/// Ends the session and records it.
+///
+/// # Errors
+/// Database errors.
+pub async fn sign_out(
+    ctx: &AppContext,
+    session: &sessions::Model,
+    who: Option<Who>,
+    meta: &RequestMeta,
+) -> Result<(), sea_orm::DbErr> {
+    let txn = ctx.db.begin().await?;
+    sessions::end(&txn, session.id).await?;
+    if let Some(who) = who {
+        let target_id = who.id.map(|i| i.to_string()).unwrap_or_default();
+        audit::record(
+            &txn,
+            meta,
+            audit::Entry {
+                who,
+                action: "sign_out",
+                target_type: "user",
+                target_id,
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await
+}
+
+/// Lifts a lockout for an address (an admin's "unlock"): a success marker resets the count.
+///
+/// # Errors
+/// Database errors.
+pub async fn unlock(
+    ctx: &AppContext,
+    actor: &super::Actor,
+    target: &users::Model,
+    meta: &RequestMeta,
+) -> Result<(), sea_orm::DbErr> {
+    let txn = ctx.db.begin().await?;
+    login_attempts::record(&txn, &login_attempts::email_key(&target.email), "", true).await?;
+    audit::record(
+        &txn,
+        meta,
+        audit::Entry {
+            who: actor.into(),
+            action: "user.unlock",
+            target_type: "user",
+            target_id: target.id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await
+}

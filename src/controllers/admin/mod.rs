@@ -1,0 +1,134 @@
+//! The admin site. Every route below `/admin` (but the sign-in page) goes through one guard,
+//! [`admin_guard`]: a signed-in person whose role holds `admin.access`, and no caching.
+//! Each route then names the capability it needs with [`cap`].
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, header},
+    middleware::{Next, from_fn, from_fn_with_state},
+    response::{IntoResponse, Response},
+    routing::{MethodRouter, get, post},
+};
+use loco_rs::{app::AppContext, prelude::Routes};
+use serde::Serialize;
+
+use crate::{
+    auth::{Actor, AuthError, Capability},
+    errors::AppError,
+};
+
+pub mod audit;
+pub mod dashboard;
+pub mod tokens;
+pub mod users;
+
+/// The one guard every admin route passes.
+pub async fn admin_guard(req: Request, next: Next) -> Response {
+    let verdict = match req.extensions().get::<Actor>() {
+        None => Err(AuthError::Unauthenticated),
+        Some(actor) => actor.require(Capability::ADMIN_ACCESS).map(|_| ()),
+    };
+    let mut res = match verdict {
+        Ok(()) => next.run(req).await,
+        Err(e) => AppError::Auth(e).into_response(),
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn check_cap(State(cap): State<Capability>, req: Request, next: Next) -> Response {
+    match req.extensions().get::<Actor>().map(|a| a.require(cap)) {
+        Some(Ok(_)) => next.run(req).await,
+        Some(Err(e)) => AppError::Auth(e).into_response(),
+        None => AppError::Auth(AuthError::Unauthenticated).into_response(),
+    }
+}
+
+/// `route` requires `capability` (on top of the admin guard).
+pub fn cap(capability: Capability, route: MethodRouter<AppContext>) -> MethodRouter<AppContext> {
+    route.route_layer(from_fn_with_state(capability, check_cap))
+}
+
+/// The guarded admin routes.
+#[must_use]
+pub fn routes() -> Routes {
+    Routes::new()
+        .prefix("/admin")
+        .add("/", cap(Capability::ADMIN_ACCESS, get(dashboard::show)))
+        .add("/audit", cap(Capability::VIEW_AUDIT, get(audit::index)))
+        .add("/users", cap(Capability::USERS_VIEW, get(users::index)))
+        .add(
+            "/users/{id}/access",
+            cap(Capability::MANAGE_USERS, post(users::update_access)),
+        )
+        .add(
+            "/users/{id}/unlock",
+            cap(Capability::MANAGE_USERS, post(users::unlock)),
+        )
+        .add(
+            "/tokens",
+            cap(Capability::API_TOKENS_VIEW, get(tokens::index))
+                .merge(cap(Capability::API_TOKENS_ADD, post(tokens::create))),
+        )
+        .add(
+            "/tokens/{id}/revoke",
+            cap(Capability::API_TOKENS_DELETE, post(tokens::revoke)),
+        )
+        .layer(from_fn(admin_guard))
+}
+
+/// Sign-in and sign-out for staff: outside the guard.
+#[must_use]
+pub fn session_routes() -> Routes {
+    Routes::new()
+        .prefix("/admin")
+        .add(
+            "/login",
+            get(super::auth::admin_login_form).post(super::auth::admin_login),
+        )
+        .add("/logout", post(super::auth::logout))
+}
+
+/// A link in the admin navigation.
+#[derive(Debug, Serialize)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What every admin page's layout shows: who is signed in and where they may go.
+#[derive(Debug, Serialize)]
+pub struct AdminChrome {
+    pub user_name: String,
+    pub role: String,
+    pub csrf: String,
+    pub nav: Vec<NavLink>,
+}
+
+impl AdminChrome {
+    #[must_use]
+    pub fn new(actor: &Actor, current: &str) -> Self {
+        let links: [(&'static str, &'static str, Capability); 4] = [
+            ("/admin", "Dashboard", Capability::ADMIN_ACCESS),
+            ("/admin/users", "People", Capability::USERS_VIEW),
+            ("/admin/audit", "Audit log", Capability::VIEW_AUDIT),
+            ("/admin/tokens", "API tokens", Capability::API_TOKENS_VIEW),
+        ];
+        let nav = links
+            .into_iter()
+            .filter(|(_, _, c)| actor.grant(*c).is_some())
+            .map(|(href, label, _)| NavLink {
+                href,
+                label,
+                current: href == current,
+            })
+            .collect();
+        Self {
+            user_name: actor.user.display_name.clone(),
+            role: actor.user.role.clone(),
+            csrf: actor.csrf().to_string(),
+            nav,
+        }
+    }
+}

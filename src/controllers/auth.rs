@@ -1,0 +1,608 @@
+//! Sign-in, sign-out, sign-up, email verification and password reset. Every form here works
+//! without JavaScript; pages that show a form start an anonymous session first so the form
+//! carries a CSRF token bound to it.
+use std::sync::Arc;
+
+use axum::{
+    Extension, Form,
+    extract::{Path, Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use chrono::Duration;
+use loco_rs::app::AppContext;
+use sea_orm::EntityTrait;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use validator::Validate;
+
+use crate::models::users::PasswordChange;
+use crate::{
+    auth::{
+        RequestMeta,
+        actor::MaybeActor,
+        passwords,
+        session::{CurrentSession, clear_cookie, set_cookie},
+        signin::{self, SignInError},
+    },
+    errors::{AppError, AppResult},
+    models::{
+        audit::Who,
+        mail, sessions,
+        user_tokens::{self, TokenProblem},
+        users::{self, Role},
+    },
+    views::{
+        Web,
+        forms::{field_errors, safe_next},
+        web::CachePolicy,
+    },
+};
+
+/// The session a form page binds its token to: the current one, or a new anonymous one
+/// (with the cookie to set).
+pub async fn form_session(
+    ctx: &AppContext,
+    web: &Web,
+    current: Option<CurrentSession>,
+    meta: &RequestMeta,
+) -> AppResult<(sessions::Model, Option<HeaderValue>)> {
+    if let Some(CurrentSession(s)) = current {
+        return Ok((s, None));
+    }
+    let started = sessions::start(&ctx.db, None, meta, &web.settings.security).await?;
+    Ok((
+        started.session,
+        Some(set_cookie(
+            &started.token,
+            web.settings.security.secure_cookies,
+        )),
+    ))
+}
+
+/// Renders an auth page (never cached) and sets the session cookie if one was started.
+fn page(
+    web: &Web,
+    status: StatusCode,
+    template: &str,
+    view: &Value,
+    cookie: Option<HeaderValue>,
+) -> AppResult<Response> {
+    let mut res = web.page(status, template, view, CachePolicy::NoStore)?;
+    if let Some(c) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+fn door(staff: bool) -> (&'static str, &'static str, &'static str) {
+    if staff {
+        ("/admin/login", "Staff sign-in", "/admin")
+    } else {
+        ("/login", "Sign in", "/account")
+    }
+}
+
+async fn show_sign_in(
+    ctx: &AppContext,
+    web: &Web,
+    current: Option<CurrentSession>,
+    meta: &RequestMeta,
+    staff: bool,
+    next: Option<&str>,
+) -> AppResult<Response> {
+    let (session, cookie) = form_session(ctx, web, current, meta).await?;
+    let (action, title, fallback) = door(staff);
+    let view = json!({
+        "title": title, "action": action, "csrf": session.csrf_token, "email": "",
+        "next": safe_next(next, fallback), "error": null, "staff": staff,
+        "signup": !staff && web.settings.accounts.signup_enabled,
+    });
+    page(web, StatusCode::OK, "auth/login.html", &view, cookie)
+}
+
+/// `GET /login`.
+pub async fn login_form(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+    Query(q): Query<NextQuery>,
+) -> AppResult<Response> {
+    show_sign_in(
+        &ctx,
+        &web,
+        current.map(|e| e.0),
+        &meta,
+        false,
+        q.next.as_deref(),
+    )
+    .await
+}
+
+/// `GET /admin/login`.
+pub async fn admin_login_form(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+    Query(q): Query<NextQuery>,
+) -> AppResult<Response> {
+    show_sign_in(
+        &ctx,
+        &web,
+        current.map(|e| e.0),
+        &meta,
+        true,
+        q.next.as_deref(),
+    )
+    .await
+}
+
+async fn do_sign_in(
+    ctx: &AppContext,
+    web: &Web,
+    current: Option<CurrentSession>,
+    meta: &RequestMeta,
+    form: SignInForm,
+    staff: bool,
+) -> AppResult<Response> {
+    let (action, title, fallback) = door(staff);
+    let current = current.map(|c| c.0);
+    match signin::sign_in(
+        ctx,
+        &web.settings,
+        &form.email,
+        &form.password,
+        staff,
+        current.as_ref(),
+        meta,
+    )
+    .await
+    {
+        Ok((started, _user)) => {
+            let mut res = Redirect::to(&safe_next(form.next.as_deref(), fallback)).into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&started.token, web.settings.security.secure_cookies),
+            );
+            Ok(res)
+        }
+        Err(SignInError::Db(e)) => Err(e.into()),
+        Err(err) => {
+            let (status, message) = match err {
+                SignInError::Locked { until } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("Too many failed sign-in attempts. Sign-in is paused until {} UTC; try again then, or ask an administrator to unlock it.", until.format("%H:%M")),
+                ),
+                _ => (StatusCode::UNAUTHORIZED, "That email address and password do not match an account that may sign in here.".to_string()),
+            };
+            let (session, cookie) =
+                form_session(ctx, web, current.map(CurrentSession), meta).await?;
+            let view = json!({
+                "title": title, "action": action, "csrf": session.csrf_token, "email": form.email,
+                "next": safe_next(form.next.as_deref(), fallback), "error": message, "staff": staff,
+                "signup": !staff && web.settings.accounts.signup_enabled,
+            });
+            page(web, status, "auth/login.html", &view, cookie)
+        }
+    }
+}
+
+/// `POST /login`.
+pub async fn login(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+    Form(form): Form<SignInForm>,
+) -> AppResult<Response> {
+    do_sign_in(&ctx, &web, current.map(|e| e.0), &meta, form, false).await
+}
+
+/// `POST /admin/login`.
+pub async fn admin_login(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+    Form(form): Form<SignInForm>,
+) -> AppResult<Response> {
+    do_sign_in(&ctx, &web, current.map(|e| e.0), &meta, form, true).await
+}
+
+/// `POST /logout` (and `/admin/logout`): ends the session and removes the cookie.
+pub async fn logout(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    MaybeActor(actor): MaybeActor,
+    meta: RequestMeta,
+) -> AppResult<Response> {
+    if let Some(Extension(CurrentSession(session))) = current {
+        signin::sign_out(&ctx, &session, actor.as_ref().map(Who::from), &meta).await?;
+    }
+    let mut res = Redirect::to("/").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(web.settings.security.secure_cookies),
+    );
+    Ok(res)
+}
+
+#[derive(Debug, Default, Deserialize, Validate)]
+pub struct SignUpForm {
+    #[validate(email(message = "Enter an email address like name@example.com."))]
+    #[serde(default)]
+    email: String,
+    #[validate(length(min = 1, max = 80, message = "Enter a name of 1 to 80 characters."))]
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn signup_view(csrf: &str, form: &SignUpForm, errors: &Value) -> Value {
+    json!({"title": "Create an account", "csrf": csrf, "email": form.email, "display_name": form.display_name, "errors": errors})
+}
+
+/// `GET /signup`.
+pub async fn signup_form(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+) -> AppResult<Response> {
+    if !web.settings.accounts.signup_enabled {
+        return Err(AppError::NotFound);
+    }
+    let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
+    page(
+        &web,
+        StatusCode::OK,
+        "auth/signup.html",
+        &signup_view(&session.csrf_token, &SignUpForm::default(), &json!({})),
+        cookie,
+    )
+}
+
+/// `POST /signup`: a member account, signed in at once, with a verification mail.
+pub async fn signup(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+    Form(form): Form<SignUpForm>,
+) -> AppResult<Response> {
+    if !web.settings.accounts.signup_enabled {
+        return Err(AppError::NotFound);
+    }
+    let current = current.map(|e| e.0);
+    let mut errors = form
+        .validate()
+        .err()
+        .map(|e| field_errors(&e))
+        .unwrap_or_default();
+    if let Some(why) = passwords::weakness(&form.password, &form.email) {
+        errors.insert("password".into(), why);
+    }
+    let user = if errors.is_empty() {
+        let user_form = users::UserForm {
+            email: form.email.clone(),
+            display_name: form.display_name.clone(),
+            bio: String::new(),
+            role: Role::Member.as_str().into(),
+        };
+        match users::Model::create_user(&ctx.db, &user_form).await {
+            Ok(u) => Some(u),
+            Err(users::UserError::EmailTaken) => {
+                // Say so: sign-up cannot hide which addresses exist without mail round-trips,
+                // and sign-in and password reset reveal nothing.
+                errors.insert(
+                    "email".into(),
+                    "An account with this address exists already. Sign in, or reset your password."
+                        .into(),
+                );
+                None
+            }
+            Err(users::UserError::Invalid(e)) => {
+                errors.extend(field_errors(&e));
+                None
+            }
+            Err(users::UserError::Db(e)) => return Err(e.into()),
+            Err(users::UserError::UnknownRole(r)) => {
+                return Err(AppError::Internal(format!("role {r}")));
+            }
+        }
+    } else {
+        None
+    };
+    let Some(user) = user else {
+        let (session, cookie) = form_session(&ctx, &web, current, &meta).await?;
+        let view = signup_view(
+            &session.csrf_token,
+            &form,
+            &serde_json::to_value(&errors).unwrap_or_default(),
+        );
+        return page(
+            &web,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "auth/signup.html",
+            &view,
+            cookie,
+        );
+    };
+    let user = user
+        .change_password(
+            &ctx.db,
+            &web.settings.security,
+            &meta,
+            PasswordChange {
+                current: None,
+                new_password: &form.password,
+                keep_session: None,
+                action: "sign_up",
+            },
+        )
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    send_verification(&ctx, &web, &user).await?;
+    let started = sessions::rotate(
+        &ctx.db,
+        current.as_ref().map(|c| &c.0),
+        Some(user.id),
+        &meta,
+        &web.settings.security,
+    )
+    .await?;
+    let mut res = Redirect::to("/account?welcome=1").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&started.token, web.settings.security.secure_cookies),
+    );
+    Ok(res)
+}
+
+/// Mails a verification link to `user`.
+///
+/// # Errors
+/// Database or template errors.
+pub async fn send_verification(ctx: &AppContext, web: &Web, user: &users::Model) -> AppResult<()> {
+    let hours = web.settings.accounts.verify_ttl_hours;
+    let token = user_tokens::issue(
+        &ctx.db,
+        user.id,
+        user_tokens::VERIFY_EMAIL,
+        Duration::hours(hours),
+    )
+    .await?;
+    let link = web.absolute(&format!("/verify/{token}"));
+    let locals = json!({"name": user.display_name, "email": user.email, "link": link, "hours": hours, "site_title": web.settings.site.title});
+    mail::deliver(ctx, &user.email, "verify_email", &locals).await?;
+    Ok(())
+}
+
+fn message(web: &Web, status: StatusCode, title: &str, body: &str) -> AppResult<Response> {
+    page(
+        web,
+        status,
+        "auth/message.html",
+        &json!({"title": title, "message": body}),
+        None,
+    )
+}
+
+fn token_problem_text(p: &TokenProblem) -> &'static str {
+    match p {
+        TokenProblem::Used => "This link was used already. Each link works once.",
+        TokenProblem::Expired => "This link has expired. Ask for a new one.",
+        TokenProblem::Unknown => {
+            "This link is not valid. Check that you copied all of it, or ask for a new one."
+        }
+    }
+}
+
+/// `GET /verify/{token}`.
+pub async fn verify(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    meta: RequestMeta,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    match user_tokens::consume(&ctx.db, &token, user_tokens::VERIFY_EMAIL).await? {
+        Ok(user_id) => {
+            let user = users::Entity::find_by_id(user_id)
+                .one(&ctx.db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            users::Model::mark_verified(&ctx.db, &user, &meta).await?;
+            message(
+                &web,
+                StatusCode::OK,
+                "Email address confirmed",
+                "Thank you: your email address is confirmed.",
+            )
+        }
+        Err(p) => message(
+            &web,
+            StatusCode::GONE,
+            "This link cannot be used",
+            token_problem_text(&p),
+        ),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// `GET /password/forgot`.
+pub async fn forgot_form(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+) -> AppResult<Response> {
+    let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
+    page(
+        &web,
+        StatusCode::OK,
+        "auth/forgot.html",
+        &json!({"title": "Reset your password", "csrf": session.csrf_token, "sent": false}),
+        cookie,
+    )
+}
+
+/// `POST /password/forgot`: mails a reset link if the address has an account; the page says
+/// the same either way.
+pub async fn forgot(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+    Form(form): Form<ForgotForm>,
+) -> AppResult<Response> {
+    if let Some(user) = users::Model::find_by_email(&ctx.db, &form.email).await?
+        && user.status == users::UserStatus::Active.as_str()
+    {
+        let minutes = web.settings.accounts.reset_ttl_minutes;
+        let token = user_tokens::issue(
+            &ctx.db,
+            user.id,
+            user_tokens::RESET_PASSWORD,
+            Duration::minutes(minutes),
+        )
+        .await?;
+        let link = web.absolute(&format!("/password/reset/{token}"));
+        let locals = json!({"name": user.display_name, "link": link, "minutes": minutes, "site_title": web.settings.site.title});
+        mail::deliver(&ctx, &user.email, "reset_password", &locals).await?;
+    }
+    let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
+    page(
+        &web,
+        StatusCode::OK,
+        "auth/forgot.html",
+        &json!({"title": "Reset your password", "csrf": session.csrf_token, "sent": true}),
+        cookie,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// `GET /password/reset/{token}`.
+pub async fn reset_form(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    if let Err(p) = user_tokens::check(&ctx.db, &token, user_tokens::RESET_PASSWORD).await? {
+        return message(
+            &web,
+            StatusCode::GONE,
+            "This link cannot be used",
+            token_problem_text(&p),
+        );
+    }
+    let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
+    page(
+        &web,
+        StatusCode::OK,
+        "auth/reset.html",
+        &json!({"title": "Choose a new password", "csrf": session.csrf_token, "token": token, "error": null}),
+        cookie,
+    )
+}
+
+/// `POST /password/reset/{token}`: sets the password, ends every session of the account.
+pub async fn reset(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+    Path(token): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> AppResult<Response> {
+    let user_id = match user_tokens::check(&ctx.db, &token, user_tokens::RESET_PASSWORD).await? {
+        Ok(id) => id,
+        Err(p) => {
+            return message(
+                &web,
+                StatusCode::GONE,
+                "This link cannot be used",
+                token_problem_text(&p),
+            );
+        }
+    };
+    let user = users::Entity::find_by_id(user_id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(why) = passwords::weakness(&form.password, &user.email) {
+        let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
+        let view = json!({"title": "Choose a new password", "csrf": session.csrf_token, "token": token, "error": why});
+        return page(
+            &web,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "auth/reset.html",
+            &view,
+            cookie,
+        );
+    }
+    // Use the token first: of two racing requests only one gets past this.
+    if let Err(p) = user_tokens::consume(&ctx.db, &token, user_tokens::RESET_PASSWORD).await? {
+        return message(
+            &web,
+            StatusCode::GONE,
+            "This link cannot be used",
+            token_problem_text(&p),
+        );
+    }
+    user.change_password(
+        &ctx.db,
+        &web.settings.security,
+        &meta,
+        PasswordChange {
+            current: None,
+            new_password: &form.password,
+            keep_session: None,
+            action: "password_reset",
+        },
+    )
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut res = message(
+        &web,
+        StatusCode::OK,
+        "Password changed",
+        "Your password is changed and every session of your account was signed out. Sign in with the new password.",
+    )?;
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(web.settings.security.secure_cookies),
+    );
+    Ok(res)
+}
