@@ -594,15 +594,10 @@ pub async fn reset(
     )
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut res = message(
+    message(
         &web,
         StatusCode::OK,
         "Password changed",
         "Your password is changed and every session of your account was signed out. Sign in with the new password.",
-    )?;
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        clear_cookie(web.settings.security.secure_cookies),
-    );
-    Ok(res)
+    )
 }

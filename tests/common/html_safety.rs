@@ -98,13 +98,27 @@ fn decode_entities(s: &str) -> String {
 /// Fails when `html` holds a forbidden element, an event attribute, a `style` attribute, or
 /// a URL with a script-capable scheme.
 pub fn assert_safe(html: &str, context: &str) {
+    assert_safe_allowing(html, context, &[]);
+}
+
+/// [`assert_safe`] for whole pages, whose own forms use `form`, `input`, `button`, `select`
+/// and `textarea` (their attributes are still checked).
+pub fn assert_page_safe(html: &str, context: &str) {
+    assert_safe_allowing(
+        html,
+        context,
+        &["form", "input", "button", "select", "textarea"],
+    );
+}
+
+fn assert_safe_allowing(html: &str, context: &str, allowed: &[&str]) {
     let tag_re = Regex::new(r"<\s*([a-zA-Z][a-zA-Z0-9:-]*)([^>]*)>").unwrap();
     let attr_re =
         Regex::new(r#"([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"#).unwrap();
     for tag in tag_re.captures_iter(html) {
         let name = tag[1].to_ascii_lowercase();
         assert!(
-            !FORBIDDEN_TAGS.contains(&name.as_str()),
+            allowed.contains(&name.as_str()) || !FORBIDDEN_TAGS.contains(&name.as_str()),
             "{context}: <{name}> survived in {html}"
         );
         for attr in attr_re.captures_iter(&tag[2]) {

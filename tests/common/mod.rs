@@ -7,6 +7,7 @@
 //! skip into a failure.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod fixtures;
 pub mod html_safety;
 

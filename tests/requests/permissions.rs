@@ -1,0 +1,206 @@
+//! The permission matrix: every route in the router's own table, sent by anonymous and by
+//! each role, gets the status the capability table (docs/permissions.md) says. A route with
+//! no entry below fails the test, so a new route cannot slip through unchecked.
+use axum::http::{Method, StatusCode};
+use copydesk::{
+    app::App,
+    auth::{Capability, permissions::grant},
+    models::users::Role,
+};
+use loco_rs::app::Hooks;
+
+use crate::{
+    both_backends,
+    common::{
+        TestApp,
+        browser::{Browser, user},
+    },
+};
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy)]
+enum Need {
+    /// Anyone; not exercised here (their own tests cover them).
+    Public,
+    /// Any signed-in person.
+    SignedIn,
+    /// A staff capability (behind the admin guard).
+    Cap(Capability),
+    /// An API token.
+    Token,
+}
+
+fn expected(method: &Method, uri: &str) -> Option<Need> {
+    use Need::{Cap, Public, SignedIn, Token};
+    let m = method.as_str();
+    Some(match (m, uri) {
+        (
+            "GET",
+            "/_ping" | "/_health" | "/_readiness" | "/" | "/posts/{slug}" | "/tags/{slug}"
+            | "/authors/{slug}",
+        )
+        | ("GET", "/feed.atom" | "/feed.rss" | "/sitemap.xml" | "/robots.txt")
+        | ("POST", "/posts/{slug}/comments")
+        | (
+            "GET" | "POST",
+            "/login" | "/admin/login" | "/signup" | "/password/forgot" | "/password/reset/{token}",
+        )
+        | ("POST", "/logout" | "/admin/logout")
+        | ("GET", "/verify/{token}") => Public,
+        ("GET", "/account") | ("POST", "/account/profile" | "/account/password") => SignedIn,
+        ("GET", "/admin") => Cap(Capability::ADMIN_ACCESS),
+        ("GET", "/admin/audit") => Cap(Capability::VIEW_AUDIT),
+        ("GET", "/admin/users") => Cap(Capability::USERS_VIEW),
+        ("POST", "/admin/users/{id}/access" | "/admin/users/{id}/unlock") => {
+            Cap(Capability::MANAGE_USERS)
+        }
+        ("GET", "/admin/tokens") => Cap(Capability::API_TOKENS_VIEW),
+        ("POST", "/admin/tokens") => Cap(Capability::API_TOKENS_ADD),
+        ("POST", "/admin/tokens/{id}/revoke") => Cap(Capability::API_TOKENS_DELETE),
+        ("GET" | "PATCH", "/api/me") => Token,
+        _ => return None,
+    })
+}
+
+both_backends!(
+    every_route_answers_each_role_as_the_table_says,
+    |app: TestApp| async move {
+        let routes = App::routes(&app.ctx).collect();
+        let mut checked = 0;
+        let member_target = user(&app, "member", "Target Member").await;
+        let mut browsers = Vec::new();
+        for role in Role::ALL {
+            let u = user(&app, role.as_str(), &format!("Matrix {}", role.as_str())).await;
+            let b = if *role == Role::Member {
+                Browser::signed_in(&app, &u.email, "/login").await
+            } else {
+                Browser::signed_in(&app, &u.email, "/admin/login").await
+            };
+            browsers.push((*role, u, b));
+        }
+        for route in &routes {
+            for method in &route.actions {
+                let need = expected(method, &route.uri)
+                .unwrap_or_else(|| panic!("{method} {} has no entry in the permission matrix (tests/requests/permissions.rs)", route.uri));
+                if matches!(need, Need::Public) {
+                    continue;
+                }
+                for (role, u, b) in &mut browsers {
+                    // Each role revokes a token of its own, made fresh (admins may revoke any).
+                    let token_id = {
+                        use copydesk::models::_entities::api_tokens;
+                        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+                        api_tokens::ActiveModel {
+                            user_id: Set(u.id),
+                            name: Set("matrix".into()),
+                            token_hash: Set(format!("{:064}", u.id * 1000 + checked)),
+                            scope: Set("read".into()),
+                            created_at: Set(copydesk::models::now()),
+                            ..Default::default()
+                        }
+                        .insert(&app.ctx.db)
+                        .await
+                        .unwrap()
+                        .id
+                    };
+                    let path = route
+                        .uri
+                        .replace("/users/{id}", &format!("/users/{}", member_target.id))
+                        .replace("/tokens/{id}", &format!("/tokens/{token_id}"));
+                    let fields: &[(&str, &str)] = match route.uri.as_str() {
+                        "/admin/users/{id}/access" => &[("role", "member"), ("status", "active")],
+                        "/admin/tokens" => &[("name", "matrix token"), ("scope", "read")],
+                        "/account/profile" => &[("display_name", "Same Name"), ("bio", "")],
+                        "/account/password" => &[
+                            ("current_password", "wrong"),
+                            ("new_password", "whatever long"),
+                        ],
+                        _ => &[],
+                    };
+                    let res = match *method {
+                        Method::GET => b.get(&path).await,
+                        Method::POST => b.post(&path, fields).await,
+                        ref other => b.request(other.clone(), &path, None, &[]).await,
+                    };
+                    let allowed = match need {
+                        Need::Cap(cap) => {
+                            grant(*role, Capability::ADMIN_ACCESS).is_some()
+                                && grant(*role, cap).is_some()
+                        }
+                        Need::SignedIn => true,
+                        Need::Token => false,
+                        Need::Public => unreachable!(),
+                    };
+                    let what = format!("{method} {path} as {}", role.as_str());
+                    if matches!(need, Need::Token) {
+                        // A session is not an API token: reads get 401, writes stop at CSRF (403).
+                        let expected = if *method == Method::GET {
+                            StatusCode::UNAUTHORIZED
+                        } else {
+                            StatusCode::FORBIDDEN
+                        };
+                        assert_eq!(
+                            res.status, expected,
+                            "{what}: a session is not an API token"
+                        );
+                    } else if allowed {
+                        assert!(
+                            !matches!(res.status, StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED)
+                                && !res.status.is_server_error(),
+                            "{what}: expected access, got {}",
+                            res.status
+                        );
+                        assert!(
+                            res.header("location").is_none_or(|l| !l.contains("/login")),
+                            "{what}: sent to sign in"
+                        );
+                    } else {
+                        assert_eq!(
+                            res.status,
+                            StatusCode::FORBIDDEN,
+                            "{what}: expected refusal"
+                        );
+                    }
+                }
+                // Anonymous.
+                let mut anon = Browser::new(&app);
+                let path = route.uri.replace("{id}", "1");
+                let res = match *method {
+                    Method::GET => anon.get(&path).await,
+                    ref other => {
+                        anon.request(other.clone(), &path, Some(String::new()), &[])
+                            .await
+                    }
+                };
+                match need {
+                    Need::Token => assert_eq!(
+                        res.status,
+                        StatusCode::UNAUTHORIZED,
+                        "{method} {path} anonymous"
+                    ),
+                    _ if *method == Method::GET => {
+                        assert_eq!(
+                            res.status,
+                            StatusCode::SEE_OTHER,
+                            "{method} {path} anonymous"
+                        );
+                        assert!(
+                            res.header("location")
+                                .unwrap_or_default()
+                                .contains("login?next="),
+                            "{method} {path} anonymous"
+                        );
+                    }
+                    // A write without a session is stopped by CSRF before anything else.
+                    _ => assert_eq!(
+                        res.status,
+                        StatusCode::FORBIDDEN,
+                        "{method} {path} anonymous"
+                    ),
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 10, "only {checked} routes checked");
+    }
+);
