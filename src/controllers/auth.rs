@@ -117,12 +117,32 @@ async fn show_sign_in(
     page(web, StatusCode::OK, "auth/login.html", &view, cookie)
 }
 
-/// `GET /login`.
+/// Which sign-in page a request is for: `/admin/login` (staff) or `/login`.
+#[derive(Debug, Clone, Copy)]
+pub struct Door {
+    staff: bool,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Door {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            staff: parts.uri.path().starts_with("/admin/"),
+        })
+    }
+}
+
+/// `GET /login` and `GET /admin/login`.
 pub async fn login_form(
     State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
     current: Option<Extension<CurrentSession>>,
     meta: RequestMeta,
+    door: Door,
     Query(q): Query<NextQuery>,
 ) -> AppResult<Response> {
     show_sign_in(
@@ -130,26 +150,7 @@ pub async fn login_form(
         &web,
         current.map(|e| e.0),
         &meta,
-        false,
-        q.next.as_deref(),
-    )
-    .await
-}
-
-/// `GET /admin/login`.
-pub async fn admin_login_form(
-    State(ctx): State<AppContext>,
-    Extension(web): Extension<Arc<Web>>,
-    current: Option<Extension<CurrentSession>>,
-    meta: RequestMeta,
-    Query(q): Query<NextQuery>,
-) -> AppResult<Response> {
-    show_sign_in(
-        &ctx,
-        &web,
-        current.map(|e| e.0),
-        &meta,
-        true,
+        door.staff,
         q.next.as_deref(),
     )
     .await
@@ -205,26 +206,16 @@ async fn do_sign_in(
     }
 }
 
-/// `POST /login`.
+/// `POST /login` and `POST /admin/login`.
 pub async fn login(
     State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
     current: Option<Extension<CurrentSession>>,
     meta: RequestMeta,
+    door: Door,
     Form(form): Form<SignInForm>,
 ) -> AppResult<Response> {
-    do_sign_in(&ctx, &web, current.map(|e| e.0), &meta, form, false).await
-}
-
-/// `POST /admin/login`.
-pub async fn admin_login(
-    State(ctx): State<AppContext>,
-    Extension(web): Extension<Arc<Web>>,
-    current: Option<Extension<CurrentSession>>,
-    meta: RequestMeta,
-    Form(form): Form<SignInForm>,
-) -> AppResult<Response> {
-    do_sign_in(&ctx, &web, current.map(|e| e.0), &meta, form, true).await
+    do_sign_in(&ctx, &web, current.map(|e| e.0), &meta, form, door.staff).await
 }
 
 /// `POST /logout` (and `/admin/logout`): ends the session and removes the cookie.

@@ -3,7 +3,7 @@
 //! from the accounts migration).
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition,
-    ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Map, Value};
 
@@ -183,22 +183,11 @@ pub async fn search<C: ConnectionTrait>(
     if let Some(to) = day(&f.to, true) {
         cond = cond.add(Column::CreatedAt.lt(to));
     }
-    let q = Entity::find().filter(cond);
-    let total_items = q.clone().count(db).await?;
-    let page = page.max(1);
-    let items = q
+    let q = Entity::find()
+        .filter(cond)
         .order_by_desc(Column::CreatedAt)
-        .order_by_desc(Column::Id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .all(db)
-        .await?;
-    Ok(Page {
-        items,
-        page,
-        per_page,
-        total_items,
-    })
+        .order_by_desc(Column::Id);
+    super::page_of(db, q, page, per_page).await
 }
 
 /// The actions that occur in the log, for the filter's menu.

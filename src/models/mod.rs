@@ -62,6 +62,37 @@ pub struct Page<T> {
     pub total_items: u64,
 }
 
+/// Runs `query` (already filtered and ordered) for page `page` (from 1), with its total.
+///
+/// # Errors
+/// When the database cannot be queried.
+pub async fn page_of<E, C>(
+    db: &C,
+    query: sea_orm::Select<E>,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<E::Model>, sea_orm::DbErr>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let page = page.max(1);
+    let total_items = query.clone().count(db).await?;
+    let items = query
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .all(db)
+        .await?;
+    Ok(Page {
+        items,
+        page,
+        per_page,
+        total_items,
+    })
+}
+
 impl<T> Page<T> {
     #[must_use]
     pub fn total_pages(&self) -> u64 {

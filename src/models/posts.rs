@@ -4,8 +4,8 @@
 use chrono::{DateTime, FixedOffset};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition,
-    ConnectionTrait, DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, TransactionSession, TransactionTrait,
+    ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait, TransactionSession, TransactionTrait,
 };
 use serde::Deserialize;
 use validator::Validate;
@@ -293,21 +293,10 @@ async fn paginate<C: ConnectionTrait>(
     page: u64,
     per_page: u64,
 ) -> Result<Page<Model>, DbErr> {
-    let page = page.max(1);
-    let total_items = query.clone().count(db).await?;
-    let items = without_bodies(query)
+    let ordered = without_bodies(query)
         .order_by_desc(Column::PublishedAt)
-        .order_by_desc(Column::Id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .all(db)
-        .await?;
-    Ok(Page {
-        items,
-        page,
-        per_page,
-        total_items,
-    })
+        .order_by_desc(Column::Id);
+    super::page_of(db, ordered, page, per_page).await
 }
 
 fn apply_form(post: &mut ActiveModel, form: &PostForm) {

@@ -486,3 +486,55 @@ both_backends!(
         );
     }
 );
+
+both_backends!(verification_links_expire, |app: TestApp| async move {
+    use copydesk::models::user_tokens;
+    let member = user(&app, "member", "Late Reader").await;
+    let expired = user_tokens::issue(
+        &app.ctx.db,
+        member.id,
+        user_tokens::VERIFY_EMAIL,
+        Duration::minutes(-1),
+    )
+    .await
+    .unwrap();
+    let mut b = Browser::new(&app);
+    let res = b.get(&format!("/verify/{expired}")).await;
+    assert_eq!(res.status, StatusCode::GONE);
+    assert!(res.text.contains("expired"));
+    // A newer link replaces older ones, and a link of one kind is no good for the other.
+    let first = user_tokens::issue(
+        &app.ctx.db,
+        member.id,
+        user_tokens::VERIFY_EMAIL,
+        Duration::hours(1),
+    )
+    .await
+    .unwrap();
+    let second = user_tokens::issue(
+        &app.ctx.db,
+        member.id,
+        user_tokens::VERIFY_EMAIL,
+        Duration::hours(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        b.get(&format!("/verify/{first}")).await.status,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        b.get(&format!("/password/reset/{second}")).await.status,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        b.get(&format!("/verify/{second}")).await.status,
+        StatusCode::OK
+    );
+    let verified = copydesk::models::users::Entity::find_by_id(member.id)
+        .one(&app.ctx.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(verified.email_verified_at.is_some());
+});

@@ -84,7 +84,7 @@ pub fn session_routes() -> Routes {
         .prefix("/admin")
         .add(
             "/login",
-            get(super::auth::admin_login_form).post(super::auth::admin_login),
+            get(super::auth::login_form).post(super::auth::login),
         )
         .add("/logout", post(super::auth::logout))
 }
