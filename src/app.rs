@@ -22,7 +22,7 @@ use crate::{
         headers::{HeaderConfig, security_headers},
         session,
     },
-    controllers, demo,
+    controllers, demo, jobs,
     settings::Settings,
     tasks,
     views::{
@@ -66,6 +66,8 @@ impl Hooks for App {
     /// Reads the `settings:` block once, so a bad config fails at start, not on a request.
     async fn after_context(ctx: AppContext) -> Result<AppContext> {
         let settings = Settings::from_config(&ctx.config)?;
+        let jobs = jobs::connect(&ctx, &settings).await?;
+        ctx.shared_store.insert(jobs);
         ctx.shared_store.insert(Arc::new(settings));
         Ok(ctx)
     }
@@ -112,6 +114,11 @@ impl Hooks for App {
     /// where to look and the demo sign-ins on every start.
     async fn before_run(ctx: &AppContext) -> Result<()> {
         let settings = Settings::get(ctx)?;
+        if settings.jobs.in_process {
+            let jobs = jobs::Jobs::get(ctx)?;
+            let handle = jobs::start_server(ctx, &settings, &jobs).await?;
+            *jobs.server.lock().await = Some(handle);
+        }
         if !settings.demo.seed_on_start {
             return Ok(());
         }
@@ -137,6 +144,16 @@ impl Hooks for App {
         Ok(())
     }
 
+    /// Lets running jobs finish (or requeues them) before the process exits.
+    async fn on_shutdown(ctx: &AppContext) {
+        if let Ok(jobs) = jobs::Jobs::get(ctx)
+            && let Some(handle) = jobs.server.lock().await.take()
+            && let Err(e) = handle.shutdown().await
+        {
+            tracing::error!(error = %e, "job server shutdown");
+        }
+    }
+
     async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
         Ok(())
     }
@@ -144,6 +161,7 @@ impl Hooks for App {
     fn register_tasks(tasks: &mut Tasks) {
         tasks.register(tasks::seed_demo::SeedDemo);
         tasks.register(tasks::create_admin::CreateAdmin);
+        tasks.register(tasks::jobs_worker::JobsWorker);
     }
 
     /// Empties every table, children first.

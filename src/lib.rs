@@ -5,6 +5,7 @@ pub mod auth;
 pub mod controllers;
 pub mod demo;
 pub mod errors;
+pub mod jobs;
 pub mod markdown;
 pub mod models;
 pub mod settings;

@@ -21,6 +21,36 @@ pub struct Settings {
     pub accounts: Accounts,
     #[serde(default)]
     pub mail: Mail,
+    #[serde(default)]
+    pub jobs: Jobs,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Jobs {
+    /// `sql` (the app's database; the embedded default) or `redis` (Sidekiq's format).
+    pub store: String,
+    pub redis_url: String,
+    /// Work jobs in the web process too (the embedded default). Worker-only processes run
+    /// `cargo loco task jobs_worker`.
+    pub in_process: bool,
+    pub concurrency: usize,
+    pub poll_seconds: u64,
+    /// When scheduled posts are checked (cron, UTC).
+    pub publish_cron: String,
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Self {
+            store: "sql".into(),
+            redis_url: "redis://127.0.0.1:6379".into(),
+            in_process: true,
+            concurrency: 5,
+            poll_seconds: 5,
+            publish_cron: "* * * * *".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -9,6 +9,7 @@ mod m20261120_000003_media;
 mod m20261120_000004_comments;
 mod m20261120_000005_post_reading_minutes;
 mod m20261121_000006_accounts;
+mod m20261121_000007_jobs;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000004_comments::Migration),
             Box::new(m20261120_000005_post_reading_minutes::Migration),
             Box::new(m20261121_000006_accounts::Migration),
+            Box::new(m20261121_000007_jobs::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use loco_rs::{app::AppContext, mailer::Email};
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, DbErr};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait};
 
 pub use super::_entities::mail_outbox::{ActiveModel, Column, Entity, Model};
 use super::now;
@@ -54,26 +54,25 @@ fn render(name: &str, locals: &serde_json::Value) -> loco_rs::Result<Content> {
     })
 }
 
-/// Renders the mail `name` (a folder of `assets/views/mail`) with `locals` and delivers it
-/// to `to`.
+/// Renders the mail `name` (a folder of `assets/views/mail`) with `locals`, keeps it in the
+/// outbox and hands it to the job runtime (`Copydesk::SendEmail`, with retries). Without a
+/// job runtime (a bare task) it is sent at once.
 ///
 /// # Errors
-/// When the template fails to render or the outbox row cannot be written. A failed SMTP
-/// send is recorded on the row (status `failed`) rather than returned.
+/// When the template fails to render, or the outbox row or the job cannot be written.
 pub async fn deliver(
     ctx: &AppContext,
     to: &str,
     name: &str,
     locals: &serde_json::Value,
 ) -> loco_rs::Result<Model> {
-    let settings = Settings::get(ctx)?;
     let content = render(name, locals)?;
     let row = ActiveModel {
         to_address: Set(to.to_string()),
-        subject: Set(content.subject.clone()),
-        text_body: Set(content.text.clone()),
-        html_body: Set(content.html.clone()),
-        status: Set("stored".into()),
+        subject: Set(content.subject),
+        text_body: Set(content.text),
+        html_body: Set(content.html),
+        status: Set("queued".into()),
         error: Set(String::new()),
         created_at: Set(now()),
         sent_at: Set(None),
@@ -81,39 +80,79 @@ pub async fn deliver(
     }
     .insert(&ctx.db)
     .await?;
+    match crate::jobs::Jobs::get(ctx) {
+        Ok(jobs) => {
+            jobs.client
+                .enqueue::<crate::jobs::send_email::SendEmail>(&(row.id,))
+                .await
+                .map_err(|e| loco_rs::Error::string(&format!("enqueueing mail {}: {e}", row.id)))?;
+            Ok(row)
+        }
+        Err(_) => {
+            let id = row.id;
+            send(ctx, row)
+                .await
+                .map_err(|e| loco_rs::Error::string(&e))?;
+            Ok(Entity::find_by_id(id)
+                .one(&ctx.db)
+                .await?
+                .ok_or_else(|| loco_rs::Error::string("the outbox row vanished"))?)
+        }
+    }
+}
+
+/// Delivers one outbox row by the configured transport: `outbox` keeps it (status `kept`),
+/// `smtp` sends it. Already-delivered rows are left alone, so a retried job sends nothing
+/// twice.
+///
+/// # Errors
+/// The SMTP failure, in words (the row records it too, as `failed`).
+pub async fn send(ctx: &AppContext, row: Model) -> Result<(), String> {
+    if row.status == "sent" || row.status == "kept" {
+        return Ok(());
+    }
+    let settings = Settings::get(ctx).map_err(|e| e.to_string())?;
     if settings.mail.transport != "smtp" {
-        return Ok(row);
+        mark(ctx, row, "kept", "")
+            .await
+            .map_err(|e| e.to_string())?;
+        return Ok(());
     }
     let Some(sender) = ctx.mailer.as_ref() else {
-        return Ok(mark(
-            ctx,
-            row,
-            "failed",
-            "mail.transport is smtp but no mailer.smtp is configured",
-        )
-        .await?);
+        let msg = "mail.transport is smtp but no mailer.smtp is configured".to_string();
+        mark(ctx, row, "failed", &msg)
+            .await
+            .map_err(|e| e.to_string())?;
+        return Err(msg);
     };
     let email = Email {
         from: Some(settings.mail.from.clone()),
-        to: to.to_string(),
-        reply_to: None,
-        subject: content.subject,
-        text: content.text,
-        html: content.html,
+        to: row.to_address.clone(),
+        subject: row.subject.clone(),
+        text: row.text_body.clone(),
+        html: row.html_body.clone(),
         ..Email::default()
     };
-    let row = match sender.mail(&email).await {
-        Ok(()) => mark(ctx, row, "sent", "").await?,
-        Err(e) => mark(ctx, row, "failed", &e.to_string()).await?,
-    };
-    Ok(row)
+    match sender.mail(&email).await {
+        Ok(()) => mark(ctx, row, "sent", "")
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => {
+            let msg = e.to_string();
+            mark(ctx, row, "failed", &msg)
+                .await
+                .map_err(|e| e.to_string())?;
+            Err(msg)
+        }
+    }
 }
 
 async fn mark(ctx: &AppContext, row: Model, status: &str, error: &str) -> Result<Model, DbErr> {
     let mut active: ActiveModel = row.into();
     active.status = Set(status.to_string());
     active.error = Set(error.to_string());
-    if status == "sent" {
+    if status == "sent" || status == "kept" {
         active.sent_at = Set(Some(now()));
     }
     active.update(&ctx.db).await

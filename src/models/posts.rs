@@ -376,3 +376,56 @@ impl ActiveModelBehavior for ActiveModel {
         Ok(self)
     }
 }
+
+/// Publishes every scheduled post whose time has come, dated at its scheduled time, with an
+/// audit row each, one transaction per post. Returns how many it published.
+///
+/// # Errors
+/// When the database cannot be queried or written.
+pub async fn publish_due<C: TransactionTrait + ConnectionTrait>(db: &C) -> Result<usize, DbErr> {
+    let due = Entity::find()
+        .filter(Column::State.eq(PostState::Scheduled.as_str()))
+        .filter(Column::ScheduledAt.lte(now()))
+        .all(db)
+        .await?;
+    let mut published = 0;
+    for post in due {
+        let txn = db.begin().await?;
+        let res = Entity::update_many()
+            .col_expr(
+                Column::State,
+                sea_orm::sea_query::Expr::value(PostState::Published.as_str()),
+            )
+            .col_expr(
+                Column::PublishedAt,
+                sea_orm::sea_query::Expr::value(post.scheduled_at),
+            )
+            .col_expr(Column::UpdatedAt, sea_orm::sea_query::Expr::value(now()))
+            .col_expr(
+                Column::LockVersion,
+                sea_orm::sea_query::Expr::value(post.lock_version + 1),
+            )
+            .filter(Column::Id.eq(post.id))
+            .filter(Column::State.eq(PostState::Scheduled.as_str()))
+            .exec(&txn)
+            .await?;
+        if res.rows_affected == 1 {
+            super::audit::record(
+                &txn,
+                &crate::auth::RequestMeta::system("scheduled publishing"),
+                super::audit::Entry {
+                    who: super::audit::Who::system("scheduled publishing"),
+                    action: "post.publish_scheduled",
+                    target_type: "post",
+                    target_id: post.id.to_string(),
+                    before: Some(serde_json::json!({"state": "scheduled", "published_at": null})),
+                    after: Some(serde_json::json!({"state": "published", "published_at": post.scheduled_at})),
+                },
+            )
+            .await?;
+            published += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(published)
+}
