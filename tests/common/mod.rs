@@ -152,8 +152,11 @@ where
 }
 
 /// As [`run`], with `tweak` applied to the test config first.
-pub async fn run_with<F, Fut>(backend: Backend, tweak: fn(&mut loco_rs::config::Config), test: F)
-where
+pub async fn run_with<F, Fut>(
+    backend: Backend,
+    tweak: impl FnOnce(&mut loco_rs::config::Config),
+    test: F,
+) where
     F: FnOnce(TestApp) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {

@@ -146,3 +146,142 @@ both_backends!(
         assert_eq!(posts::publish_due(db).await.unwrap(), 0);
     }
 );
+
+fn with_smtp(config: &mut loco_rs::config::Config, port: u16) {
+    config.mailer = Some(
+        serde_json::from_value(serde_json::json!({
+            "stub": false,
+            "smtp": {"enable": true, "host": "127.0.0.1", "port": port, "secure": false}
+        }))
+        .unwrap(),
+    );
+    if let Some(s) = config.settings.as_mut() {
+        s["mail"]["transport"] = serde_json::json!("smtp");
+        s["mail"]["from"] = serde_json::json!("Copydesk <desk@copydesk.test>");
+    }
+}
+
+/// A real SMTP server (aiosmtpd) writing what it receives to a maildir.
+struct SmtpSink {
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl SmtpSink {
+    fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("copydesk-maildir-{}-{port}", std::process::id()));
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let sink = Self { child, dir, port };
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(sink);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
+    fn messages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
+                out.extend(
+                    entries
+                        .flatten()
+                        .filter_map(|e| std::fs::read_to_string(e.path()).ok()),
+                );
+            }
+        }
+        out
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn smtp_delivery(app: TestApp, sink: SmtpSink) {
+    let mut b = Browser::new(&app);
+    b.get("/signup").await;
+    b.post(
+        "/signup",
+        &[
+            ("email", "smtp@example.com"),
+            ("display_name", "Sam Tp"),
+            ("password", "long enough password"),
+        ],
+    )
+    .await;
+    let settings = Settings::get(&app.ctx).unwrap();
+    let jobs = Jobs::get(&app.ctx).unwrap();
+    let server = jobs::start_server(&app.ctx, &settings, &jobs)
+        .await
+        .unwrap();
+    for _ in 0..150 {
+        if !sink.messages().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.shutdown().await.unwrap();
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1, "one message reached the SMTP server");
+    let m = &messages[0];
+    assert!(m.contains("Subject: Confirm your email address"), "{m}");
+    assert!(m.contains("smtp@example.com"), "{m}");
+    assert!(m.contains("/verify/"), "the link is in the message");
+    let row = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::ToAddress.eq("smtp@example.com"))
+        .one(&app.ctx.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "sent");
+}
+
+/// Mail sent by the job through lettre to a real SMTP server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_is_sent_over_smtp_by_the_job() {
+    let Some(sink) = SmtpSink::start() else {
+        assert!(
+            !crate::common::required("smtp"),
+            "an SMTP sink (python3 -m aiosmtpd) is required but could not start"
+        );
+        eprintln!(
+            "skipped: python3 -m aiosmtpd is not available (set COPYDESK_TEST_REQUIRE=smtp to fail instead)"
+        );
+        return;
+    };
+    let port = sink.port;
+    crate::common::run_with(
+        crate::common::Backend::Sqlite,
+        move |c| with_smtp(c, port),
+        move |app| smtp_delivery(app, sink),
+    )
+    .await;
+}
