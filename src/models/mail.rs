@@ -82,8 +82,12 @@ pub async fn deliver(
     .await?;
     match crate::jobs::Jobs::get(ctx) {
         Ok(jobs) => {
+            // The job is linked to its outbox row, so its status can be shown there.
             jobs.client
-                .enqueue::<crate::jobs::send_email::SendEmail>(&(row.id,))
+                .enqueue_for::<crate::jobs::send_email::SendEmail>(
+                    &format!("mail_outbox:{}", row.id),
+                    &(row.id,),
+                )
                 .await
                 .map_err(|e| loco_rs::Error::string(&format!("enqueueing mail {}: {e}", row.id)))?;
             Ok(row)
