@@ -445,3 +445,84 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    nobody_acts_above_their_rank_or_removes_the_last_admin,
+    |app: TestApp| async move {
+        let admin = user(&app, "admin", "Ada Admin").await;
+        let editor = user(&app, "editor", "Eddie Tor").await;
+        let moderator = user(&app, "moderator", "Mo Derator").await;
+        let member = user(&app, "member", "Mia Member").await;
+        let mut e = Browser::signed_in(&app, &editor.email, "/admin/login").await;
+        let res = e
+            .post(
+                &format!("/admin/users/{}/access", admin.id),
+                &[("role", "admin"), ("status", "suspended")],
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::FORBIDDEN,
+            "an editor cannot suspend an admin"
+        );
+        assert!(res.text.contains("higher rank"));
+        let res = e
+            .post(
+                &format!("/admin/users/{}/access", member.id),
+                &[("role", "admin"), ("status", "active")],
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::FORBIDDEN,
+            "nor make someone an admin"
+        );
+        let res = e
+            .post(
+                &format!("/admin/users/{}/access", moderator.id),
+                &[("role", "moderator"), ("status", "suspended")],
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "but may suspend a moderator"
+        );
+        let mut m = Browser::signed_in(&app, &member.email, "/login").await;
+        assert_eq!(
+            m.get("/admin").await.status,
+            StatusCode::FORBIDDEN,
+            "members have no admin"
+        );
+
+        // The only admin cannot demote or suspend themselves.
+        let mut a = Browser::signed_in(&app, &admin.email, "/admin/login").await;
+        let res = a
+            .post(
+                &format!("/admin/users/{}/access", admin.id),
+                &[("role", "editor"), ("status", "active")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert!(res.text.contains("at least one active admin"));
+        let still = users::Entity::find_by_id(admin.id)
+            .one(&app.ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (still.role.as_str(), still.status.as_str()),
+            ("admin", "active")
+        );
+        // With a second admin, the first may step down.
+        let second = user(&app, "admin", "Second Admin").await;
+        let res = a
+            .post(
+                &format!("/admin/users/{}/access", admin.id),
+                &[("role", "editor"), ("status", "active")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert!(second.id > 0);
+    }
+);
