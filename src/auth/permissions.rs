@@ -24,6 +24,7 @@ impl Capability {
     pub const RETRY_JOBS: Self = Self("retry_jobs");
     pub const VIEW_AUDIT: Self = Self("view_audit");
     pub const MANAGE_SETTINGS: Self = Self("manage_settings");
+    pub const OUTBOX_VIEW: Self = Self("outbox.view");
 }
 
 /// How far a grant reaches.

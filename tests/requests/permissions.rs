@@ -57,6 +57,7 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         ("GET", "/admin/tokens") => Cap(Capability::API_TOKENS_VIEW),
         ("POST", "/admin/tokens") => Cap(Capability::API_TOKENS_ADD),
         ("POST", "/admin/tokens/{id}/revoke") => Cap(Capability::API_TOKENS_DELETE),
+        ("GET", "/admin/outbox" | "/admin/outbox/{id}") => Cap(Capability::OUTBOX_VIEW),
         ("GET" | "PATCH", "/api/me") => Token,
         _ => return None,
     })
@@ -68,6 +69,24 @@ both_backends!(
         let routes = App::routes(&app.ctx).collect();
         let mut checked = 0;
         let member_target = user(&app, "member", "Target Member").await;
+        let outbox_id = {
+            use copydesk::models::_entities::mail_outbox;
+            use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+            mail_outbox::ActiveModel {
+                to_address: Set("someone@example.com".into()),
+                subject: Set("Hello".into()),
+                text_body: Set("Text".into()),
+                html_body: Set("<p>Text</p>".into()),
+                status: Set("kept".into()),
+                error: Set(String::new()),
+                created_at: Set(copydesk::models::now()),
+                ..Default::default()
+            }
+            .insert(&app.ctx.db)
+            .await
+            .unwrap()
+            .id
+        };
         let mut browsers = Vec::new();
         for role in Role::ALL {
             let u = user(&app, role.as_str(), &format!("Matrix {}", role.as_str())).await;
@@ -106,7 +125,8 @@ both_backends!(
                     let path = route
                         .uri
                         .replace("/users/{id}", &format!("/users/{}", member_target.id))
-                        .replace("/tokens/{id}", &format!("/tokens/{token_id}"));
+                        .replace("/tokens/{id}", &format!("/tokens/{token_id}"))
+                        .replace("/outbox/{id}", &format!("/outbox/{outbox_id}"));
                     let fields: &[(&str, &str)] = match route.uri.as_str() {
                         "/admin/users/{id}/access" => &[("role", "member"), ("status", "active")],
                         "/admin/tokens" => &[("name", "matrix token"), ("scope", "read")],

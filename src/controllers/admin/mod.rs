@@ -18,6 +18,7 @@ use crate::{
 
 pub mod audit;
 pub mod dashboard;
+pub mod outbox;
 pub mod tokens;
 pub mod users;
 
@@ -109,9 +110,10 @@ pub struct AdminChrome {
 impl AdminChrome {
     #[must_use]
     pub fn new(actor: &Actor, current: &str) -> Self {
-        let links: [(&'static str, &'static str, Capability); 4] = [
+        let links: [(&'static str, &'static str, Capability); 5] = [
             ("/admin", "Dashboard", Capability::ADMIN_ACCESS),
             ("/admin/users", "People", Capability::USERS_VIEW),
+            ("/admin/outbox", "Mail outbox", Capability::OUTBOX_VIEW),
             ("/admin/audit", "Audit log", Capability::VIEW_AUDIT),
             ("/admin/tokens", "API tokens", Capability::API_TOKENS_VIEW),
         ];
