@@ -14,20 +14,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in [
-            "worker_jobs",
-            "worker_queues",
-            "worker_processes",
-            "worker_work",
-            "worker_signals",
-            "worker_stats",
-            "worker_status",
-            "worker_cron",
-        ] {
-            m.get_connection()
-                .execute_unprepared(&format!("DROP TABLE IF EXISTS {t}"))
-                .await?;
-        }
-        Ok(())
+        copydesk_workers::store::sql::drop_tables(m.get_connection())
+            .await
+            .map_err(|e| DbErr::Custom(e.to_string()))
     }
 }

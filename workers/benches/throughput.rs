@@ -124,6 +124,9 @@ async fn ruby_sidekiq(
     conn: &mut ConnectionManager,
     n: usize,
 ) -> Option<f64> {
+    // The jobs wait under another key until Sidekiq is up, then are released at once.
+    enqueue(client, n).await;
+    let _: () = redis_cmd(conn, &["RENAME", "queue:bench", "bench:hold"]).await;
     let mut child = tokio::process::Command::new("sidekiq")
         .args([
             "-r",
@@ -139,8 +142,6 @@ async fn ruby_sidekiq(
         .kill_on_drop(true)
         .spawn()
         .ok()?;
-    enqueue(client, n).await;
-    let _: () = redis_cmd(conn, &["RENAME", "queue:bench", "bench:hold"]).await;
     let start = Instant::now();
     let mut up = false;
     while start.elapsed() < Duration::from_secs(60) && !up {

@@ -12,7 +12,11 @@ async fn create_is_idempotent_and_drop_removes_every_table() {
     let count = |db: sea_orm::DatabaseConnection| async move {
         let sql = format!(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ({})",
-            TABLES.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ")
+            TABLES
+                .iter()
+                .map(|t| format!("'{t}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let row = db
             .query_one_raw(Statement::from_string(db.get_database_backend(), sql))

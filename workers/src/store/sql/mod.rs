@@ -8,8 +8,8 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, TransactionTrait, Value,
 };
 
-pub use schema::{TABLES, create_tables, drop_tables};
 use schema::state;
+pub use schema::{TABLES, create_tables, drop_tables};
 
 use super::{
     Completion, DEAD_MAX_JOBS, DEAD_TIMEOUT_SECS, Fetched, Fetcher, Heartbeat, Move, Outcome,
