@@ -1,5 +1,5 @@
-//! Fault tests on real Redis: a worker killed with SIGKILL mid-job, and connections cut
-//! under a running server. (The always-failing job walking the retry schedule into the dead
+//! Fault tests on real Redis: a worker killed with SIGKILL mid-job, connections cut under a
+//! running server, and a Redis server (the test's own) restarted mid-run. (The always-failing job walking the retry schedule into the dead
 //! set, with a controlled clock, is in the conformance suite.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -258,4 +258,136 @@ async fn workers_reconnect_after_their_connections_are_killed() {
         stats.processed
     );
     let _: () = redis::cmd("FLUSHDB").query_async(&mut admin).await.unwrap();
+}
+
+/// A Redis server of the test's own, on a free port, persisting to an append-only file so a
+/// restart keeps its data (as a production Redis with AOF does).
+struct PrivateRedis {
+    port: u16,
+    dir: std::path::PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("copydesk-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let mut r = Self {
+            port,
+            dir,
+            child: None,
+        };
+        r.spawn().then_some(r)
+    }
+
+    fn spawn(&mut self) -> bool {
+        let Ok(child) = std::process::Command::new("redis-server")
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &self.port.to_string(),
+                "--save",
+                "",
+            ])
+            .args(["--appendonly", "yes", "--appendfsync", "always", "--dir"])
+            .arg(&self.dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        else {
+            return false;
+        };
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_reconnect_and_finish_after_redis_restarts() {
+    let Some(mut redis_server) = PrivateRedis::start() else {
+        common::unavailable("redis", "could not start a private redis-server");
+        return;
+    };
+    let store = Arc::new(RedisStore::connect(&redis_server.url()).await.unwrap());
+    let client = Client::new(store.clone());
+    let job = Slow::default();
+    let server = Server::new(
+        client.clone(),
+        Registry::new().register(job.clone()),
+        ServerConfig {
+            concurrency: 10,
+            ..fast_config()
+        },
+    )
+    .start()
+    .await
+    .unwrap();
+    client
+        .enqueue_bulk::<Slow>((0..300).map(|i| (i,)))
+        .await
+        .unwrap();
+    let runs = job.runs.clone();
+    eventually(30, "progress before the restart", || {
+        let runs = runs.clone();
+        async move { runs.load(Ordering::SeqCst) >= 60 }
+    })
+    .await;
+    // Redis goes away mid-run and comes back a moment later.
+    redis_server.kill();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(redis_server.spawn(), "redis-server restarts");
+    let seen = job.seen.clone();
+    eventually(60, "all 300 jobs after the restart", || {
+        let seen = seen.clone();
+        async move { seen.lock().await.len() == 300 }
+    })
+    .await;
+    server.shutdown().await.unwrap();
+    let mut conn = store.connection();
+    assert_eq!(
+        llen(&mut conn, "queue:default").await,
+        0,
+        "nothing left queued"
+    );
+    let working: Vec<String> = redis::cmd("KEYS")
+        .arg("copydesk:working:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let mut left = 0;
+    for key in &working {
+        left += llen(&mut conn, key).await;
+    }
+    assert_eq!(left, 0, "every job acknowledged: {working:?}");
 }

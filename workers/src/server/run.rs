@@ -56,7 +56,11 @@ pub(super) async fn run(shared: Arc<Shared>) -> Result<()> {
     }
     drop(ack_tx);
     let _ = acker.await;
-    for task in background {
+    // The heartbeat loop ends by itself once stopping. Aborting it could cut a beat in flight
+    // after it took the counters and before it wrote them, losing those stats: let it finish.
+    let [beat_task, others @ ..] = background;
+    let _ = timeout(Duration::from_secs(10), beat_task).await;
+    for task in others {
         task.abort();
     }
     let store = shared.client.store();
