@@ -25,6 +25,7 @@ impl Capability {
     pub const VIEW_AUDIT: Self = Self("view_audit");
     pub const MANAGE_SETTINGS: Self = Self("manage_settings");
     pub const OUTBOX_VIEW: Self = Self("outbox.view");
+    pub const JOBS_VIEW: Self = Self("jobs.view");
 }
 
 /// How far a grant reaches.

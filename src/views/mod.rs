@@ -4,6 +4,7 @@ pub mod assets;
 pub mod cache;
 pub mod feeds;
 pub mod forms;
+pub mod jobs_chart;
 pub mod posts;
 pub mod web;
 

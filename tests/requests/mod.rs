@@ -2,6 +2,7 @@ mod accounts;
 mod caching;
 mod comments;
 mod feeds;
+mod jobs_screen;
 mod pages;
 mod permissions;
 mod security;

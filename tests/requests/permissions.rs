@@ -28,10 +28,12 @@ enum Need {
     Cap(Capability),
     /// An API token.
     Token,
+    /// The Jobs screen: `jobs.view` for every record (an `own` grant is refused).
+    JobsView,
 }
 
 fn expected(method: &Method, uri: &str) -> Option<Need> {
-    use Need::{Cap, Public, SignedIn, Token};
+    use Need::{Cap, JobsView, Public, SignedIn, Token};
     let m = method.as_str();
     Some(match (m, uri) {
         (
@@ -58,6 +60,17 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         ("POST", "/admin/tokens") => Cap(Capability::API_TOKENS_ADD),
         ("POST", "/admin/tokens/{id}/revoke") => Cap(Capability::API_TOKENS_DELETE),
         ("GET", "/admin/outbox" | "/admin/outbox/{id}") => Cap(Capability::OUTBOX_VIEW),
+        (
+            "GET",
+            "/admin/jobs"
+            | "/admin/jobs/busy"
+            | "/admin/jobs/{set}"
+            | "/admin/jobs/{set}/{score}/{jid}",
+        ) => JobsView,
+        ("GET" | "POST", "/admin/jobs/{set}/all")
+        | ("POST", "/admin/jobs/{set}/actions" | "/admin/jobs/processes/{identity}/{signal}") => {
+            Cap(Capability::RETRY_JOBS)
+        }
         ("GET" | "PATCH", "/api/me") => Token,
         _ => return None,
     })
@@ -126,10 +139,16 @@ both_backends!(
                         .uri
                         .replace("/users/{id}", &format!("/users/{}", member_target.id))
                         .replace("/tokens/{id}", &format!("/tokens/{token_id}"))
-                        .replace("/outbox/{id}", &format!("/outbox/{outbox_id}"));
+                        .replace("/outbox/{id}", &format!("/outbox/{outbox_id}"))
+                        .replace("/jobs/{set}/{score}/{jid}", "/jobs/retries/1.5/nojob")
+                        .replace("/jobs/{set}", "/jobs/retries")
+                        .replace("/processes/{identity}/{signal}", "/processes/nobody/quiet");
                     let fields: &[(&str, &str)] = match route.uri.as_str() {
                         "/admin/users/{id}/access" => &[("role", "member"), ("status", "active")],
                         "/admin/tokens" => &[("name", "matrix token"), ("scope", "read")],
+                        "/admin/jobs/{set}/all" | "/admin/jobs/{set}/actions" => {
+                            &[("action", "delete")]
+                        }
                         "/account/profile" => &[("display_name", "Same Name"), ("bio", "")],
                         "/account/password" => &[
                             ("current_password", "wrong"),
@@ -149,6 +168,11 @@ both_backends!(
                         }
                         Need::SignedIn => true,
                         Need::Token => false,
+                        Need::JobsView => {
+                            grant(*role, Capability::ADMIN_ACCESS).is_some()
+                                && grant(*role, Capability::JOBS_VIEW)
+                                    == Some(copydesk::auth::permissions::Grant::All)
+                        }
                         Need::Public => unreachable!(),
                     };
                     let what = format!("{method} {path} as {}", role.as_str());
@@ -222,5 +246,28 @@ both_backends!(
             }
         }
         assert!(checked >= 10, "only {checked} routes checked");
+        // Every page the matrix names is really routed (a page missing from the router would
+        // otherwise pass unnoticed).
+        for uri in [
+            "/admin",
+            "/admin/audit",
+            "/admin/users",
+            "/admin/tokens",
+            "/admin/outbox",
+            "/admin/outbox/{id}",
+            "/admin/jobs",
+            "/admin/jobs/busy",
+            "/admin/jobs/{set}",
+            "/admin/jobs/{set}/{score}/{jid}",
+            "/admin/jobs/{set}/actions",
+            "/admin/jobs/{set}/all",
+            "/account",
+            "/api/me",
+        ] {
+            assert!(
+                routes.iter().any(|r| r.uri == uri),
+                "{uri} is in the matrix but not in the router"
+            );
+        }
     }
 );

@@ -18,6 +18,7 @@ use crate::{
 
 pub mod audit;
 pub mod dashboard;
+pub mod jobs;
 pub mod outbox;
 pub mod tokens;
 pub mod users;
@@ -75,6 +76,31 @@ pub fn routes() -> Routes {
             "/tokens/{id}/revoke",
             cap(Capability::API_TOKENS_DELETE, post(tokens::revoke)),
         )
+        .add("/outbox", cap(Capability::OUTBOX_VIEW, get(outbox::index)))
+        .add(
+            "/outbox/{id}",
+            cap(Capability::OUTBOX_VIEW, get(outbox::show)),
+        )
+        .add("/jobs", cap(Capability::JOBS_VIEW, get(jobs::dashboard)))
+        .add("/jobs/busy", cap(Capability::JOBS_VIEW, get(jobs::busy)))
+        .add(
+            "/jobs/processes/{identity}/{signal}",
+            cap(Capability::RETRY_JOBS, post(jobs::signal)),
+        )
+        .add("/jobs/{set}", cap(Capability::JOBS_VIEW, get(jobs::list)))
+        .add(
+            "/jobs/{set}/actions",
+            cap(Capability::RETRY_JOBS, post(jobs::act)),
+        )
+        .add(
+            "/jobs/{set}/all",
+            cap(Capability::RETRY_JOBS, get(jobs::confirm_all))
+                .merge(cap(Capability::RETRY_JOBS, post(jobs::all))),
+        )
+        .add(
+            "/jobs/{set}/{score}/{jid}",
+            cap(Capability::JOBS_VIEW, get(jobs::detail)),
+        )
         .layer(from_fn(admin_guard))
 }
 
@@ -110,9 +136,10 @@ pub struct AdminChrome {
 impl AdminChrome {
     #[must_use]
     pub fn new(actor: &Actor, current: &str) -> Self {
-        let links: [(&'static str, &'static str, Capability); 5] = [
+        let links: [(&'static str, &'static str, Capability); 6] = [
             ("/admin", "Dashboard", Capability::ADMIN_ACCESS),
             ("/admin/users", "People", Capability::USERS_VIEW),
+            ("/admin/jobs", "Jobs", Capability::RETRY_JOBS),
             ("/admin/outbox", "Mail outbox", Capability::OUTBOX_VIEW),
             ("/admin/audit", "Audit log", Capability::VIEW_AUDIT),
             ("/admin/tokens", "API tokens", Capability::API_TOKENS_VIEW),

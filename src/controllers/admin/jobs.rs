@@ -1,0 +1,463 @@
+//! The Jobs screen: what Sidekiq's Web UI shows (dashboard, queues, busy, scheduled, retries,
+//! dead, job detail) over `copydesk-workers`' inspection API, with the same actions, on
+//! either store. Viewing needs `jobs.view` (the whole screen needs it for every record);
+//! acting needs `retry_jobs`. Every action is audited.
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    Extension,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use copydesk_workers::{
+    api::{Filter, Inspector, SetJob},
+    retry::uncompress_backtrace,
+    store::SortedSet,
+};
+use loco_rs::app::AppContext;
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AdminChrome;
+use crate::{
+    auth::{Actor, AuthError, Capability, RequestMeta, permissions::Grant},
+    errors::{AppError, AppResult},
+    jobs::Jobs,
+    models::audit,
+    views::{Web, forms::urlencode, jobs_chart, web::CachePolicy},
+};
+
+const PER_PAGE: u64 = 25;
+
+fn inspector(ctx: &AppContext) -> AppResult<Inspector> {
+    Ok(Inspector::new(Jobs::get(ctx)?.client.clone()))
+}
+
+fn store_err(e: copydesk_workers::Error) -> AppError {
+    AppError::Internal(format!("job store: {e}"))
+}
+
+/// The whole screen shows every record's jobs: `jobs.view` for all records.
+fn require_all(actor: &Actor) -> AppResult<()> {
+    match actor.require(Capability::JOBS_VIEW)? {
+        Grant::All => Ok(()),
+        Grant::Own => Err(AuthError::Forbidden(Capability::JOBS_VIEW.0).into()),
+    }
+}
+
+fn set_of(name: &str) -> AppResult<(SortedSet, &'static str, &'static str)> {
+    match name {
+        "scheduled" => Ok((SortedSet::Schedule, "scheduled", "Scheduled")),
+        "retries" => Ok((SortedSet::Retry, "retries", "Retries")),
+        "dead" => Ok((SortedSet::Dead, "dead", "Dead")),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn when(epoch: f64) -> String {
+    chrono::DateTime::from_timestamp(epoch as i64, 0).map_or_else(String::new, |d| {
+        d.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    })
+}
+
+fn args_text(args: &[Value], limit: usize) -> String {
+    let s = Value::Array(args.to_vec()).to_string();
+    if s.chars().count() > limit {
+        format!("{}…", s.chars().take(limit).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn chrome(actor: &Actor) -> AdminChrome {
+    AdminChrome::new(actor, "/admin/jobs")
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DashQuery {
+    #[serde(default)]
+    days: Option<u32>,
+}
+
+/// `GET /admin/jobs`: counts, a chart of processed and failed jobs per day, store health and
+/// the queues.
+pub async fn dashboard(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+    Query(q): Query<DashQuery>,
+) -> AppResult<Response> {
+    require_all(&actor)?;
+    let days = if q.days == Some(30) { 30 } else { 7 };
+    let api = inspector(&ctx)?;
+    let started = Instant::now();
+    let health = api.queues().await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let store_name = web.settings.jobs.store.clone();
+    let (queues, healthy, health_error) = match health {
+        Ok(q) => (q, true, None),
+        Err(e) => (Vec::new(), false, Some(e.to_string())),
+    };
+    let stats = if healthy {
+        Some(api.stats(days).await.map_err(store_err)?)
+    } else {
+        None
+    };
+    let view = json!({
+        "tab": "dashboard",
+        "title": "Jobs",
+        "admin": chrome(&actor),
+        "stats": stats,
+        "days": days,
+        "chart": stats.as_ref().map(|s| jobs_chart::svg(&s.history)),
+        "history": stats.as_ref().map(|s| s.history.clone()),
+        "store": {"name": store_name, "healthy": healthy, "latency_ms": format!("{latency_ms:.1}"), "error": health_error},
+        "queues": queues.iter().map(|q| json!({"name": q.name, "size": q.size, "latency": format!("{:.1}", q.latency)})).collect::<Vec<_>>(),
+    });
+    web.page(
+        StatusCode::OK,
+        "admin/jobs/dashboard.html",
+        &view,
+        CachePolicy::NoStore,
+    )
+}
+
+/// `GET /admin/jobs/busy`: processes and the jobs they run now.
+pub async fn busy(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+) -> AppResult<Response> {
+    require_all(&actor)?;
+    let api = inspector(&ctx)?;
+    let processes = api.processes().await.map_err(store_err)?;
+    let running = api.busy().await.map_err(store_err)?;
+    let view = json!({
+        "title": "Busy",
+        "tab": "busy",
+        "admin": chrome(&actor),
+        "processes": processes.iter().map(|p| json!({
+            "identity": p.identity, "busy": p.busy, "quiet": p.quiet, "beat": when(p.beat),
+            "concurrency": p.info.get("concurrency"), "host": p.info.get("hostname"), "pid": p.info.get("pid"),
+            "started_at": p.info.get("started_at").and_then(Value::as_f64).map(when),
+        })).collect::<Vec<_>>(),
+        "running": running.iter().map(|b| json!({
+            "identity": b.identity, "queue": b.queue, "class": b.payload.display_class(),
+            "args": args_text(b.payload.args(), 120), "started": when(b.run_at as f64), "jid": b.payload.jid(),
+        })).collect::<Vec<_>>(),
+        "can_act": actor.grant(Capability::RETRY_JOBS).is_some(),
+    });
+    web.page(
+        StatusCode::OK,
+        "admin/jobs/busy.html",
+        &view,
+        CachePolicy::NoStore,
+    )
+}
+
+/// `POST /admin/jobs/processes/{identity}/{signal}`: Quiet or Stop a process.
+pub async fn signal(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path((identity, signal)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let api = inspector(&ctx)?;
+    match signal.as_str() {
+        "quiet" => api.quiet(&identity).await.map_err(store_err)?,
+        "stop" => api.stop(&identity).await.map_err(store_err)?,
+        _ => return Err(AppError::NotFound),
+    }
+    record(
+        &ctx,
+        &actor,
+        &meta,
+        &format!("jobs.process.{signal}"),
+        "process",
+        &identity,
+        json!({}),
+    )
+    .await?;
+    Ok(Redirect::to("/admin/jobs/busy").into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    class: String,
+    #[serde(default)]
+    error: String,
+    #[serde(default)]
+    page: Option<u64>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+fn row(set: &str, j: &SetJob) -> Value {
+    let p = &j.payload;
+    json!({
+        "key": format!("{}|{}", j.score, p.jid()),
+        "detail": format!("/admin/jobs/{set}/{}/{}", j.score, p.jid()),
+        "class": p.display_class(), "queue": p.queue(), "args": args_text(p.args(), 80),
+        "error": p.error_class().map(|c| format!("{c}: {}", p.error_message().unwrap_or(""))),
+        "retry_count": p.retry_count(), "when": when(j.score), "jid": p.jid(),
+    })
+}
+
+/// `GET /admin/jobs/{set}`: scheduled, retries or dead, filtered by class or error text.
+pub async fn list(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+    Path(name): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    require_all(&actor)?;
+    let (set, slug, title) = set_of(&name)?;
+    let filter = Filter {
+        class: Some(q.class.trim().to_string()).filter(|s| !s.is_empty()),
+        error: Some(q.error.trim().to_string()).filter(|s| !s.is_empty()),
+    };
+    let page_no = q.page.unwrap_or(1).max(1);
+    let page = inspector(&ctx)?
+        .list(set, &filter, (page_no - 1) * PER_PAGE, PER_PAGE)
+        .await
+        .map_err(store_err)?;
+    let total_pages = page.total.div_ceil(PER_PAGE).max(1);
+    let base = format!(
+        "/admin/jobs/{slug}?class={}&error={}",
+        urlencode(&q.class),
+        urlencode(&q.error)
+    );
+    let notice = q.done.as_deref().map(|d| format!("Done: {d}."));
+    let view = json!({
+        "title": title, "set": slug, "tab": slug, "admin": chrome(&actor),
+        "rows": page.jobs.iter().map(|j| row(slug, j)).collect::<Vec<_>>(),
+        "total": page.total, "filter": {"class": q.class, "error": q.error},
+        "pager": {"page": page_no, "total_pages": total_pages,
+                  "prev_url": (page_no > 1).then(|| format!("{base}&page={}", page_no - 1)),
+                  "next_url": (page_no < total_pages).then(|| format!("{base}&page={}", page_no + 1))},
+        "can_act": actor.grant(Capability::RETRY_JOBS).is_some(),
+        "notice": notice,
+    });
+    web.page(
+        StatusCode::OK,
+        "admin/jobs/list.html",
+        &view,
+        CachePolicy::NoStore,
+    )
+}
+
+/// `GET /admin/jobs/{set}/{score}/{jid}`: everything about one job.
+pub async fn detail(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+    Path((name, score, jid)): Path<(String, f64, String)>,
+) -> AppResult<Response> {
+    require_all(&actor)?;
+    let (set, slug, title) = set_of(&name)?;
+    let api = inspector(&ctx)?;
+    let filter = Filter::default();
+    // Sets are scanned page by page for the one entry with this score and jid.
+    let mut found = None;
+    let mut offset = 0;
+    loop {
+        let page = api
+            .list(set, &filter, offset, 500)
+            .await
+            .map_err(store_err)?;
+        if let Some(j) = page
+            .jobs
+            .iter()
+            .find(|j| j.payload.jid() == jid && (j.score - score).abs() < 1e-6)
+        {
+            found = Some(j.clone());
+            break;
+        }
+        offset += 500;
+        if offset >= page.total || page.jobs.is_empty() {
+            break;
+        }
+    }
+    let job = found.ok_or(AppError::NotFound)?;
+    let p = &job.payload;
+    let backtrace = p
+        .get("error_backtrace")
+        .and_then(uncompress_backtrace)
+        .unwrap_or_default();
+    let view = json!({
+        "title": format!("{} {}", p.display_class(), p.jid()), "set": slug, "set_title": title, "admin": chrome(&actor),
+        "job": {
+            "key": format!("{}|{}", job.score, p.jid()), "class": p.display_class(), "queue": p.queue(), "jid": p.jid(),
+            "args": serde_json::to_string_pretty(&Value::Array(p.args().to_vec())).unwrap_or_default(),
+            "error_class": p.error_class(), "error_message": p.error_message(), "backtrace": backtrace,
+            "retry_count": p.retry_count(), "when": when(job.score),
+            "failed_at": p.get("failed_at").and_then(copydesk_workers::payload::epoch_seconds).map(when),
+            "record": p.get("record").and_then(Value::as_str),
+            "payload": serde_json::to_string_pretty(p.as_map()).unwrap_or_default(),
+        },
+        "can_act": actor.grant(Capability::RETRY_JOBS).is_some(),
+    });
+    web.page(
+        StatusCode::OK,
+        "admin/jobs/detail.html",
+        &view,
+        CachePolicy::NoStore,
+    )
+}
+
+/// Writes one audit row for a jobs action.
+async fn record(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+    action: &str,
+    target_type: &str,
+    target_id: &str,
+    after: Value,
+) -> AppResult<()> {
+    let txn = ctx.db.begin().await?;
+    audit::record(
+        &txn,
+        meta,
+        audit::Entry {
+            who: actor.into(),
+            action,
+            target_type,
+            target_id: target_id.to_string(),
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// `POST /admin/jobs/{set}/actions`: retry now, delete, kill (to Dead) or enqueue now, for
+/// the selected jobs (`job` = `score|jid`, repeated).
+pub async fn act(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let (set, slug, _) = set_of(&name)?;
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let action = fields
+        .iter()
+        .find(|(k, _)| k == "action")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let api = inspector(&ctx)?;
+    let mut done = 0;
+    for (_, key) in fields.iter().filter(|(k, _)| k == "job") {
+        let Some((score, jid)) = key.split_once('|') else {
+            continue;
+        };
+        let Ok(score) = score.parse::<f64>() else {
+            continue;
+        };
+        let ok = match action.as_str() {
+            "retry" => api.retry_now(set, score, jid).await,
+            "enqueue" => api.add_to_queue(set, score, jid).await,
+            "delete" => api.delete(set, score, jid).await,
+            "kill" if set != SortedSet::Dead => api.kill(set, score, jid).await,
+            _ => return Err(AppError::NotFound),
+        }
+        .map_err(store_err)?;
+        if ok {
+            done += 1;
+            record(
+                &ctx,
+                &actor,
+                &meta,
+                &format!("jobs.{action}"),
+                "job",
+                jid,
+                json!({"set": slug}),
+            )
+            .await?;
+        }
+    }
+    Ok(Redirect::to(&format!(
+        "/admin/jobs/{slug}?done={}",
+        urlencode(&format!("{action} {done}"))
+    ))
+    .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AllQuery {
+    #[serde(default)]
+    action: String,
+}
+
+/// `GET /admin/jobs/{set}/all?action=retry|delete`: the confirmation page.
+pub async fn confirm_all(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+    Path(name): Path<String>,
+    Query(q): Query<AllQuery>,
+) -> AppResult<Response> {
+    let (set, slug, title) = set_of(&name)?;
+    if !matches!(q.action.as_str(), "retry" | "delete") {
+        return Err(AppError::NotFound);
+    }
+    let total = inspector(&ctx)?
+        .list(set, &Filter::default(), 0, 1)
+        .await
+        .map_err(store_err)?
+        .total;
+    let view = json!({"title": format!("{} all {}", if q.action == "retry" { "Retry" } else { "Delete" }, title.to_lowercase()),
+        "set": slug, "set_title": title, "action": q.action, "total": total, "admin": chrome(&actor)});
+    web.page(
+        StatusCode::OK,
+        "admin/jobs/confirm.html",
+        &view,
+        CachePolicy::NoStore,
+    )
+}
+
+/// `POST /admin/jobs/{set}/all`: retry all or delete all, after confirmation.
+pub async fn all(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let (set, slug, _) = set_of(&name)?;
+    let action = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "action")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let api = inspector(&ctx)?;
+    let n = match action.as_str() {
+        "retry" => api.retry_all(set).await,
+        "delete" => api.delete_all(set).await,
+        _ => return Err(AppError::NotFound),
+    }
+    .map_err(store_err)?;
+    record(
+        &ctx,
+        &actor,
+        &meta,
+        &format!("jobs.{action}_all"),
+        "job_set",
+        slug,
+        json!({"count": n}),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/admin/jobs/{slug}?done={}",
+        urlencode(&format!("{action} all: {n}"))
+    ))
+    .into_response())
+}
