@@ -152,6 +152,12 @@ async fn screen_flow(app: TestApp) {
         StatusCode::FORBIDDEN
     );
 
+    // Failures are grouped by error, with one action for the group.
+    assert!(
+        list.text.contains("By error") && list.text.contains("Retry these 1"),
+        "grouped"
+    );
+
     // Retry now: back to its queue.
     let res = s
         .post(
@@ -171,8 +177,49 @@ async fn screen_flow(app: TestApp) {
         1
     );
     assert_eq!(audited(&app, "jobs.retry").await, 1);
+    let queue = s.get("/admin/jobs/queues/mail").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.text.contains("Copydesk::SendEmail") && queue.text.contains("1 job waiting"));
 
-    // It fails again; kill it to Dead, then delete all the dead behind a confirmation.
+    // It fails again; retry the group of that error, fail again, then kill it to Dead and
+    // delete all the dead behind a confirmation.
+    work_until(&app, &api, SortedSet::Retry, 1).await;
+    let group = s.get("/admin/jobs/retries").await;
+    let class_at = group.text.find("name=\"error_message\" value=\"").unwrap()
+        + "name=\"error_message\" value=\"".len();
+    let message: String = group.text[class_at..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let message = message
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let res = s
+        .post(
+            "/admin/jobs/retries/group",
+            &[
+                ("error_class", "Copydesk::MailError"),
+                ("error_message", &message),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        set_size(&api, SortedSet::Retry).await,
+        0,
+        "the group went back to its queue"
+    );
+    assert_eq!(audited(&app, "jobs.retry_group").await, 1);
+    // An emptied queue, behind its confirmation page.
+    assert!(
+        s.get("/admin/jobs/queues/mail?confirm=clear")
+            .await
+            .text
+            .contains("Empty the queue mail?")
+    );
     work_until(&app, &api, SortedSet::Retry, 1).await;
     let page = api
         .list(SortedSet::Retry, &Filter::default(), 0, 1)

@@ -65,12 +65,17 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             "/admin/jobs"
             | "/admin/jobs/busy"
             | "/admin/jobs/{set}"
-            | "/admin/jobs/{set}/{score}/{jid}",
+            | "/admin/jobs/{set}/{score}/{jid}"
+            | "/admin/jobs/queues/{name}",
         ) => JobsView,
         ("GET" | "POST", "/admin/jobs/{set}/all")
-        | ("POST", "/admin/jobs/{set}/actions" | "/admin/jobs/processes/{identity}/{signal}") => {
-            Cap(Capability::RETRY_JOBS)
-        }
+        | (
+            "POST",
+            "/admin/jobs/{set}/actions"
+            | "/admin/jobs/processes/{identity}/{signal}"
+            | "/admin/jobs/{set}/group"
+            | "/admin/jobs/queues/{name}/clear",
+        ) => Cap(Capability::RETRY_JOBS),
         ("GET" | "PATCH", "/api/me") => Token,
         _ => return None,
     })
@@ -141,6 +146,7 @@ both_backends!(
                         .replace("/tokens/{id}", &format!("/tokens/{token_id}"))
                         .replace("/outbox/{id}", &format!("/outbox/{outbox_id}"))
                         .replace("/jobs/{set}/{score}/{jid}", "/jobs/retries/1.5/nojob")
+                        .replace("/queues/{name}", "/queues/default")
                         .replace("/jobs/{set}", "/jobs/retries")
                         .replace("/processes/{identity}/{signal}", "/processes/nobody/quiet");
                     let fields: &[(&str, &str)] = match route.uri.as_str() {
@@ -261,6 +267,9 @@ both_backends!(
             "/admin/jobs/{set}/{score}/{jid}",
             "/admin/jobs/{set}/actions",
             "/admin/jobs/{set}/all",
+            "/admin/jobs/{set}/group",
+            "/admin/jobs/queues/{name}",
+            "/admin/jobs/queues/{name}/clear",
             "/account",
             "/api/me",
         ] {

@@ -233,7 +233,13 @@ pub async fn list(
         urlencode(&q.error)
     );
     let notice = q.done.as_deref().map(|d| format!("Done: {d}."));
+    let grouped = if set == SortedSet::Schedule {
+        Vec::new()
+    } else {
+        groups(&inspector(&ctx)?, set).await?
+    };
     let view = json!({
+        "groups": grouped,
         "title": title, "set": slug, "tab": slug, "admin": chrome(&actor),
         "rows": page.jobs.iter().map(|j| row(slug, j)).collect::<Vec<_>>(),
         "total": page.total, "filter": {"class": q.class, "error": q.error},
@@ -458,6 +464,182 @@ pub async fn all(
     Ok(Redirect::to(&format!(
         "/admin/jobs/{slug}?done={}",
         urlencode(&format!("{action} all: {n}"))
+    ))
+    .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    page: Option<u64>,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// `GET /admin/jobs/queues/{name}`: a queue's jobs, oldest first; with `?confirm=clear`, the
+/// confirmation page for emptying it.
+pub async fn queue(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+    Path(name): Path<String>,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Response> {
+    require_all(&actor)?;
+    let api = inspector(&ctx)?;
+    let summary = api
+        .queues()
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .find(|s| s.name == name)
+        .ok_or(AppError::NotFound)?;
+    let page_no = q.page.unwrap_or(1).max(1);
+    let jobs = api
+        .queue_jobs(&name, (page_no - 1) * PER_PAGE, PER_PAGE)
+        .await
+        .map_err(store_err)?;
+    let total_pages = summary.size.div_ceil(PER_PAGE).max(1);
+    let base = format!("/admin/jobs/queues/{}", urlencode(&name));
+    let view = json!({
+        "title": format!("Queue {name}"), "tab": "dashboard", "admin": chrome(&actor), "queue": name, "base": base,
+        "size": summary.size, "latency": format!("{:.1}", summary.latency),
+        "confirm_clear": q.confirm.as_deref() == Some("clear"),
+        "rows": jobs.iter().map(|p| json!({
+            "class": p.display_class(), "args": args_text(p.args(), 100), "jid": p.jid(),
+            "enqueued": p.enqueued_at().map(when),
+        })).collect::<Vec<_>>(),
+        "pager": {"page": page_no, "total_pages": total_pages,
+                  "prev_url": (page_no > 1).then(|| format!("{base}?page={}", page_no - 1)),
+                  "next_url": (page_no < total_pages).then(|| format!("{base}?page={}", page_no + 1))},
+        "can_act": actor.grant(Capability::RETRY_JOBS).is_some(),
+    });
+    web.page(
+        StatusCode::OK,
+        "admin/jobs/queue.html",
+        &view,
+        CachePolicy::NoStore,
+    )
+}
+
+/// `POST /admin/jobs/queues/{name}/clear`: empties the queue (after the confirmation page).
+pub async fn clear_queue(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    let n = inspector(&ctx)?
+        .clear_queue(&name)
+        .await
+        .map_err(store_err)?;
+    record(
+        &ctx,
+        &actor,
+        &meta,
+        "jobs.clear_queue",
+        "queue",
+        &name,
+        json!({"count": n}),
+    )
+    .await?;
+    Ok(Redirect::to("/admin/jobs").into_response())
+}
+
+/// Failures of a set grouped by error class and message, most frequent first.
+pub async fn groups(api: &Inspector, set: SortedSet) -> AppResult<Vec<Value>> {
+    let mut counts: std::collections::BTreeMap<(String, String), u64> =
+        std::collections::BTreeMap::new();
+    let mut offset = 0;
+    // At most 20,000 entries are read for the grouping.
+    while offset < 20_000 {
+        let page = api
+            .list(set, &Filter::default(), offset, 500)
+            .await
+            .map_err(store_err)?;
+        for j in &page.jobs {
+            let key = (
+                j.payload.error_class().unwrap_or("").to_string(),
+                j.payload.error_message().unwrap_or("").to_string(),
+            );
+            *counts.entry(key).or_default() += 1;
+        }
+        offset += 500;
+        if page.jobs.is_empty() || offset >= page.total {
+            break;
+        }
+    }
+    let mut groups: Vec<_> = counts
+        .into_iter()
+        .filter(|((c, _), _)| !c.is_empty())
+        .collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
+    Ok(groups
+        .into_iter()
+        .map(
+            |((class, message), count)| json!({"class": class, "message": message, "count": count}),
+        )
+        .collect())
+}
+
+/// `POST /admin/jobs/{set}/group`: retries every job of the set failed with this error class
+/// and message.
+pub async fn retry_group(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let (set, slug, _) = set_of(&name)?;
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (class, message) = (get("error_class"), get("error_message"));
+    let api = inspector(&ctx)?;
+    let mut targets = Vec::new();
+    let mut offset = 0;
+    while offset < 20_000 {
+        let page = api
+            .list(set, &Filter::default(), offset, 500)
+            .await
+            .map_err(store_err)?;
+        for j in &page.jobs {
+            if j.payload.error_class() == Some(class.as_str())
+                && j.payload.error_message().unwrap_or("") == message
+            {
+                targets.push((j.score, j.payload.jid().to_string()));
+            }
+        }
+        offset += 500;
+        if page.jobs.is_empty() || offset >= page.total {
+            break;
+        }
+    }
+    let mut done = 0u64;
+    for (score, jid) in &targets {
+        if api.retry_now(set, *score, jid).await.map_err(store_err)? {
+            done += 1;
+        }
+    }
+    record(
+        &ctx,
+        &actor,
+        &meta,
+        "jobs.retry_group",
+        "job_set",
+        slug,
+        json!({"error_class": class, "error_message": message, "count": done}),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/admin/jobs/{slug}?done={}",
+        urlencode(&format!("retry {done} with that error"))
     ))
     .into_response())
 }

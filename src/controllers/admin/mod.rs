@@ -84,6 +84,14 @@ pub fn routes() -> Routes {
         .add("/jobs", cap(Capability::JOBS_VIEW, get(jobs::dashboard)))
         .add("/jobs/busy", cap(Capability::JOBS_VIEW, get(jobs::busy)))
         .add(
+            "/jobs/queues/{name}",
+            cap(Capability::JOBS_VIEW, get(jobs::queue)),
+        )
+        .add(
+            "/jobs/queues/{name}/clear",
+            cap(Capability::RETRY_JOBS, post(jobs::clear_queue)),
+        )
+        .add(
             "/jobs/processes/{identity}/{signal}",
             cap(Capability::RETRY_JOBS, post(jobs::signal)),
         )
@@ -91,6 +99,10 @@ pub fn routes() -> Routes {
         .add(
             "/jobs/{set}/actions",
             cap(Capability::RETRY_JOBS, post(jobs::act)),
+        )
+        .add(
+            "/jobs/{set}/group",
+            cap(Capability::RETRY_JOBS, post(jobs::retry_group)),
         )
         .add(
             "/jobs/{set}/all",
