@@ -129,6 +129,44 @@ async fn screen_flow(app: TestApp) {
         .take_while(|c| *c != '"')
         .collect();
 
+    // Retry with edited arguments: the JSON is checked, the typed text kept; the original stays.
+    let edit_at = detail
+        .text
+        .find("/edit\"")
+        .map(|end| detail.text[..end].rfind('"').unwrap() + 1)
+        .unwrap();
+    let edit_path: String = detail.text[edit_at..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    assert!(edit_path.ends_with("/edit"), "{edit_path}");
+    let bad = s.post(&edit_path, &[("args", "[1, oops")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("This is not valid JSON") && bad.text.contains("[1, oops"));
+    let not_array = s.post(&edit_path, &[("args", "{\"id\": 1}")]).await;
+    assert!(not_array.text.contains("must be a JSON array"));
+    let ok = s.post(&edit_path, &[("args", "[999999]")]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        set_size(&api, SortedSet::Retry).await,
+        1,
+        "the original is kept"
+    );
+    let waiting = api.queue_jobs("mail", 0, 10).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].args(), &[serde_json::json!(999_999)]);
+    assert!(
+        waiting[0].get("retried_from").is_some(),
+        "the copy names the original"
+    );
+    assert_eq!(
+        (
+            audited(&app, "jobs.retry_edited").await,
+            audited(&app, "jobs.enqueue_edited").await
+        ),
+        (1, 1)
+    );
+
     // Without the token: refused, nothing changes.
     assert_eq!(
         s.post_raw(
@@ -174,12 +212,13 @@ async fn screen_flow(app: TestApp) {
             .iter()
             .map(|q| q.size)
             .sum::<u64>(),
-        1
+        2,
+        "the original and the edited copy"
     );
     assert_eq!(audited(&app, "jobs.retry").await, 1);
     let queue = s.get("/admin/jobs/queues/mail").await;
     assert_eq!(queue.status, StatusCode::OK);
-    assert!(queue.text.contains("Copydesk::SendEmail") && queue.text.contains("1 job waiting"));
+    assert!(queue.text.contains("Copydesk::SendEmail") && queue.text.contains("2 jobs waiting"));
 
     // It fails again; retry the group of that error, fail again, then kill it to Dead and
     // delete all the dead behind a confirmation.

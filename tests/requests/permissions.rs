@@ -74,7 +74,8 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             "/admin/jobs/{set}/actions"
             | "/admin/jobs/processes/{identity}/{signal}"
             | "/admin/jobs/{set}/group"
-            | "/admin/jobs/queues/{name}/clear",
+            | "/admin/jobs/queues/{name}/clear"
+            | "/admin/jobs/{set}/{score}/{jid}/edit",
         ) => Cap(Capability::RETRY_JOBS),
         ("GET" | "PATCH", "/api/me") => Token,
         _ => return None,

@@ -267,9 +267,20 @@ pub async fn detail(
     require_all(&actor)?;
     let (set, slug, title) = set_of(&name)?;
     let api = inspector(&ctx)?;
+    let job = find_job(&api, set, score, &jid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    detail_page(&web, &actor, slug, title, &job, None, None)
+}
+
+/// The entry of `set` with this score and jid, scanning the set page by page.
+async fn find_job(
+    api: &Inspector,
+    set: SortedSet,
+    score: f64,
+    jid: &str,
+) -> AppResult<Option<SetJob>> {
     let filter = Filter::default();
-    // Sets are scanned page by page for the one entry with this score and jid.
-    let mut found = None;
     let mut offset = 0;
     loop {
         let page = api
@@ -281,22 +292,32 @@ pub async fn detail(
             .iter()
             .find(|j| j.payload.jid() == jid && (j.score - score).abs() < 1e-6)
         {
-            found = Some(j.clone());
-            break;
+            return Ok(Some(j.clone()));
         }
         offset += 500;
         if offset >= page.total || page.jobs.is_empty() {
-            break;
+            return Ok(None);
         }
     }
-    let job = found.ok_or(AppError::NotFound)?;
+}
+
+/// The detail page, with the edited-arguments form in the given state.
+fn detail_page(
+    web: &Web,
+    actor: &Actor,
+    slug: &str,
+    title: &str,
+    job: &SetJob,
+    edited: Option<&str>,
+    edit_error: Option<&str>,
+) -> AppResult<Response> {
     let p = &job.payload;
     let backtrace = p
         .get("error_backtrace")
         .and_then(uncompress_backtrace)
         .unwrap_or_default();
     let view = json!({
-        "title": format!("{} {}", p.display_class(), p.jid()), "set": slug, "set_title": title, "admin": chrome(&actor),
+        "title": format!("{} {}", p.display_class(), p.jid()), "set": slug, "set_title": title, "admin": chrome(actor),
         "job": {
             "key": format!("{}|{}", job.score, p.jid()), "class": p.display_class(), "queue": p.queue(), "jid": p.jid(),
             "args": serde_json::to_string_pretty(&Value::Array(p.args().to_vec())).unwrap_or_default(),
@@ -305,15 +326,122 @@ pub async fn detail(
             "failed_at": p.get("failed_at").and_then(copydesk_workers::payload::epoch_seconds).map(when),
             "record": p.get("record").and_then(Value::as_str),
             "payload": serde_json::to_string_pretty(p.as_map()).unwrap_or_default(),
+            "retried_from": p.get("retried_from").and_then(Value::as_str),
+            "edit_url": format!("/admin/jobs/{slug}/{}/{}/edit", job.score, p.jid()),
         },
+        "edited_args": edited.map_or_else(|| serde_json::to_string_pretty(&Value::Array(p.args().to_vec())).unwrap_or_default(), ToString::to_string),
+        "edit_error": edit_error,
         "can_act": actor.grant(Capability::RETRY_JOBS).is_some(),
     });
+    let status = if edit_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     web.page(
-        StatusCode::OK,
+        status,
         "admin/jobs/detail.html",
         &view,
         CachePolicy::NoStore,
     )
+}
+
+/// `POST /admin/jobs/{set}/{score}/{jid}/edit`: enqueues a copy of the job with edited
+/// arguments. The original stays where it is; the copy names it in `retried_from`; both
+/// are audited.
+pub async fn retry_edited(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path((name, score, jid)): Path<(String, f64, String)>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let (set, slug, title) = set_of(&name)?;
+    let typed = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "args")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let jobs = Jobs::get(&ctx)?;
+    let api = Inspector::new(jobs.client.clone());
+    let original = find_job(&api, set, score, &jid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let args = match serde_json::from_str::<Value>(&typed) {
+        Ok(Value::Array(a)) => a,
+        Ok(_) => {
+            let why = "The arguments must be a JSON array, like [42, \"text\"].";
+            return detail_page(
+                &web,
+                &actor,
+                slug,
+                title,
+                &original,
+                Some(&typed),
+                Some(why),
+            );
+        }
+        Err(e) => {
+            let why = format!("This is not valid JSON: {e}.");
+            return detail_page(
+                &web,
+                &actor,
+                slug,
+                title,
+                &original,
+                Some(&typed),
+                Some(&why),
+            );
+        }
+    };
+    let mut copy = original.payload.clone();
+    let new_jid = copydesk_workers::payload::new_jid();
+    for field in [
+        "retry_count",
+        "error_message",
+        "error_class",
+        "error_backtrace",
+        "failed_at",
+        "retried_at",
+    ] {
+        copy.remove(field);
+    }
+    copy.set("jid", new_jid.clone().into());
+    copy.set("args", Value::Array(args.clone()));
+    copy.set("retried_from", jid.clone().into());
+    copy.mark_enqueued(jobs.client.clock().now());
+    jobs.client.push(vec![copy]).await.map_err(store_err)?;
+    let txn = ctx.db.begin().await?;
+    let before = Value::Array(original.payload.args().to_vec());
+    audit::record(
+        &txn,
+        &meta,
+        audit::Entry {
+            who: (&actor).into(),
+            action: "jobs.retry_edited",
+            target_type: "job",
+            target_id: jid.clone(),
+            before: Some(json!({"args": before})),
+            after: Some(json!({"args": args, "new_jid": new_jid})),
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        &meta,
+        audit::Entry {
+            who: (&actor).into(),
+            action: "jobs.enqueue_edited",
+            target_type: "job",
+            target_id: new_jid.clone(),
+            before: None,
+            after: Some(json!({"retried_from": jid, "args": args})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let done = urlencode(&format!("enqueued {new_jid} with edited arguments"));
+    Ok(Redirect::to(&format!("/admin/jobs/{slug}?done={done}")).into_response())
 }
 
 /// Writes one audit row for a jobs action.

@@ -105,6 +105,10 @@ pub fn routes() -> Routes {
             cap(Capability::RETRY_JOBS, post(jobs::retry_group)),
         )
         .add(
+            "/jobs/{set}/{score}/{jid}/edit",
+            cap(Capability::RETRY_JOBS, post(jobs::retry_edited)),
+        )
+        .add(
             "/jobs/{set}/all",
             cap(Capability::RETRY_JOBS, get(jobs::confirm_all))
                 .merge(cap(Capability::RETRY_JOBS, post(jobs::all))),
