@@ -302,6 +302,46 @@ async fn screen_flow(app: TestApp) {
     assert_eq!(set_size(&api, SortedSet::Dead).await, 0);
     assert_eq!(audited(&app, "jobs.kill").await, 1);
     assert_eq!(audited(&app, "jobs.delete_all").await, 1);
+    // A failed job points to its record, whose page shows it and retries it.
+    let row = mail::deliver(&app.ctx, "again@example.com", "password_changed", &locals)
+        .await
+        .unwrap();
+    work_until(&app, &api, SortedSet::Retry, 1).await;
+    let page = api
+        .list(SortedSet::Retry, &Filter::default(), 0, 1)
+        .await
+        .unwrap();
+    let detail = s
+        .get(&format!(
+            "/admin/jobs/retries/{}/{}",
+            page.jobs[0].score,
+            page.jobs[0].payload.jid()
+        ))
+        .await;
+    assert!(
+        detail
+            .text
+            .contains(&format!("href=\"/admin/outbox/{}\"", row.id)),
+        "linked to its record"
+    );
+    let record_page = s.get(&format!("/admin/outbox/{}", row.id)).await;
+    assert!(
+        record_page.text.contains("failed; it will be retried"),
+        "{}",
+        record_page.text
+    );
+    let res = s
+        .post(
+            &format!("/admin/outbox/{}/retry", row.id),
+            &[("jid", page.jobs[0].payload.jid())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        set_size(&api, SortedSet::Retry).await,
+        0,
+        "retried from the record's page"
+    );
     assert_eq!(s.get("/admin/jobs/busy").await.status, StatusCode::OK);
     assert_eq!(
         s.get("/admin/jobs/elsewhere").await.status,

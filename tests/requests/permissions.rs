@@ -75,7 +75,8 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             | "/admin/jobs/processes/{identity}/{signal}"
             | "/admin/jobs/{set}/group"
             | "/admin/jobs/queues/{name}/clear"
-            | "/admin/jobs/{set}/{score}/{jid}/edit",
+            | "/admin/jobs/{set}/{score}/{jid}/edit"
+            | "/admin/outbox/{id}/retry",
         ) => Cap(Capability::RETRY_JOBS),
         ("GET" | "PATCH", "/api/me") => Token,
         _ => return None,
@@ -271,6 +272,7 @@ both_backends!(
             "/admin/jobs/{set}/group",
             "/admin/jobs/queues/{name}",
             "/admin/jobs/queues/{name}/clear",
+            "/admin/outbox/{id}/retry",
             "/account",
             "/api/me",
         ] {

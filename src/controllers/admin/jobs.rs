@@ -327,6 +327,7 @@ fn detail_page(
             "record": p.get("record").and_then(Value::as_str),
             "payload": serde_json::to_string_pretty(p.as_map()).unwrap_or_default(),
             "retried_from": p.get("retried_from").and_then(Value::as_str),
+            "record_url": p.get("record").and_then(Value::as_str).and_then(record_url),
             "edit_url": format!("/admin/jobs/{slug}/{}/{}/edit", job.score, p.jid()),
         },
         "edited_args": edited.map_or_else(|| serde_json::to_string_pretty(&Value::Array(p.args().to_vec())).unwrap_or_default(), ToString::to_string),
@@ -770,4 +771,82 @@ pub async fn retry_group(
         urlencode(&format!("retry {done} with that error"))
     ))
     .into_response())
+}
+
+/// Where a job's record has its admin page, if it has one.
+#[must_use]
+pub fn record_url(record: &str) -> Option<String> {
+    let (kind, id) = record.split_once(':')?;
+    let id: i64 = id.parse().ok()?;
+    match kind {
+        "mail_outbox" => Some(format!("/admin/outbox/{id}")),
+        _ => None,
+    }
+}
+
+/// The jobs about `record`, in plain words, newest first, for that record's own page.
+///
+/// # Errors
+/// The job store fails.
+pub async fn record_jobs(ctx: &AppContext, record: &str) -> AppResult<Vec<Value>> {
+    let statuses = inspector(ctx)?
+        .statuses(record, 20)
+        .await
+        .map_err(store_err)?;
+    Ok(statuses
+        .iter()
+        .map(|st| {
+            let (word, failed) = match st.state {
+                copydesk_workers::JobState::Pending => ("waiting to run", false),
+                copydesk_workers::JobState::Processing => ("running", false),
+                copydesk_workers::JobState::Done => ("done", false),
+                copydesk_workers::JobState::Failed => ("failed; it will be retried", true),
+                copydesk_workers::JobState::Dead => ("failed for good", true),
+            };
+            json!({"jid": st.jid, "class": st.class, "state": word, "failed": failed, "error": st.error,
+                   "percent": st.percent, "message": st.message, "updated": when(st.updated_at)})
+        })
+        .collect())
+}
+
+/// Retries the failed job `jid` (from Retries or Dead) on behalf of a record's page.
+///
+/// # Errors
+/// [`AppError::NotFound`] when it is in neither set; store errors.
+pub async fn retry_by_jid(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+    jid: &str,
+) -> AppResult<()> {
+    let api = inspector(ctx)?;
+    for set in [SortedSet::Retry, SortedSet::Dead] {
+        let mut offset = 0;
+        loop {
+            let page = api
+                .list(set, &Filter::default(), offset, 500)
+                .await
+                .map_err(store_err)?;
+            if let Some(j) = page.jobs.iter().find(|j| j.payload.jid() == jid)
+                && api.retry_now(set, j.score, jid).await.map_err(store_err)?
+            {
+                record(
+                    ctx,
+                    actor,
+                    meta,
+                    "jobs.retry",
+                    "job",
+                    jid,
+                    json!({"from": "record page"}),
+                )
+                .await?;
+                return Ok(());
+            }
+            offset += 500;
+            if page.jobs.is_empty() || offset >= page.total {
+                break;
+            }
+        }
+    }
+    Err(AppError::NotFound)
 }

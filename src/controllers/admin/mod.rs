@@ -81,6 +81,10 @@ pub fn routes() -> Routes {
             "/outbox/{id}",
             cap(Capability::OUTBOX_VIEW, get(outbox::show)),
         )
+        .add(
+            "/outbox/{id}/retry",
+            cap(Capability::RETRY_JOBS, post(outbox::retry)),
+        )
         .add("/jobs", cap(Capability::JOBS_VIEW, get(jobs::dashboard)))
         .add("/jobs/busy", cap(Capability::JOBS_VIEW, get(jobs::busy)))
         .add(

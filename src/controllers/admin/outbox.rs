@@ -73,11 +73,35 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let mut message = row(&m);
     message["text"] = json!(m.text_body);
-    let view = json!({"title": format!("Mail to {}", m.to_address), "admin": AdminChrome::new(&actor, "/admin/outbox"), "message": message});
+    let jobs = super::jobs::record_jobs(&ctx, &format!("mail_outbox:{id}")).await?;
+    let view = json!({
+        "title": format!("Mail to {}", m.to_address),
+        "admin": AdminChrome::new(&actor, "/admin/outbox"),
+        "message": message,
+        "jobs": jobs,
+        "can_retry": actor.grant(crate::auth::Capability::RETRY_JOBS).is_some(),
+    });
     web.page(
         StatusCode::OK,
         "admin/outbox_message.html",
         &view,
         CachePolicy::NoStore,
     )
+}
+
+/// `POST /admin/outbox/{id}/retry`: retries this message's failed delivery job.
+pub async fn retry(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    meta: crate::auth::RequestMeta,
+    Path(id): Path<i32>,
+    body: axum::body::Bytes,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let jid = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "jid")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    super::jobs::retry_by_jid(&ctx, &actor, &meta, &jid).await?;
+    Ok(axum::response::Redirect::to(&format!("/admin/outbox/{id}")).into_response())
 }
