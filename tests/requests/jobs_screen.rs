@@ -93,6 +93,19 @@ async fn screen_flow(app: TestApp) {
         "the chart is drawn on the server"
     );
     assert!(dash.text.contains("reachable, answered in"));
+    assert!(
+        dash.text.contains("hx-get=\"/admin/jobs/stats\""),
+        "live refresh with htmx"
+    );
+    assert!(
+        dash.text.contains("/static/vendor/htmx-2.0.11."),
+        "htmx served from our own static files"
+    );
+    let fragment = s.get("/admin/jobs/stats").await;
+    assert_eq!(fragment.status, StatusCode::OK);
+    assert!(
+        fragment.text.starts_with("<div id=\"job-stats\"") && fragment.text.contains("Retries")
+    );
     assert_eq!(
         e.get("/admin/jobs").await.status,
         StatusCode::FORBIDDEN,

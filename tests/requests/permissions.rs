@@ -66,7 +66,8 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             | "/admin/jobs/busy"
             | "/admin/jobs/{set}"
             | "/admin/jobs/{set}/{score}/{jid}"
-            | "/admin/jobs/queues/{name}",
+            | "/admin/jobs/queues/{name}"
+            | "/admin/jobs/stats",
         ) => JobsView,
         ("GET" | "POST", "/admin/jobs/{set}/all")
         | (
@@ -273,6 +274,7 @@ both_backends!(
             "/admin/jobs/queues/{name}",
             "/admin/jobs/queues/{name}/clear",
             "/admin/outbox/{id}/retry",
+            "/admin/jobs/stats",
             "/account",
             "/api/me",
         ] {

@@ -16,7 +16,7 @@ use copydesk_workers::{
     retry::uncompress_backtrace,
     store::SortedSet,
 };
-use loco_rs::app::AppContext;
+use loco_rs::{app::AppContext, controller::views::ViewRenderer};
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -849,4 +849,24 @@ pub async fn retry_by_jid(
         }
     }
     Err(AppError::NotFound)
+}
+
+/// `GET /admin/jobs/stats`: the dashboard's counts alone, which the dashboard reloads every
+/// five seconds with htmx when JavaScript is on.
+pub async fn stats_fragment(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+) -> AppResult<Response> {
+    require_all(&actor)?;
+    let stats = inspector(&ctx)?.stats(1).await.map_err(store_err)?;
+    let body = web
+        .view
+        .render("admin/jobs/_stats.html", json!({"page": {"stats": stats}}))?;
+    Ok(web.respond(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        body,
+        CachePolicy::NoStore,
+    ))
 }

@@ -88,6 +88,10 @@ pub fn routes() -> Routes {
         .add("/jobs", cap(Capability::JOBS_VIEW, get(jobs::dashboard)))
         .add("/jobs/busy", cap(Capability::JOBS_VIEW, get(jobs::busy)))
         .add(
+            "/jobs/stats",
+            cap(Capability::JOBS_VIEW, get(jobs::stats_fragment)),
+        )
+        .add(
             "/jobs/queues/{name}",
             cap(Capability::JOBS_VIEW, get(jobs::queue)),
         )
