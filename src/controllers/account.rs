@@ -50,8 +50,46 @@ fn view(
     })
 }
 
-/// `GET /account`.
+/// The delivery of the newest mail to `email`, in plain words, if there is one.
+async fn mail_status(ctx: &AppContext, email: &str) -> AppResult<Option<serde_json::Value>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let Some(row) = mail::Entity::find()
+        .filter(mail::Column::ToAddress.eq(email))
+        .order_by_desc(mail::Column::Id)
+        .one(&ctx.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let jobs = super::admin::jobs::record_jobs(ctx, &format!("mail_outbox:{}", row.id)).await?;
+    let state = jobs.first().map_or_else(
+        || row.status.clone(),
+        |j| j["state"].as_str().unwrap_or("").to_string(),
+    );
+    let error = jobs
+        .first()
+        .and_then(|j| j["error"].as_str().map(ToString::to_string));
+    Ok(Some(
+        json!({"subject": row.subject, "state": state, "error": error}),
+    ))
+}
+
+/// `POST /account/verification`: mails a new confirmation link.
+pub async fn resend_verification(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+) -> AppResult<Response> {
+    if actor.user.email_verified_at.is_none() {
+        super::auth::send_verification(&ctx, &web, &actor.user).await?;
+    }
+    Ok(Redirect::to("/account?saved=resent").into_response())
+}
+
+/// `GET /account`: profile and password forms, and how the newest mail to the person is
+/// doing (waiting, sending, sent, failed and why).
 pub async fn show(
+    State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
     actor: Actor,
     Query(q): Query<AccountQuery>,
@@ -65,13 +103,16 @@ pub async fn show(
         (Some("password"), _) => {
             Some("Your password is changed. Every other session was signed out.")
         }
+        (Some("resent"), _) => Some("We are sending you a new confirmation link."),
         (_, true) => Some("Welcome! We sent you a link to confirm your email address."),
         _ => None,
     };
+    let mut v = view(&actor, &profile, &json!({}), notice);
+    v["mail"] = json!(mail_status(&ctx, &actor.user.email).await?);
     web.page(
         StatusCode::OK,
         "auth/account.html",
-        &view(&actor, &profile, &json!({}), notice),
+        &v,
         CachePolicy::NoStore,
     )
 }

@@ -57,6 +57,13 @@ both_backends!(
             row.status, "queued",
             "handed to the runtime, not sent inline"
         );
+        assert!(
+            b.get("/account")
+                .await
+                .text
+                .contains("<strong>waiting to run</strong>"),
+            "the person sees the job's state"
+        );
 
         let settings = Settings::get(&app.ctx).unwrap();
         let jobs = Jobs::get(&app.ctx).unwrap();
@@ -76,6 +83,22 @@ both_backends!(
         })
         .await;
         server.shutdown().await.unwrap();
+        assert!(
+            b.get("/account")
+                .await
+                .text
+                .contains("<strong>done</strong>"),
+            "and sees it done"
+        );
+        let res = b.post("/account/verification", &[]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert!(
+            b.get("/account")
+                .await
+                .text
+                .contains("<strong>waiting to run</strong>"),
+            "a resent link is a new job"
+        );
     }
 );
 

@@ -49,7 +49,8 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         )
         | ("POST", "/logout" | "/admin/logout")
         | ("GET", "/verify/{token}") => Public,
-        ("GET", "/account") | ("POST", "/account/profile" | "/account/password") => SignedIn,
+        ("GET", "/account")
+        | ("POST", "/account/profile" | "/account/password" | "/account/verification") => SignedIn,
         ("GET", "/admin") => Cap(Capability::ADMIN_ACCESS),
         ("GET", "/admin/audit") => Cap(Capability::VIEW_AUDIT),
         ("GET", "/admin/users") => Cap(Capability::USERS_VIEW),
