@@ -273,32 +273,39 @@ pub async fn detail(
     detail_page(&web, &actor, slug, title, &job, None, None)
 }
 
-/// The entry of `set` with this score and jid, scanning the set page by page.
+/// The most entries of a set the screen reads in one go (grouping, finding one job).
+const SCAN_LIMIT: u64 = 20_000;
+
+/// Every entry of `set` (up to [`SCAN_LIMIT`]), read 500 at a time.
+async fn scan(api: &Inspector, set: SortedSet) -> AppResult<Vec<SetJob>> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    while offset < SCAN_LIMIT {
+        let page = api
+            .list(set, &Filter::default(), offset, 500)
+            .await
+            .map_err(store_err)?;
+        let done = page.jobs.is_empty();
+        out.extend(page.jobs);
+        offset += 500;
+        if done || offset >= page.total {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The entry of `set` with this score and jid.
 async fn find_job(
     api: &Inspector,
     set: SortedSet,
     score: f64,
     jid: &str,
 ) -> AppResult<Option<SetJob>> {
-    let filter = Filter::default();
-    let mut offset = 0;
-    loop {
-        let page = api
-            .list(set, &filter, offset, 500)
-            .await
-            .map_err(store_err)?;
-        if let Some(j) = page
-            .jobs
-            .iter()
-            .find(|j| j.payload.jid() == jid && (j.score - score).abs() < 1e-6)
-        {
-            return Ok(Some(j.clone()));
-        }
-        offset += 500;
-        if offset >= page.total || page.jobs.is_empty() {
-            return Ok(None);
-        }
-    }
+    Ok(scan(api, set)
+        .await?
+        .into_iter()
+        .find(|j| j.payload.jid() == jid && (j.score - score).abs() < 1e-6))
 }
 
 /// The detail page, with the edited-arguments form in the given state.
@@ -679,24 +686,12 @@ pub async fn clear_queue(
 pub async fn groups(api: &Inspector, set: SortedSet) -> AppResult<Vec<Value>> {
     let mut counts: std::collections::BTreeMap<(String, String), u64> =
         std::collections::BTreeMap::new();
-    let mut offset = 0;
-    // At most 20,000 entries are read for the grouping.
-    while offset < 20_000 {
-        let page = api
-            .list(set, &Filter::default(), offset, 500)
-            .await
-            .map_err(store_err)?;
-        for j in &page.jobs {
-            let key = (
-                j.payload.error_class().unwrap_or("").to_string(),
-                j.payload.error_message().unwrap_or("").to_string(),
-            );
-            *counts.entry(key).or_default() += 1;
-        }
-        offset += 500;
-        if page.jobs.is_empty() || offset >= page.total {
-            break;
-        }
+    for j in scan(api, set).await? {
+        let key = (
+            j.payload.error_class().unwrap_or("").to_string(),
+            j.payload.error_message().unwrap_or("").to_string(),
+        );
+        *counts.entry(key).or_default() += 1;
     }
     let mut groups: Vec<_> = counts
         .into_iter()
@@ -731,25 +726,15 @@ pub async fn retry_group(
     };
     let (class, message) = (get("error_class"), get("error_message"));
     let api = inspector(&ctx)?;
-    let mut targets = Vec::new();
-    let mut offset = 0;
-    while offset < 20_000 {
-        let page = api
-            .list(set, &Filter::default(), offset, 500)
-            .await
-            .map_err(store_err)?;
-        for j in &page.jobs {
-            if j.payload.error_class() == Some(class.as_str())
+    let targets: Vec<(f64, String)> = scan(&api, set)
+        .await?
+        .into_iter()
+        .filter(|j| {
+            j.payload.error_class() == Some(class.as_str())
                 && j.payload.error_message().unwrap_or("") == message
-            {
-                targets.push((j.score, j.payload.jid().to_string()));
-            }
-        }
-        offset += 500;
-        if page.jobs.is_empty() || offset >= page.total {
-            break;
-        }
-    }
+        })
+        .map(|j| (j.score, j.payload.jid().to_string()))
+        .collect();
     let mut done = 0u64;
     for (score, jid) in &targets {
         if api.retry_now(set, *score, jid).await.map_err(store_err)? {
@@ -821,31 +806,24 @@ pub async fn retry_by_jid(
 ) -> AppResult<()> {
     let api = inspector(ctx)?;
     for set in [SortedSet::Retry, SortedSet::Dead] {
-        let mut offset = 0;
-        loop {
-            let page = api
-                .list(set, &Filter::default(), offset, 500)
-                .await
-                .map_err(store_err)?;
-            if let Some(j) = page.jobs.iter().find(|j| j.payload.jid() == jid)
-                && api.retry_now(set, j.score, jid).await.map_err(store_err)?
-            {
-                record(
-                    ctx,
-                    actor,
-                    meta,
-                    "jobs.retry",
-                    "job",
-                    jid,
-                    json!({"from": "record page"}),
-                )
-                .await?;
-                return Ok(());
-            }
-            offset += 500;
-            if page.jobs.is_empty() || offset >= page.total {
-                break;
-            }
+        let found = scan(&api, set)
+            .await?
+            .into_iter()
+            .find(|j| j.payload.jid() == jid);
+        if let Some(j) = found
+            && api.retry_now(set, j.score, jid).await.map_err(store_err)?
+        {
+            record(
+                ctx,
+                actor,
+                meta,
+                "jobs.retry",
+                "job",
+                jid,
+                json!({"from": "record page"}),
+            )
+            .await?;
+            return Ok(());
         }
     }
     Err(AppError::NotFound)
