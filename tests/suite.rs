@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod e2e;
 mod jobs;
 mod models;
 mod requests;

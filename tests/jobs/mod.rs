@@ -184,71 +184,7 @@ fn with_smtp(config: &mut loco_rs::config::Config, port: u16) {
     }
 }
 
-/// A real SMTP server (aiosmtpd) writing what it receives to a maildir.
-struct SmtpSink {
-    child: std::process::Child,
-    dir: std::path::PathBuf,
-    port: u16,
-}
-
-impl SmtpSink {
-    fn start() -> Option<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let dir =
-            std::env::temp_dir().join(format!("copydesk-maildir-{}-{port}", std::process::id()));
-        let child = std::process::Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(&dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .ok()?;
-        let sink = Self { child, dir, port };
-        for _ in 0..50 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(sink);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        None
-    }
-
-    fn messages(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for sub in ["new", "cur"] {
-            if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
-                out.extend(
-                    entries
-                        .flatten()
-                        .filter_map(|e| std::fs::read_to_string(e.path()).ok()),
-                );
-            }
-        }
-        out
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-async fn smtp_delivery(app: TestApp, sink: SmtpSink) {
+async fn smtp_delivery(app: TestApp, sink: crate::common::smtp::SmtpSink) {
     let mut b = Browser::new(&app);
     b.get("/signup").await;
     b.post(
@@ -290,7 +226,7 @@ async fn smtp_delivery(app: TestApp, sink: SmtpSink) {
 /// Mail sent by the job through lettre to a real SMTP server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_is_sent_over_smtp_by_the_job() {
-    let Some(sink) = SmtpSink::start() else {
+    let Some(sink) = crate::common::smtp::SmtpSink::start() else {
         assert!(
             !crate::common::required("smtp"),
             "an SMTP sink (python3 -m aiosmtpd) is required but could not start"
