@@ -73,8 +73,26 @@ async fn support_retries_a_failed_job_in_chromium() {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // Stop working jobs, so the failed one waits under Retries for the person (its
+        // automatic retry would otherwise race the browser).
+        server.shutdown().await.unwrap();
         // The mail server comes up; the job will succeed when retried.
         let sink = SmtpSink::start_on(smtp_port).expect("aiosmtpd starts");
+        // Once the person has put the job back in its queue, work the jobs again.
+        let ctx = app.ctx.clone();
+        let watcher = tokio::spawn(async move {
+            let api = Inspector::new(Jobs::get(&ctx).unwrap().client.clone());
+            for _ in 0..1200 {
+                let queued: u64 = api.queues().await.unwrap().iter().map(|q| q.size).sum();
+                if queued > 0 {
+                    let settings = Settings::get(&ctx).unwrap();
+                    let jobs_rt = Jobs::get(&ctx).unwrap();
+                    return Some(jobs::start_server(&ctx, &settings, &jobs_rt).await.unwrap());
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            None
+        });
 
         listener.set_nonblocking(true).unwrap();
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
@@ -96,7 +114,9 @@ async fn support_retries_a_failed_job_in_chromium() {
             .unwrap()
             .unwrap();
         web.abort();
-        server.shutdown().await.unwrap();
+        if let Some(server) = watcher.await.unwrap() {
+            server.shutdown().await.unwrap();
+        }
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(out.status.success(), "the browser script failed:\n{text}");
         assert!(text.contains("e2e: ok"), "{text}");
