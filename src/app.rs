@@ -23,6 +23,7 @@ use crate::{
         session,
     },
     controllers, demo, jobs,
+    models::users,
     settings::Settings,
     tasks,
     views::{
@@ -124,6 +125,7 @@ impl Hooks for App {
         }
         if demo::is_empty(&ctx.db).await? {
             let report = demo::seed(&ctx.db, &settings.security).await?;
+            demo::seed_failing_mail(ctx).await?;
             println!(
                 "\nCopydesk demo: {} posts, {} tags, {} comments and {} people written.",
                 report.posts, report.tags, report.comments, report.users
@@ -138,6 +140,15 @@ impl Hooks for App {
             );
             for (role, email) in logins {
                 println!("  {role:<10} {email}");
+            }
+            if users::Model::find_by_email(&ctx.db, demo::MISTYPED_ADDRESS)
+                .await?
+                .is_some()
+            {
+                println!(
+                    "  A mail to the reader Rosa Kettering fails: her address is mistyped ({}). Sign in as\n  support, correct it under People, and retry the job under Jobs → Retries.",
+                    demo::MISTYPED_ADDRESS
+                );
             }
             println!();
         }

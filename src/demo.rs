@@ -264,3 +264,34 @@ pub async fn logins(db: &DatabaseConnection) -> Result<Vec<(String, String)>, se
     }
     Ok(out)
 }
+
+/// The demo reader whose address is mistyped, so that a mail to her fails for a reason
+/// support can fix in the admin.
+pub const MISTYPED_READER: &str = "rosa.kettering@example.com";
+/// Her address as the demo mistypes it.
+pub const MISTYPED_ADDRESS: &str = "rosa.kettering@example..com";
+
+/// Gives the demo a job that fails for a real, explainable reason: Rosa's address is
+/// mistyped (as an old import might have left it), and a confirmation mail to her is
+/// handed to the job runtime, which refuses the address. Support corrects it under People
+/// and retries the job from Jobs → Retries or from the message in the mail outbox.
+///
+/// # Errors
+/// Database, template or job-store errors.
+pub async fn seed_failing_mail(ctx: &loco_rs::app::AppContext) -> loco_rs::Result<()> {
+    use sea_orm::ActiveModelTrait;
+    let Some(rosa) = users::Model::find_by_email(&ctx.db, MISTYPED_READER).await? else {
+        return Ok(());
+    };
+    let mut active: users::ActiveModel = rosa.clone().into();
+    active.email = Set(MISTYPED_ADDRESS.to_string());
+    active.email_verified_at = Set(None);
+    active.update(&ctx.db).await?;
+    let settings = crate::settings::Settings::get(ctx)?;
+    let locals = serde_json::json!({
+        "name": rosa.display_name, "email": MISTYPED_ADDRESS,
+        "link": format!("{}/verify/demo-link", settings.site.base_url), "hours": 48, "site_title": settings.site.title,
+    });
+    crate::models::mail::deliver(ctx, MISTYPED_ADDRESS, "verify_email", &locals).await?;
+    Ok(())
+}

@@ -115,6 +115,18 @@ pub async fn send(ctx: &AppContext, row: Model) -> Result<(), String> {
     if row.status == "sent" || row.status == "kept" {
         return Ok(());
     }
+    // A malformed address is refused before any transport sees it, with a reason support
+    // can act on (fix the person's address; undelivered mail follows it).
+    if row.to_address.parse::<lettre::Address>().is_err() {
+        let msg = format!(
+            "the address `{}` is not a valid email address; correct it on the person's account and retry",
+            row.to_address
+        );
+        mark(ctx, row, "failed", &msg)
+            .await
+            .map_err(|e| e.to_string())?;
+        return Err(msg);
+    }
     let settings = Settings::get(ctx).map_err(|e| e.to_string())?;
     if settings.mail.transport != "smtp" {
         mark(ctx, row, "kept", "")
@@ -160,4 +172,24 @@ async fn mark(ctx: &AppContext, row: Model, status: &str, error: &str) -> Result
         active.sent_at = Set(Some(now()));
     }
     active.update(&ctx.db).await
+}
+
+/// Points mail that has not gone out (queued or failed) from `old` to `new`, after a person's
+/// address is corrected. Returns how many messages changed.
+///
+/// # Errors
+/// Database errors.
+pub async fn readdress<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    old: &str,
+    new: &str,
+) -> Result<u64, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    let res = Entity::update_many()
+        .col_expr(Column::ToAddress, Expr::value(new))
+        .filter(Column::ToAddress.eq(old))
+        .filter(Column::Status.is_in(["queued", "failed"]))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
 }

@@ -394,3 +394,58 @@ impl Model {
         txn.commit().await
     }
 }
+
+#[derive(Debug, Clone, Deserialize, Validate)]
+pub struct EmailForm {
+    #[validate(email(message = "Enter an email address like name@example.com."))]
+    #[serde(default)]
+    pub email: String,
+}
+
+impl Model {
+    /// Corrects `self`'s email address on behalf of `actor` (`users.change`, within rank).
+    /// Mail to the old address that has not gone out follows the new one.
+    ///
+    /// # Errors
+    /// [`UserError::Invalid`], [`UserError::EmailTaken`], refusals as [`AccountError`].
+    pub async fn change_email<C: sea_orm::TransactionTrait + ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &crate::auth::Actor,
+        meta: &crate::auth::RequestMeta,
+        form: &EmailForm,
+    ) -> Result<Self, AccountError> {
+        use sea_orm::{ActiveModelTrait, TransactionSession};
+        actor.require(crate::auth::Capability::USERS_CHANGE)?;
+        crate::auth::permissions::check_rank(actor.role(), self.role(), None)?;
+        let new = form.email.trim().to_string();
+        form.validate()
+            .map_err(|_| AccountError::Unknown(new.clone()))?;
+        if let Some(other) = Self::find_by_email(db, &new).await?
+            && other.id != self.id
+        {
+            return Err(AccountError::Unknown(new));
+        }
+        let txn = db.begin().await?;
+        let mut active: ActiveModel = self.clone().into();
+        active.email = Set(new.clone());
+        active.email_verified_at = Set(None);
+        let saved = active.update(&txn).await?;
+        super::mail::readdress(&txn, &self.email, &new).await?;
+        super::audit::record(
+            &txn,
+            meta,
+            super::audit::Entry {
+                who: actor.into(),
+                action: "user.email",
+                target_type: "user",
+                target_id: self.id.to_string(),
+                before: Some(audit_view(self)),
+                after: Some(audit_view(&saved)),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(saved)
+    }
+}

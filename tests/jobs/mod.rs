@@ -244,3 +244,99 @@ async fn mail_is_sent_over_smtp_by_the_job() {
     )
     .await;
 }
+
+both_backends!(
+    the_demo_failure_is_fixed_by_support_in_the_admin,
+    |app: TestApp| async move {
+        use copydesk::demo;
+        use copydesk_workers::{
+            api::{Filter, Inspector},
+            store::SortedSet,
+        };
+        let settings = Settings::get(&app.ctx).unwrap();
+        demo::seed(&app.ctx.db, &settings.security).await.unwrap();
+        demo::seed_failing_mail(&app.ctx).await.unwrap();
+        let jobs_rt = Jobs::get(&app.ctx).unwrap();
+        let api = Inspector::new(jobs_rt.client.clone());
+        let retries = || async {
+            api.list(SortedSet::Retry, &Filter::default(), 0, 5)
+                .await
+                .unwrap()
+        };
+        let server = jobs::start_server(&app.ctx, &settings, &jobs_rt)
+            .await
+            .unwrap();
+        eventually("the demo mail fails", || async {
+            retries().await.total == 1
+        })
+        .await;
+        server.shutdown().await.unwrap();
+        let failed = retries().await.jobs[0].clone();
+        assert!(
+            failed
+                .payload
+                .error_message()
+                .unwrap()
+                .contains("is not a valid email address"),
+            "a reason support can act on"
+        );
+
+        // Support corrects the address under People, then retries the job.
+        let mut s = Browser::new(&app);
+        let res = s
+            .sign_in(
+                "support@example.com",
+                copydesk::demo::DEMO_PASSWORD,
+                "/admin/login",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let rosa =
+            copydesk::models::users::Model::find_by_email(&app.ctx.db, demo::MISTYPED_ADDRESS)
+                .await
+                .unwrap()
+                .unwrap();
+        let bad = s
+            .post(
+                &format!("/admin/users/{}/email", rosa.id),
+                &[("email", "still..wrong@")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let res = s
+            .post(
+                &format!("/admin/users/{}/email", rosa.id),
+                &[("email", demo::MISTYPED_READER)],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let res = s
+            .post(
+                "/admin/jobs/retries/actions",
+                &[
+                    ("action", "retry"),
+                    ("job", &format!("{}|{}", failed.score, failed.payload.jid())),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let server = jobs::start_server(&app.ctx, &settings, &jobs_rt)
+            .await
+            .unwrap();
+        let db = app.ctx.db.clone();
+        eventually("the corrected mail goes out", || {
+            let db = db.clone();
+            async move {
+                mail_outbox::Entity::find()
+                    .filter(mail_outbox::Column::ToAddress.eq(demo::MISTYPED_READER))
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .is_some_and(|m| m.status == "kept")
+            }
+        })
+        .await;
+        server.shutdown().await.unwrap();
+        assert_eq!(retries().await.total, 0);
+    }
+);

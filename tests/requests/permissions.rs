@@ -54,6 +54,7 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         ("GET", "/admin") => Cap(Capability::ADMIN_ACCESS),
         ("GET", "/admin/audit") => Cap(Capability::VIEW_AUDIT),
         ("GET", "/admin/users") => Cap(Capability::USERS_VIEW),
+        ("POST", "/admin/users/{id}/email") => Cap(Capability::USERS_CHANGE),
         ("POST", "/admin/users/{id}/access" | "/admin/users/{id}/unlock") => {
             Cap(Capability::MANAGE_USERS)
         }
@@ -156,6 +157,7 @@ both_backends!(
                     let fields: &[(&str, &str)] = match route.uri.as_str() {
                         "/admin/users/{id}/access" => &[("role", "member"), ("status", "active")],
                         "/admin/tokens" => &[("name", "matrix token"), ("scope", "read")],
+                        "/admin/users/{id}/email" => &[("email", "target.member@example.com")],
                         "/admin/jobs/{set}/all" | "/admin/jobs/{set}/actions" => {
                             &[("action", "delete")]
                         }

@@ -68,6 +68,10 @@ pub fn routes() -> Routes {
             cap(Capability::MANAGE_USERS, post(users::unlock)),
         )
         .add(
+            "/users/{id}/email",
+            cap(Capability::USERS_CHANGE, post(users::update_email)),
+        )
+        .add(
             "/tokens",
             cap(Capability::API_TOKENS_VIEW, get(tokens::index))
                 .merge(cap(Capability::API_TOKENS_ADD, post(tokens::create))),

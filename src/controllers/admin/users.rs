@@ -46,6 +46,7 @@ async fn render(
         .all(&ctx.db)
         .await?;
     let may_manage = actor.grant(Capability::MANAGE_USERS).is_some();
+    let may_edit = actor.grant(Capability::USERS_CHANGE).is_some();
     let grantable: Vec<&str> = Role::ALL
         .iter()
         .filter(|r| rank(**r) <= rank(actor.role()))
@@ -57,6 +58,7 @@ async fn render(
             json!({
                 "id": u.id, "name": u.display_name, "email": u.email, "role": u.role, "status": u.status,
                 "editable": may_manage && rank(u.role()) <= rank(actor.role()),
+                "email_editable": may_edit && rank(u.role()) <= rank(actor.role()),
             })
         })
         .collect();
@@ -84,6 +86,9 @@ pub async fn index(
     let notice = match q.done.as_deref() {
         Some("access") => Some("Saved. Their sessions were signed out.".to_string()),
         Some("unlock") => Some("Sign-in is unlocked for that account.".to_string()),
+        Some("email") => {
+            Some("The address is corrected; mail that had not gone out will use it.".to_string())
+        }
         _ => None,
     };
     render(&ctx, &web, &actor, page_no, notice, None, StatusCode::OK).await
@@ -162,4 +167,52 @@ pub async fn unlock(
     crate::auth::permissions::check_rank(actor.role(), target.role(), None)?;
     signin::unlock(&ctx, &actor, &target, &meta).await?;
     Ok(Redirect::to("/admin/users?done=unlock").into_response())
+}
+
+/// `POST /admin/users/{id}/email`: corrects an address (undelivered mail follows it).
+pub async fn update_email(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path(id): Path<i32>,
+    Form(form): Form<users::EmailForm>,
+) -> AppResult<Response> {
+    let target = users::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match target.change_email(&ctx.db, &actor, &meta, &form).await {
+        Ok(_) => Ok(Redirect::to("/admin/users?done=email").into_response()),
+        Err(AccountError::Unknown(v)) => {
+            let msg = format!(
+                "Not saved: `{v}` is not a valid email address, or another account uses it."
+            );
+            render(
+                &ctx,
+                &web,
+                &actor,
+                1,
+                None,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AccountError::Auth(e @ AuthError::HigherRank)) => {
+            render(
+                &ctx,
+                &web,
+                &actor,
+                1,
+                None,
+                Some(format!("Not saved: {e}.")),
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
+        Err(AccountError::Auth(e)) => Err(e.into()),
+        Err(AccountError::Db(e)) => Err(e.into()),
+        Err(e) => Err(AppError::Internal(e.to_string())),
+    }
 }
