@@ -35,7 +35,7 @@ impl Actor {
     /// "Name <email>", as the audit log shows it.
     #[must_use]
     pub fn label(&self) -> String {
-        format!("{} <{}>", self.user.display_name, self.user.email)
+        crate::models::audit::Who::user(&self.user).label
     }
 
     #[must_use]

@@ -67,10 +67,7 @@ pub async fn sign_in(
         Some(user) if password_ok && allowed => {
             login_attempts::record(&txn, &key, &ip_hash, true).await?;
             let started = sessions::rotate(&txn, current, Some(user.id), meta, cfg).await?;
-            let who = Who {
-                id: Some(user.id),
-                label: format!("{} <{}>", user.display_name, user.email),
-            };
+            let who = Who::user(&user);
             audit::record(
                 &txn,
                 meta,

@@ -32,14 +32,20 @@ pub struct Who {
 
 impl From<&Actor> for Who {
     fn from(a: &Actor) -> Self {
-        Self {
-            id: Some(a.user.id),
-            label: a.label(),
-        }
+        Self::user(&a.user)
     }
 }
 
 impl Who {
+    /// A person, labelled "Name <email>".
+    #[must_use]
+    pub fn user(u: &super::users::Model) -> Self {
+        Self {
+            id: Some(u.id),
+            label: format!("{} <{}>", u.display_name, u.email),
+        }
+    }
+
     #[must_use]
     pub fn anonymous(label: impl Into<String>) -> Self {
         Self {

@@ -218,10 +218,7 @@ impl Model {
             &txn,
             meta,
             super::audit::Entry {
-                who: super::audit::Who {
-                    id: Some(self.id),
-                    label: format!("{} <{}>", self.display_name, self.email),
-                },
+                who: super::audit::Who::user(self),
                 action,
                 target_type: "user",
                 target_id: self.id.to_string(),
@@ -324,10 +321,7 @@ impl Model {
             &txn,
             meta,
             super::audit::Entry {
-                who: super::audit::Who {
-                    id: Some(self.id),
-                    label: format!("{} <{}>", saved.display_name, saved.email),
-                },
+                who: super::audit::Who::user(&saved),
                 action: "user.profile",
                 target_type: "user",
                 target_id: self.id.to_string(),
@@ -379,10 +373,7 @@ impl Model {
             &txn,
             meta,
             super::audit::Entry {
-                who: super::audit::Who {
-                    id: Some(user.id),
-                    label: format!("{} <{}>", user.display_name, user.email),
-                },
+                who: super::audit::Who::user(user),
                 action: "user.verify_email",
                 target_type: "user",
                 target_id: user.id.to_string(),

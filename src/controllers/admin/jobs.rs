@@ -448,8 +448,15 @@ pub async fn retry_edited(
     )
     .await?;
     txn.commit().await?;
-    let done = urlencode(&format!("enqueued {new_jid} with edited arguments"));
-    Ok(Redirect::to(&format!("/admin/jobs/{slug}?done={done}")).into_response())
+    Ok(done_redirect(
+        slug,
+        &format!("enqueued {new_jid} with edited arguments"),
+    ))
+}
+
+/// Back to a set's list, with a note of what was done.
+fn done_redirect(slug: &str, what: &str) -> Response {
+    Redirect::to(&format!("/admin/jobs/{slug}?done={}", urlencode(what))).into_response()
 }
 
 /// Writes one audit row for a jobs action.
@@ -527,11 +534,7 @@ pub async fn act(
             .await?;
         }
     }
-    Ok(Redirect::to(&format!(
-        "/admin/jobs/{slug}?done={}",
-        urlencode(&format!("{action} {done}"))
-    ))
-    .into_response())
+    Ok(done_redirect(slug, &format!("{action} {done}")))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -597,11 +600,7 @@ pub async fn all(
         json!({"count": n}),
     )
     .await?;
-    Ok(Redirect::to(&format!(
-        "/admin/jobs/{slug}?done={}",
-        urlencode(&format!("{action} all: {n}"))
-    ))
-    .into_response())
+    Ok(done_redirect(slug, &format!("{action} all: {n}")))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -751,11 +750,10 @@ pub async fn retry_group(
         json!({"error_class": class, "error_message": message, "count": done}),
     )
     .await?;
-    Ok(Redirect::to(&format!(
-        "/admin/jobs/{slug}?done={}",
-        urlencode(&format!("retry {done} with that error"))
+    Ok(done_redirect(
+        slug,
+        &format!("retry {done} with that error"),
     ))
-    .into_response())
 }
 
 /// Where a job's record has its admin page, if it has one.
