@@ -28,6 +28,16 @@ def shot(name):
     driver.save_screenshot(os.path.join(shots, name + ".png"))
 
 
+def wait_for(text, seconds=15):
+    """Waits for `text` on the current page (a form post may still be loading)."""
+    end = time.time() + seconds
+    while time.time() < end:
+        if text in driver.page_source:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def page_has(text, seconds=20):
     end = time.time() + seconds
     while time.time() < end:
@@ -43,20 +53,20 @@ try:
     driver.find_element(By.ID, "login-email").send_keys(email)
     driver.find_element(By.ID, "login-password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "form.stack-form button[type=submit]").click()
-    assert "/admin" in driver.current_url, driver.current_url
+    assert wait_for("Dashboard"), driver.current_url
     shot("1-dashboard")
 
     driver.find_element(By.LINK_TEXT, "Jobs").click()
     driver.find_element(By.LINK_TEXT, "Retries").click()
-    assert "Copydesk::SendEmail" in driver.page_source, "the failed job is listed"
+    assert wait_for("Copydesk::SendEmail"), "the failed job is listed"
     shot("2-retries")
 
     driver.find_element(By.CSS_SELECTOR, "table tbody tr td a").click()
-    assert "Copydesk::MailError" in driver.page_source, "the detail shows the error"
+    assert wait_for("Copydesk::MailError"), "the detail shows the error"
     shot("3-detail")
 
     driver.find_element(By.CSS_SELECTOR, "button[name=action][value=retry]").click()
-    assert "Done: retry 1." in driver.page_source, driver.page_source[:2000]
+    assert wait_for("Done: retry 1."), driver.current_url + " " + driver.page_source[:1500]
     shot("4-retried")
 
     # The job runs again (the mail server is up now) and the message is delivered.
