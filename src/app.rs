@@ -79,6 +79,7 @@ impl Hooks for App {
             .add_route(controllers::account_routes())
             .add_route(controllers::admin::session_routes())
             .add_route(controllers::admin::routes())
+            .add_route(crate::admin::routes())
             .add_route(controllers::api::routes())
     }
 
@@ -173,6 +174,7 @@ impl Hooks for App {
         tasks.register(tasks::seed_demo::SeedDemo);
         tasks.register(tasks::create_admin::CreateAdmin);
         tasks.register(tasks::jobs_worker::JobsWorker);
+        tasks.register(tasks::seed_bench::SeedBench);
     }
 
     /// Empties every table, children first.

@@ -1,5 +1,6 @@
 //! Copydesk: an admin-centric content and moderation platform on Loco.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod controllers;

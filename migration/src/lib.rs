@@ -10,6 +10,9 @@ mod m20261120_000004_comments;
 mod m20261120_000005_post_reading_minutes;
 mod m20261121_000006_accounts;
 mod m20261121_000007_jobs;
+mod m20261121_000008_admin;
+mod m20261121_000009_search_indexes;
+mod m20261121_000010_posts_search_sqlite;
 
 pub struct Migrator;
 
@@ -24,6 +27,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000005_post_reading_minutes::Migration),
             Box::new(m20261121_000006_accounts::Migration),
             Box::new(m20261121_000007_jobs::Migration),
+            Box::new(m20261121_000008_admin::Migration),
+            Box::new(m20261121_000009_search_indexes::Migration),
+            Box::new(m20261121_000010_posts_search_sqlite::Migration),
         ]
     }
 }

@@ -151,6 +151,22 @@ pub fn grant(role: Role, cap: Capability) -> Option<Grant> {
     TABLE.grants.get(&(cap.0.to_string(), role)).copied()
 }
 
+/// What `role` holds of a capability named at run time (`posts.change`), if anything.
+#[must_use]
+pub fn grant_named(role: Role, name: &str) -> Option<Grant> {
+    TABLE.grants.get(&(name.to_string(), role)).copied()
+}
+
+/// The capability's name as the table holds it, for refusals that must name it.
+#[must_use]
+pub fn static_name(name: &str) -> Option<&'static str> {
+    TABLE
+        .capabilities
+        .iter()
+        .find(|c| c.as_str() == name)
+        .map(String::as_str)
+}
+
 /// Rank for "may not act on someone of higher rank".
 #[must_use]
 pub const fn rank(role: Role) -> u8 {

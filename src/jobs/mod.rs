@@ -70,6 +70,7 @@ pub fn registry(ctx: &AppContext) -> Registry {
     Registry::new()
         .register(send_email::SendEmail { ctx: ctx.clone() })
         .register(publish::PublishDuePosts { ctx: ctx.clone() })
+        .register(publish::PublishPost { ctx: ctx.clone() })
 }
 
 /// Starts a server working the jobs in this process.

@@ -377,55 +377,80 @@ impl ActiveModelBehavior for ActiveModel {
     }
 }
 
-/// Publishes every scheduled post whose time has come, dated at its scheduled time, with an
-/// audit row each, one transaction per post. Returns how many it published.
+/// Scheduled posts whose time has come, oldest first.
+///
+/// # Errors
+/// When the database cannot be queried.
+pub async fn due_posts<C: ConnectionTrait>(db: &C) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::State.eq(PostState::Scheduled.as_str()))
+        .filter(Column::ScheduledAt.lte(now()))
+        .order_by_asc(Column::ScheduledAt)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await
+}
+
+/// Publishes post `id` if it is scheduled and its time has come, dated at its scheduled
+/// time, with an audit row, in one transaction. Returns whether it published it: a post
+/// already published, gone, moved out of `scheduled` or rescheduled to later is left as it
+/// is, so running this twice is harmless.
+///
+/// # Errors
+/// When the database cannot be queried or written.
+pub async fn publish_scheduled<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    // Write first: on SQLite a transaction that reads and then writes cannot take the write
+    // lock once another publish has written meanwhile.
+    let txn = db.begin().await?;
+    let res = Entity::update_many()
+        .col_expr(Column::State, Expr::value(PostState::Published.as_str()))
+        .col_expr(Column::PublishedAt, Expr::col(Column::ScheduledAt))
+        .col_expr(Column::UpdatedAt, Expr::value(now()))
+        .col_expr(Column::LockVersion, Expr::col(Column::LockVersion).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::State.eq(PostState::Scheduled.as_str()))
+        .filter(Column::ScheduledAt.lte(now()))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Ok(false);
+    }
+    let published_at = Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .and_then(|p| p.published_at);
+    super::audit::record(
+        &txn,
+        &crate::auth::RequestMeta::system("scheduled publishing"),
+        super::audit::Entry {
+            who: super::audit::Who::system("scheduled publishing"),
+            action: "post.publish_scheduled",
+            target_type: "post",
+            target_id: id.to_string(),
+            before: Some(serde_json::json!({"state": "scheduled", "published_at": null})),
+            after: Some(serde_json::json!({"state": "published", "published_at": published_at})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Publishes every scheduled post whose time has come ([`publish_scheduled`] for each of
+/// [`due_posts`]). Returns how many it published.
 ///
 /// # Errors
 /// When the database cannot be queried or written.
 pub async fn publish_due<C: TransactionTrait + ConnectionTrait>(db: &C) -> Result<usize, DbErr> {
-    let due = Entity::find()
-        .filter(Column::State.eq(PostState::Scheduled.as_str()))
-        .filter(Column::ScheduledAt.lte(now()))
-        .all(db)
-        .await?;
     let mut published = 0;
-    for post in due {
-        let txn = db.begin().await?;
-        let res = Entity::update_many()
-            .col_expr(
-                Column::State,
-                sea_orm::sea_query::Expr::value(PostState::Published.as_str()),
-            )
-            .col_expr(
-                Column::PublishedAt,
-                sea_orm::sea_query::Expr::value(post.scheduled_at),
-            )
-            .col_expr(Column::UpdatedAt, sea_orm::sea_query::Expr::value(now()))
-            .col_expr(
-                Column::LockVersion,
-                sea_orm::sea_query::Expr::value(post.lock_version + 1),
-            )
-            .filter(Column::Id.eq(post.id))
-            .filter(Column::State.eq(PostState::Scheduled.as_str()))
-            .exec(&txn)
-            .await?;
-        if res.rows_affected == 1 {
-            super::audit::record(
-                &txn,
-                &crate::auth::RequestMeta::system("scheduled publishing"),
-                super::audit::Entry {
-                    who: super::audit::Who::system("scheduled publishing"),
-                    action: "post.publish_scheduled",
-                    target_type: "post",
-                    target_id: post.id.to_string(),
-                    before: Some(serde_json::json!({"state": "scheduled", "published_at": null})),
-                    after: Some(serde_json::json!({"state": "published", "published_at": post.scheduled_at})),
-                },
-            )
-            .await?;
+    for post in due_posts(db).await? {
+        if publish_scheduled(db, post.id).await? {
             published += 1;
         }
-        txn.commit().await?;
     }
     Ok(published)
 }

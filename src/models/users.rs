@@ -169,7 +169,7 @@ fn audit_view(u: &Model) -> serde_json::Value {
     })
 }
 
-async fn active_admins<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+pub async fn active_admins<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     Entity::find()
         .filter(Column::Role.eq(Role::Admin.as_str()))

@@ -61,6 +61,13 @@ impl Web {
                 let path: String = kwargs.must_get("path")?;
                 Ok::<_, tera::Error>(tera::Value::from(a.url(&path)))
             });
+            // The admin engine's templates extend the admin layout, so Tera needs the layout
+            // first; the folder load that follows adds it again, unchanged.
+            let layout = std::fs::read_to_string("assets/views/admin/layout.html")?;
+            tera.add_raw_template("admin/layout.html", &layout)
+                .map_err(|e| loco_rs::Error::string(&e.to_string()))?;
+            tera.add_raw_templates(copydesk_admin::TEMPLATES.iter().copied())
+                .map_err(|e| loco_rs::Error::string(&e.to_string()))?;
             Ok(())
         })?;
         Ok(Self {

@@ -51,7 +51,10 @@ pub async fn user(app: &TestApp, role: &str, name: &str) -> users::Model {
 #[derive(Clone)]
 pub struct Browser {
     pub app: TestApp,
+    /// The session cookie.
     pub cookie: Option<String>,
+    /// Other cookies (the admin's one-time flash message), by name.
+    pub others: std::collections::BTreeMap<String, String>,
     pub ip: String,
 }
 
@@ -60,6 +63,7 @@ impl Browser {
         Self {
             app: app.clone(),
             cookie: None,
+            others: std::collections::BTreeMap::new(),
             ip: DEFAULT_IP.into(),
         }
     }
@@ -109,6 +113,16 @@ impl Browser {
         for v in res.headers.get_all(header::SET_COOKIE) {
             let v = v.to_str().unwrap_or("");
             let pair = v.split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=')
+                && name.ends_with("_flash")
+            {
+                if v.contains("Max-Age=0") {
+                    self.others.remove(name);
+                } else {
+                    self.others.insert(name.to_string(), value.to_string());
+                }
+                continue;
+            }
             if v.contains("Max-Age=0") {
                 self.cookie = None;
             } else if !pair.is_empty() {
@@ -128,8 +142,14 @@ impl Browser {
             .method(method)
             .uri(path)
             .header(header::ACCEPT, "text/html");
-        if let Some(c) = &self.cookie {
-            b = b.header(header::COOKIE, c.as_str());
+        let jar: Vec<String> = self
+            .cookie
+            .iter()
+            .cloned()
+            .chain(self.others.iter().map(|(k, v)| format!("{k}={v}")))
+            .collect();
+        if !jar.is_empty() {
+            b = b.header(header::COOKIE, jar.join("; "));
         }
         if body.is_some() {
             b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");

@@ -10,6 +10,7 @@
 pub mod browser;
 pub mod fixtures;
 pub mod html_safety;
+pub mod job_stores;
 pub mod smtp;
 
 use std::{

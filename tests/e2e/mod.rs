@@ -2,32 +2,46 @@
 //! mail server is down; the mail server comes up; a support person finds the job under
 //! Retries, opens it, retries it, and sees it processed. Screenshots are saved in
 //! `target/e2e-screenshots/`.
-use std::{net::SocketAddr, time::Duration};
+//!
+//! An editor works the admin engine: filters and searches the posts list, edits a post with a
+//! validation error then fixes it, and sends two drafts to review through the bulk action's
+//! confirmation page. Screenshots are saved in `target/e2e-screenshots/admin/`.
+use std::{collections::BTreeMap, net::SocketAddr, time::Duration};
 
 use copydesk::{
     jobs::{self, Jobs},
-    models::mail,
+    models::{_entities::posts, mail},
     settings::Settings,
 };
 use copydesk_workers::{
     api::{Filter, Inspector},
     store::SortedSet,
 };
+use sea_orm::EntityTrait;
 
 use crate::common::{
     Backend, TestApp,
     browser::{PASSWORD, user},
+    fixtures::{self, PostSpec},
     required, run_with,
     smtp::SmtpSink,
 };
 
-fn tools_present() -> bool {
+fn python_has(modules: &str) -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn browser_present() -> bool {
     std::path::Path::new("/usr/bin/chromium").exists()
         && std::path::Path::new("/usr/bin/chromedriver").exists()
-        && std::process::Command::new("python3")
-            .args(["-c", "import selenium, aiosmtpd"])
-            .status()
-            .is_ok_and(|s| s.success())
+        && python_has("selenium")
+}
+
+fn tools_present() -> bool {
+    browser_present() && python_has("aiosmtpd")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,6 +136,147 @@ async fn support_retries_a_failed_job_in_chromium() {
         assert!(text.contains("e2e: ok"), "{text}");
         assert_eq!(sink.messages().len(), 1, "the retried mail reached the mail server");
         for n in ["1-dashboard", "2-retries", "3-detail", "4-retried", "5-processed"] {
+            assert!(shots.join(format!("{n}.png")).exists(), "screenshot {n}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_works_the_admin_in_chromium() {
+    if !browser_present() {
+        assert!(
+            !required("chromium"),
+            "Chromium, chromedriver and selenium are required"
+        );
+        eprintln!("skipped: Chromium, chromedriver or the Python selenium package is missing");
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let tweak = move |config: &mut loco_rs::config::Config| {
+        if let Some(s) = config.settings.as_mut() {
+            s["site"]["base_url"] = serde_json::json!(format!("http://127.0.0.1:{port}"));
+        }
+    };
+    run_with(Backend::Sqlite, tweak, move |app: TestApp| async move {
+        const NEW_TITLE: &str = "A harbour story, retitled";
+        let editor = user(&app, "editor", "Edna Itor").await;
+        let author = fixtures::author(&app.ctx.db, "Arthur Penn").await;
+        let seeds = [
+            ("Harbour lights at dusk", "draft"),
+            ("Harbour tides explained", "draft"),
+            ("Mountain roads in winter", "draft"),
+            ("City gardens revisited", "draft"),
+            ("Harbour ferries timetable", "in_review"),
+            ("Night markets guide", "in_review"),
+            ("Harbour festival recap", "published"),
+            ("River walks for everyone", "published"),
+        ];
+        let mut before = BTreeMap::new();
+        for (n, (title, state)) in seeds.into_iter().enumerate() {
+            let days = i64::try_from(n).unwrap() + 1;
+            let p = fixtures::post(
+                &app.ctx.db,
+                &author,
+                PostSpec::published(title, days).state(state),
+            )
+            .await;
+            before.insert(p.id, p);
+        }
+
+        listener.set_nonblocking(true).unwrap();
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        let router = app.router.clone();
+        let web = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+        });
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shots = root.join("target/e2e-screenshots/admin");
+        let script = root.join("tests/e2e/admin_flow.py");
+        let base = format!("http://127.0.0.1:{port}");
+        let email = editor.email.clone();
+        let shots_dir = shots.clone();
+        let run = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("python3")
+                .arg(&script)
+                .arg(&base)
+                .arg(&shots_dir)
+                .arg(&email)
+                .arg(PASSWORD)
+                .arg(NEW_TITLE)
+                .output()
+        });
+        let out = tokio::time::timeout(Duration::from_secs(180), run)
+            .await
+            .expect("the browser script finishes within 3 minutes")
+            .unwrap()
+            .unwrap();
+        web.abort();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "the browser script failed:\n{text}");
+        assert!(text.contains("e2e: ok"), "{text}");
+        let ids = |prefix: &str| -> Vec<i32> {
+            text.lines()
+                .filter_map(|l| l.strip_prefix(prefix))
+                .map(|id| id.trim().parse().unwrap())
+                .collect()
+        };
+        let edited = ids("EDITED ");
+        let ticked = ids("TICKED ");
+        assert_eq!(edited.len(), 1, "{text}");
+        assert_eq!(ticked.len(), 2, "{text}");
+        assert!(!ticked.contains(&edited[0]), "{text}");
+
+        let after: BTreeMap<i32, posts::Model> = posts::Entity::find()
+            .all(&app.ctx.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        assert_eq!(after.len(), before.len(), "no post was added or removed");
+        for (id, old) in &before {
+            let new = &after[id];
+            if ticked.contains(id) {
+                assert_eq!(old.state, "draft", "post {id} was a draft when ticked");
+                assert_eq!(new.state, "in_review", "post {id} was sent to review");
+            } else {
+                assert_eq!(new.state, old.state, "post {id} kept its state");
+            }
+            if *id == edited[0] {
+                assert_eq!(new.title, NEW_TITLE, "the edited post has the new title");
+                assert_eq!(
+                    new.summary,
+                    format!("{} Typed before the error.", old.summary)
+                );
+                // A browser submits a textarea with CRLF line ends; compare the text only.
+                assert_eq!(
+                    new.body_markdown.replace("\r\n", "\n"),
+                    old.body_markdown,
+                    "the body was kept"
+                );
+            } else {
+                assert_eq!(new.title, old.title, "post {id} kept its title");
+            }
+        }
+        for n in [
+            "1-signed-in",
+            "2-filtered-draft",
+            "3-searched",
+            "4-edit-error",
+            "5-saved",
+            "6-confirm",
+            "7-bulk-done",
+        ] {
             assert!(shots.join(format!("{n}.png")).exists(), "screenshot {n}");
         }
     })

@@ -1,7 +1,10 @@
 mod accounts;
+mod admin_engine;
 mod caching;
 mod comments;
 mod feeds;
+mod jobs_queues;
+mod jobs_records;
 mod jobs_screen;
 mod pages;
 mod permissions;

@@ -30,11 +30,21 @@ enum Need {
     Token,
     /// The Jobs screen: `jobs.view` for every record (an `own` grant is refused).
     JobsView,
+    /// A resource of the admin engine: its own registry-driven test covers every page of it
+    /// for every role (`admin_engine.rs`).
+    Engine,
 }
 
 fn expected(method: &Method, uri: &str) -> Option<Need> {
-    use Need::{Cap, JobsView, Public, SignedIn, Token};
+    use Need::{Cap, Engine, JobsView, Public, SignedIn, Token};
     let m = method.as_str();
+    let engine = copydesk::admin::SITE.resources().iter().any(|r| {
+        let url = r.options().url();
+        uri == url || uri.starts_with(&format!("{url}/"))
+    });
+    if engine {
+        return Some(Engine);
+    }
     Some(match (m, uri) {
         (
             "GET",
@@ -62,10 +72,11 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         ("POST", "/admin/tokens") => Cap(Capability::API_TOKENS_ADD),
         ("POST", "/admin/tokens/{id}/revoke") => Cap(Capability::API_TOKENS_DELETE),
         ("GET", "/admin/outbox" | "/admin/outbox/{id}") => Cap(Capability::OUTBOX_VIEW),
+        // Those with `jobs.view` for their own records only are sent on to their own jobs.
+        ("GET", "/admin/jobs" | "/admin/jobs/mine") => Cap(Capability::JOBS_VIEW),
         (
             "GET",
-            "/admin/jobs"
-            | "/admin/jobs/busy"
+            "/admin/jobs/busy"
             | "/admin/jobs/{set}"
             | "/admin/jobs/{set}/{score}/{jid}"
             | "/admin/jobs/queues/{name}"
@@ -78,6 +89,8 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             | "/admin/jobs/processes/{identity}/{signal}"
             | "/admin/jobs/{set}/group"
             | "/admin/jobs/queues/{name}/clear"
+            | "/admin/jobs/queues/{name}/delete"
+            | "/admin/jobs/mine/retry"
             | "/admin/jobs/{set}/{score}/{jid}/edit"
             | "/admin/outbox/{id}/retry",
         ) => Cap(Capability::RETRY_JOBS),
@@ -124,7 +137,7 @@ both_backends!(
             for method in &route.actions {
                 let need = expected(method, &route.uri)
                 .unwrap_or_else(|| panic!("{method} {} has no entry in the permission matrix (tests/requests/permissions.rs)", route.uri));
-                if matches!(need, Need::Public) {
+                if matches!(need, Need::Public | Need::Engine) {
                     continue;
                 }
                 for (role, u, b) in &mut browsers {
@@ -185,7 +198,7 @@ both_backends!(
                                 && grant(*role, Capability::JOBS_VIEW)
                                     == Some(copydesk::auth::permissions::Grant::All)
                         }
-                        Need::Public => unreachable!(),
+                        Need::Public | Need::Engine => unreachable!(),
                     };
                     let what = format!("{method} {path} as {}", role.as_str());
                     if matches!(need, Need::Token) {
@@ -276,6 +289,9 @@ both_backends!(
             "/admin/jobs/{set}/group",
             "/admin/jobs/queues/{name}",
             "/admin/jobs/queues/{name}/clear",
+            "/admin/jobs/queues/{name}/delete",
+            "/admin/jobs/mine",
+            "/admin/jobs/mine/retry",
             "/admin/outbox/{id}/retry",
             "/admin/jobs/stats",
             "/account",

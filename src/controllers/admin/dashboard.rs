@@ -18,8 +18,41 @@ pub async fn show(
     State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
     actor: Actor,
+    meta: crate::auth::RequestMeta,
 ) -> AppResult<Response> {
     let db = &ctx.db;
+    let staff = crate::admin::Staff {
+        ctx: ctx.clone(),
+        actor: actor.clone(),
+        meta,
+    };
+    let req = copydesk_admin::Request {
+        db,
+        user: &staff,
+        post: false,
+        rest: Vec::new(),
+        query: Vec::new(),
+        form: Vec::new(),
+        htmx: false,
+    };
+    let models: Vec<_> = crate::admin::SITE
+        .counts(&req)
+        .await
+        .map_err(|e| crate::errors::AppError::Internal(e.to_string()))?
+        .into_iter()
+        .map(|(info, n)| {
+            json!({
+                "label": info.plural,
+                "href": info.url(),
+                "count": n.map_or_else(|| "many".to_string(), |n| n.to_string()),
+                "add": crate::auth::permissions::grant_named(
+                    actor.role(),
+                    &format!("{}.add", info.permission),
+                )
+                .is_some(),
+            })
+        })
+        .collect();
     let published = posts::Entity::find()
         .filter(posts::visible_condition())
         .count(db)
@@ -58,6 +91,7 @@ pub async fn show(
         ],
         "recent": recent.iter().map(super::audit::row_view).collect::<Vec<_>>(),
         "can_audit": actor.grant(Capability::VIEW_AUDIT).is_some(),
+        "models": models,
     });
     web.page(
         StatusCode::OK,

@@ -1,7 +1,8 @@
 //! The Jobs screen: what Sidekiq's Web UI shows (dashboard, queues, busy, scheduled, retries,
 //! dead, job detail) over `copydesk-workers`' inspection API, with the same actions, on
-//! either store. Viewing needs `jobs.view` (the whole screen needs it for every record);
-//! acting needs `retry_jobs`. Every action is audited.
+//! either store. Viewing needs `jobs.view` (the whole screen needs it for every record; with
+//! `jobs.view` for one's own records there is [`mine`]); acting needs `retry_jobs`. Every
+//! action is audited.
 use std::{sync::Arc, time::Instant};
 
 use axum::{
@@ -29,6 +30,14 @@ use crate::{
     models::audit,
     views::{Web, forms::urlencode, jobs_chart, web::CachePolicy},
 };
+
+mod mine;
+mod queues;
+mod records;
+
+pub use mine::{mine, retry_mine};
+pub use queues::{clear_queue, delete_queued, queue};
+pub use records::{record_jobs, record_jobs_panel, record_url, retry_by_jid};
 
 const PER_PAGE: u64 = 25;
 
@@ -83,13 +92,16 @@ pub struct DashQuery {
 }
 
 /// `GET /admin/jobs`: counts, a chart of processed and failed jobs per day, store health and
-/// the queues.
+/// the queues. Those who may see only their own records' jobs go to [`mine`].
 pub async fn dashboard(
     State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
     actor: Actor,
     Query(q): Query<DashQuery>,
 ) -> AppResult<Response> {
+    if actor.require(Capability::JOBS_VIEW)? == Grant::Own {
+        return Ok(Redirect::to("/admin/jobs/mine").into_response());
+    }
     require_all(&actor)?;
     let days = if q.days == Some(30) { 30 } else { 7 };
     let api = inspector(&ctx)?;
@@ -189,6 +201,8 @@ pub struct ListQuery {
     #[serde(default)]
     class: String,
     #[serde(default)]
+    args: String,
+    #[serde(default)]
     error: String,
     #[serde(default)]
     page: Option<u64>,
@@ -207,7 +221,8 @@ fn row(set: &str, j: &SetJob) -> Value {
     })
 }
 
-/// `GET /admin/jobs/{set}`: scheduled, retries or dead, filtered by class or error text.
+/// `GET /admin/jobs/{set}`: scheduled, retries or dead, filtered by parts of the class, the
+/// arguments or the error.
 pub async fn list(
     State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
@@ -217,9 +232,11 @@ pub async fn list(
 ) -> AppResult<Response> {
     require_all(&actor)?;
     let (set, slug, title) = set_of(&name)?;
+    let given = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let filter = Filter {
-        class: Some(q.class.trim().to_string()).filter(|s| !s.is_empty()),
-        error: Some(q.error.trim().to_string()).filter(|s| !s.is_empty()),
+        class: given(&q.class),
+        args: given(&q.args),
+        error: given(&q.error),
     };
     let page_no = q.page.unwrap_or(1).max(1);
     let page = inspector(&ctx)?
@@ -228,8 +245,9 @@ pub async fn list(
         .map_err(store_err)?;
     let total_pages = page.total.div_ceil(PER_PAGE).max(1);
     let base = format!(
-        "/admin/jobs/{slug}?class={}&error={}",
+        "/admin/jobs/{slug}?class={}&args={}&error={}",
         urlencode(&q.class),
+        urlencode(&q.args),
         urlencode(&q.error)
     );
     let notice = q.done.as_deref().map(|d| format!("Done: {d}."));
@@ -242,7 +260,7 @@ pub async fn list(
         "groups": grouped,
         "title": title, "set": slug, "tab": slug, "admin": chrome(&actor),
         "rows": page.jobs.iter().map(|j| row(slug, j)).collect::<Vec<_>>(),
-        "total": page.total, "filter": {"class": q.class, "error": q.error},
+        "total": page.total, "filter": {"class": q.class, "args": q.args, "error": q.error},
         "pager": {"page": page_no, "total_pages": total_pages,
                   "prev_url": (page_no > 1).then(|| format!("{base}&page={}", page_no - 1)),
                   "next_url": (page_no < total_pages).then(|| format!("{base}&page={}", page_no + 1))},
@@ -335,6 +353,8 @@ fn detail_page(
             "payload": serde_json::to_string_pretty(p.as_map()).unwrap_or_default(),
             "retried_from": p.get("retried_from").and_then(Value::as_str),
             "record_url": p.get("record").and_then(Value::as_str).and_then(record_url),
+            "record_label": p.get("record").and_then(Value::as_str).map(records::record_label),
+            "summary": p.error_class().map(|_| format!("{} failed.", records::capitalize(&records::describe(p)))),
             "edit_url": format!("/admin/jobs/{slug}/{}/{}/edit", job.score, p.jid()),
         },
         "edited_args": edited.map_or_else(|| serde_json::to_string_pretty(&Value::Array(p.args().to_vec())).unwrap_or_default(), ToString::to_string),
@@ -603,84 +623,6 @@ pub async fn all(
     Ok(done_redirect(slug, &format!("{action} all: {n}")))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct QueueQuery {
-    #[serde(default)]
-    page: Option<u64>,
-    #[serde(default)]
-    confirm: Option<String>,
-}
-
-/// `GET /admin/jobs/queues/{name}`: a queue's jobs, oldest first; with `?confirm=clear`, the
-/// confirmation page for emptying it.
-pub async fn queue(
-    State(ctx): State<AppContext>,
-    Extension(web): Extension<Arc<Web>>,
-    actor: Actor,
-    Path(name): Path<String>,
-    Query(q): Query<QueueQuery>,
-) -> AppResult<Response> {
-    require_all(&actor)?;
-    let api = inspector(&ctx)?;
-    let summary = api
-        .queues()
-        .await
-        .map_err(store_err)?
-        .into_iter()
-        .find(|s| s.name == name)
-        .ok_or(AppError::NotFound)?;
-    let page_no = q.page.unwrap_or(1).max(1);
-    let jobs = api
-        .queue_jobs(&name, (page_no - 1) * PER_PAGE, PER_PAGE)
-        .await
-        .map_err(store_err)?;
-    let total_pages = summary.size.div_ceil(PER_PAGE).max(1);
-    let base = format!("/admin/jobs/queues/{}", urlencode(&name));
-    let view = json!({
-        "title": format!("Queue {name}"), "tab": "dashboard", "admin": chrome(&actor), "queue": name, "base": base,
-        "size": summary.size, "latency": format!("{:.1}", summary.latency),
-        "confirm_clear": q.confirm.as_deref() == Some("clear"),
-        "rows": jobs.iter().map(|p| json!({
-            "class": p.display_class(), "args": args_text(p.args(), 100), "jid": p.jid(),
-            "enqueued": p.enqueued_at().map(when),
-        })).collect::<Vec<_>>(),
-        "pager": {"page": page_no, "total_pages": total_pages,
-                  "prev_url": (page_no > 1).then(|| format!("{base}?page={}", page_no - 1)),
-                  "next_url": (page_no < total_pages).then(|| format!("{base}?page={}", page_no + 1))},
-        "can_act": actor.grant(Capability::RETRY_JOBS).is_some(),
-    });
-    web.page(
-        StatusCode::OK,
-        "admin/jobs/queue.html",
-        &view,
-        CachePolicy::NoStore,
-    )
-}
-
-/// `POST /admin/jobs/queues/{name}/clear`: empties the queue (after the confirmation page).
-pub async fn clear_queue(
-    State(ctx): State<AppContext>,
-    actor: Actor,
-    meta: RequestMeta,
-    Path(name): Path<String>,
-) -> AppResult<Response> {
-    let n = inspector(&ctx)?
-        .clear_queue(&name)
-        .await
-        .map_err(store_err)?;
-    record(
-        &ctx,
-        &actor,
-        &meta,
-        "jobs.clear_queue",
-        "queue",
-        &name,
-        json!({"count": n}),
-    )
-    .await?;
-    Ok(Redirect::to("/admin/jobs").into_response())
-}
-
 /// Failures of a set grouped by error class and message, most frequent first.
 pub async fn groups(api: &Inspector, set: SortedSet) -> AppResult<Vec<Value>> {
     let mut counts: std::collections::BTreeMap<(String, String), u64> =
@@ -754,77 +696,6 @@ pub async fn retry_group(
         slug,
         &format!("retry {done} with that error"),
     ))
-}
-
-/// Where a job's record has its admin page, if it has one.
-#[must_use]
-pub fn record_url(record: &str) -> Option<String> {
-    let (kind, id) = record.split_once(':')?;
-    let id: i64 = id.parse().ok()?;
-    match kind {
-        "mail_outbox" => Some(format!("/admin/outbox/{id}")),
-        _ => None,
-    }
-}
-
-/// The jobs about `record`, in plain words, newest first, for that record's own page.
-///
-/// # Errors
-/// The job store fails.
-pub async fn record_jobs(ctx: &AppContext, record: &str) -> AppResult<Vec<Value>> {
-    let statuses = inspector(ctx)?
-        .statuses(record, 20)
-        .await
-        .map_err(store_err)?;
-    Ok(statuses
-        .iter()
-        .map(|st| {
-            let (word, failed) = match st.state {
-                copydesk_workers::JobState::Pending => ("waiting to run", false),
-                copydesk_workers::JobState::Processing => ("running", false),
-                copydesk_workers::JobState::Done => ("done", false),
-                copydesk_workers::JobState::Failed => ("failed; it will be retried", true),
-                copydesk_workers::JobState::Dead => ("failed for good", true),
-            };
-            json!({"jid": st.jid, "class": st.class, "state": word, "failed": failed, "error": st.error,
-                   "percent": st.percent, "message": st.message, "updated": when(st.updated_at)})
-        })
-        .collect())
-}
-
-/// Retries the failed job `jid` (from Retries or Dead) on behalf of a record's page.
-///
-/// # Errors
-/// [`AppError::NotFound`] when it is in neither set; store errors.
-pub async fn retry_by_jid(
-    ctx: &AppContext,
-    actor: &Actor,
-    meta: &RequestMeta,
-    jid: &str,
-) -> AppResult<()> {
-    let api = inspector(ctx)?;
-    for set in [SortedSet::Retry, SortedSet::Dead] {
-        let found = scan(&api, set)
-            .await?
-            .into_iter()
-            .find(|j| j.payload.jid() == jid);
-        if let Some(j) = found
-            && api.retry_now(set, j.score, jid).await.map_err(store_err)?
-        {
-            record(
-                ctx,
-                actor,
-                meta,
-                "jobs.retry",
-                "job",
-                jid,
-                json!({"from": "record page"}),
-            )
-            .await?;
-            return Ok(());
-        }
-    }
-    Err(AppError::NotFound)
 }
 
 /// `GET /admin/jobs/stats`: the dashboard's counts alone, which the dashboard reloads every

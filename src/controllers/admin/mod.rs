@@ -104,6 +104,15 @@ pub fn routes() -> Routes {
             cap(Capability::RETRY_JOBS, post(jobs::clear_queue)),
         )
         .add(
+            "/jobs/queues/{name}/delete",
+            cap(Capability::RETRY_JOBS, post(jobs::delete_queued)),
+        )
+        .add("/jobs/mine", cap(Capability::JOBS_VIEW, get(jobs::mine)))
+        .add(
+            "/jobs/mine/retry",
+            cap(Capability::RETRY_JOBS, post(jobs::retry_mine)),
+        )
+        .add(
             "/jobs/processes/{identity}/{signal}",
             cap(Capability::RETRY_JOBS, post(jobs::signal)),
         )
@@ -147,9 +156,18 @@ pub fn session_routes() -> Routes {
 /// A link in the admin navigation.
 #[derive(Debug, Serialize)]
 pub struct NavLink {
-    pub href: &'static str,
-    pub label: &'static str,
+    pub href: String,
+    pub label: String,
     pub current: bool,
+    /// `g` then this key, when keyboard shortcuts are on.
+    pub shortcut: Option<char>,
+}
+
+/// A titled group of links.
+#[derive(Debug, Serialize)]
+pub struct NavSection {
+    pub title: String,
+    pub links: Vec<NavLink>,
 }
 
 /// What every admin page's layout shows: who is signed in and where they may go.
@@ -159,33 +177,93 @@ pub struct AdminChrome {
     pub role: String,
     pub csrf: String,
     pub nav: Vec<NavLink>,
+    pub sections: Vec<NavSection>,
+}
+
+/// The signed-in person as the admin engine's navigation asks about them.
+struct NavUser(i64, crate::models::users::Role);
+
+impl copydesk_admin::AdminUser for NavUser {
+    fn id(&self) -> i64 {
+        self.0
+    }
+    fn role(&self) -> &str {
+        self.1.as_str()
+    }
+    fn grant(&self, permission: &str) -> Option<copydesk_admin::Grant> {
+        crate::auth::permissions::grant_named(self.1, permission).map(|g| match g {
+            crate::auth::permissions::Grant::All => copydesk_admin::Grant::All,
+            crate::auth::permissions::Grant::Own => copydesk_admin::Grant::Own,
+        })
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
 impl AdminChrome {
     #[must_use]
     pub fn new(actor: &Actor, current: &str) -> Self {
-        let links: [(&'static str, &'static str, Capability); 6] = [
-            ("/admin", "Dashboard", Capability::ADMIN_ACCESS),
-            ("/admin/users", "People", Capability::USERS_VIEW),
-            ("/admin/jobs", "Jobs", Capability::RETRY_JOBS),
-            ("/admin/outbox", "Mail outbox", Capability::OUTBOX_VIEW),
-            ("/admin/audit", "Audit log", Capability::VIEW_AUDIT),
-            ("/admin/tokens", "API tokens", Capability::API_TOKENS_VIEW),
-        ];
-        let nav = links
+        let link = |href: &str, label: &str, shortcut: Option<char>| NavLink {
+            current: href == current
+                || (href != "/admin" && current.starts_with(&format!("{href}/"))),
+            href: href.to_string(),
+            label: label.to_string(),
+            shortcut,
+        };
+        let nav = vec![link("/admin", "Dashboard", Some('d'))];
+        let user = NavUser(i64::from(actor.user.id), actor.role());
+        let mut sections: Vec<NavSection> = crate::admin::SITE
+            .nav(&user)
             .into_iter()
-            .filter(|(_, _, c)| actor.grant(*c).is_some())
-            .map(|(href, label, _)| NavLink {
-                href,
-                label,
-                current: href == current,
+            .map(|s| NavSection {
+                title: s.title,
+                links: s
+                    .links
+                    .into_iter()
+                    .map(|l| link(&l.href, &l.label, l.shortcut))
+                    .collect(),
             })
             .collect();
+        let ops: [(&str, &str, Capability, Option<char>); 5] = [
+            ("/admin/jobs", "Jobs", Capability::JOBS_VIEW, Some('j')),
+            (
+                "/admin/outbox",
+                "Mail outbox",
+                Capability::OUTBOX_VIEW,
+                Some('o'),
+            ),
+            (
+                "/admin/users",
+                "Access and sign-in",
+                Capability::MANAGE_USERS,
+                None,
+            ),
+            ("/admin/audit", "Audit search", Capability::VIEW_AUDIT, None),
+            (
+                "/admin/tokens",
+                "API tokens",
+                Capability::API_TOKENS_VIEW,
+                None,
+            ),
+        ];
+        let links: Vec<NavLink> = ops
+            .into_iter()
+            .filter(|(_, _, c, _)| actor.grant(*c).is_some())
+            .map(|(href, label, _, k)| link(href, label, k))
+            .collect();
+        if !links.is_empty() {
+            sections.push(NavSection {
+                title: "Operations".into(),
+                links,
+            });
+        }
         Self {
             user_name: actor.user.display_name.clone(),
             role: actor.user.role.clone(),
             csrf: actor.csrf().to_string(),
             nav,
+            sections,
         }
     }
 }

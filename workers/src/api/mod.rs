@@ -121,6 +121,20 @@ impl Inspector {
         self.client.store().clear_queue(queue).await
     }
 
+    /// Delete one waiting job from a queue (Sidekiq Web's "Delete" on a queue's page).
+    /// Returns false if it was gone (run or deleted meanwhile).
+    ///
+    /// # Errors
+    /// The store fails.
+    pub async fn delete_from_queue(&self, queue: &str, jid: &str) -> Result<bool> {
+        Ok(self
+            .client
+            .store()
+            .take_from_queue(queue, jid)
+            .await?
+            .is_some())
+    }
+
     /// Live processes.
     ///
     /// # Errors

@@ -1,6 +1,7 @@
 //! What the inspection API returns.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::payload::Payload;
 
@@ -81,13 +82,20 @@ fn serialize_payload<S: serde::Serializer>(p: &Payload, s: S) -> Result<S::Ok, S
     p.as_map().serialize(s)
 }
 
-/// Which entries of a set to list.
+/// Which entries of a set to list. Each given field is a substring, matched ignoring case;
+/// a job must match all of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
-    /// Only this class (or ActiveJob `wrapped` class).
+    /// In the class (or the ActiveJob `wrapped` class).
     pub class: Option<String>,
-    /// Only jobs whose error class or message contains this, ignoring case.
+    /// In the arguments, as JSON text (`[42,"text"]`).
+    pub args: Option<String>,
+    /// In the error class or message.
     pub error: Option<String>,
+}
+
+fn contains(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(&needle.to_lowercase())
 }
 
 impl Filter {
@@ -95,19 +103,22 @@ impl Filter {
         let class_ok = self
             .class
             .as_deref()
-            .is_none_or(|c| p.class() == c || p.display_class() == c);
+            .is_none_or(|c| contains(p.class(), c) || contains(p.display_class(), c));
+        let args_ok = self
+            .args
+            .as_deref()
+            .is_none_or(|needle| contains(&Value::Array(p.args().to_vec()).to_string(), needle));
         let error_ok = self.error.as_deref().is_none_or(|needle| {
-            let needle = needle.to_lowercase();
             [p.error_class(), p.error_message()]
                 .into_iter()
                 .flatten()
-                .any(|s| s.to_lowercase().contains(&needle))
+                .any(|s| contains(s, needle))
         });
-        class_ok && error_ok
+        class_ok && args_ok && error_ok
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.class.is_none() && self.error.is_none()
+        self.class.is_none() && self.args.is_none() && self.error.is_none()
     }
 }
 

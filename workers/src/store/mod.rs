@@ -290,6 +290,8 @@ pub trait Inspect: Send + Sync + 'static {
     async fn clear_set(&self, set: SortedSet) -> Result<u64>;
     /// Empty a queue; returns how many jobs went.
     async fn clear_queue(&self, queue: &str) -> Result<u64>;
+    /// Remove and return the job with this jid from a queue, if it is still waiting there.
+    async fn take_from_queue(&self, queue: &str, jid: &str) -> Result<Option<String>>;
 
     /// Record a tracked job's status (kept seven days after its last update).
     async fn put_status(&self, status: &JobStatus) -> Result<()>;

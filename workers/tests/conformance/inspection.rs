@@ -14,6 +14,8 @@ use crate::common::{Env, NowSecs, eventually, fast_config, jobs::*};
 crate::conformance!(
     busy_page_data_while_running,
     inspection_actions,
+    filters_match_substrings_of_class_arguments_and_error,
+    delete_one_job_from_a_queue,
     job_status_follows_a_record,
 );
 
@@ -71,7 +73,7 @@ async fn inspection_actions(env: Arc<Env>) {
         .unwrap();
     let by_class = Filter {
         class: Some("A".into()),
-        error: None,
+        ..Filter::default()
     };
     assert_eq!(
         inspector
@@ -82,8 +84,8 @@ async fn inspection_actions(env: Arc<Env>) {
         2
     );
     let by_error = Filter {
-        class: None,
         error: Some("smtp".into()),
+        ..Filter::default()
     };
     let page = inspector
         .list(SortedSet::Retry, &by_error, 0, 10)
@@ -175,6 +177,186 @@ async fn inspection_actions(env: Arc<Env>) {
     assert_eq!(stats.enqueued, 3);
     assert!((stats.default_queue_latency - 5.0).abs() < 0.01);
     assert_eq!(inspector.clear_queue("mail").await.unwrap(), 2);
+}
+
+async fn filters_match_substrings_of_class_arguments_and_error(env: Arc<Env>) {
+    let inspector = Inspector::new(env.client.clone());
+    let now = env.clock.now_secs();
+    let mut entries = Vec::new();
+    for (i, (class, args, err_class, err)) in [
+        (
+            "Mail::SendWelcome",
+            json!(["rosa@example.test", 7]),
+            "Net::SMTPFatalError",
+            "550 mailbox unavailable",
+        ),
+        (
+            "Import::Row",
+            json!([{"file": "members.csv"}]),
+            "CSV::MalformedCSVError",
+            "Unclosed quoted field in line 3",
+        ),
+        (
+            "Mail::SendDigest",
+            json!([12]),
+            "RuntimeError",
+            "Timeout talking to SMTP",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let Some(args) = args.as_array().cloned() else {
+            unreachable!()
+        };
+        let mut p = Payload::new(class, "default", args, true.into(), now);
+        p.set("error_class", err_class.into());
+        p.set("error_message", err.into());
+        entries.push((now + 10.0 + i as f64, p.to_json()));
+    }
+    for set in [SortedSet::Retry, SortedSet::Dead, SortedSet::Schedule] {
+        env.store.add_to_set(set, &entries, now).await.unwrap();
+        let classes = |f: Filter| {
+            let inspector = inspector.clone();
+            async move {
+                let mut c: Vec<String> = inspector
+                    .list(set, &f, 0, 10)
+                    .await
+                    .unwrap()
+                    .jobs
+                    .iter()
+                    .map(|j| j.payload.class().to_string())
+                    .collect();
+                c.sort();
+                c
+            }
+        };
+        let by = |class: Option<&str>, args: Option<&str>, error: Option<&str>| Filter {
+            class: class.map(Into::into),
+            args: args.map(Into::into),
+            error: error.map(Into::into),
+        };
+        // A part of the class, in any case.
+        assert_eq!(
+            classes(by(Some("mail::send"), None, None)).await,
+            ["Mail::SendDigest", "Mail::SendWelcome"],
+            "{set:?} by class"
+        );
+        // A part of the arguments: a string inside them, a key of an object, a number.
+        assert_eq!(
+            classes(by(None, Some("ROSA@"), None)).await,
+            ["Mail::SendWelcome"]
+        );
+        assert_eq!(
+            classes(by(None, Some("members.csv"), None)).await,
+            ["Import::Row"]
+        );
+        assert_eq!(
+            classes(by(None, Some("[12]"), None)).await,
+            ["Mail::SendDigest"]
+        );
+        // A part of the error message, or of the error class.
+        assert_eq!(
+            classes(by(None, None, Some("quoted field"))).await,
+            ["Import::Row"]
+        );
+        assert_eq!(
+            classes(by(None, None, Some("smtp"))).await,
+            ["Mail::SendDigest", "Mail::SendWelcome"]
+        );
+        // All given parts must match.
+        assert_eq!(
+            classes(by(Some("mail"), Some("7"), Some("550"))).await,
+            ["Mail::SendWelcome"]
+        );
+        assert!(
+            classes(by(Some("import"), None, Some("smtp")))
+                .await
+                .is_empty()
+        );
+        let page = inspector
+            .list(set, &by(Some("mail"), None, None), 1, 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            (page.total, page.jobs.len()),
+            (2, 1),
+            "paged within the matches"
+        );
+        inspector.delete_all(set).await.unwrap();
+    }
+}
+
+async fn delete_one_job_from_a_queue(env: Arc<Env>) {
+    let inspector = Inspector::new(env.client.clone());
+    let mut jids = Vec::new();
+    for i in 0..4 {
+        jids.push(env.client.enqueue::<Count>(&("q".into(), i)).await.unwrap());
+    }
+    let jids_in = |inspector: Inspector| async move {
+        inspector
+            .queue_jobs("default", 0, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.jid().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        inspector
+            .delete_from_queue("default", &jids[2])
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        jids_in(inspector.clone()).await,
+        [jids[0].clone(), jids[1].clone(), jids[3].clone()],
+        "exactly that job went, the others keep their order"
+    );
+    assert!(
+        !inspector
+            .delete_from_queue("default", &jids[2])
+            .await
+            .unwrap(),
+        "a job already gone"
+    );
+    assert!(
+        !inspector.delete_from_queue("mail", &jids[0]).await.unwrap(),
+        "only from the named queue"
+    );
+    assert!(
+        !inspector
+            .delete_from_queue("default", "nosuchjid")
+            .await
+            .unwrap()
+    );
+    // Scheduled or failed jobs with that jid are not in the queue, and stay.
+    let sched = env
+        .client
+        .enqueue_in::<Count>(Duration::from_secs(60), &("s".into(), 9))
+        .await
+        .unwrap();
+    assert!(
+        !inspector
+            .delete_from_queue("default", &sched)
+            .await
+            .unwrap()
+    );
+    assert_eq!(env.store.set_size(SortedSet::Schedule).await.unwrap(), 1);
+    // Deep in a long queue (beyond one read's worth).
+    let many: Vec<(String, i64)> = (0..1_200).map(|i| ("m".to_string(), i)).collect();
+    let bulk = env.client.enqueue_bulk::<Count>(many).await.unwrap();
+    assert!(
+        inspector
+            .delete_from_queue("default", &bulk[1_100])
+            .await
+            .unwrap()
+    );
+    let q = inspector.queues().await.unwrap();
+    assert_eq!(
+        q.iter().find(|q| q.name == "default").unwrap().size,
+        3 + 1_199
+    );
 }
 
 /// Reports half-way progress, then finishes.

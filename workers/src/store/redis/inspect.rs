@@ -14,6 +14,9 @@ use crate::{
     },
 };
 
+/// Queue entries read per round trip while looking for one job.
+const QUEUE_SCAN: i64 = 500;
+
 #[async_trait]
 impl Inspect for RedisStore {
     async fn signal(&self, identity: &str, signal: Signal) -> Result<()> {
@@ -225,6 +228,38 @@ impl Inspect for RedisStore {
         p.cmd("SREM").arg(self.key("queues")).arg(queue).ignore();
         let (n,): (u64,) = p.query_async(&mut self.conn.clone()).await?;
         Ok(n)
+    }
+
+    async fn take_from_queue(&self, queue: &str, jid: &str) -> Result<Option<String>> {
+        // As Sidekiq's `JobRecord#delete`: find the exact stored text, then LREM it. A job
+        // fetched meanwhile is simply not there any more.
+        let mut conn = self.conn.clone();
+        let key = self.key(&format!("queue:{queue}"));
+        let mut start: i64 = 0;
+        loop {
+            let chunk: Vec<String> = cmd("LRANGE")
+                .arg(&key)
+                .arg(start)
+                .arg(start + QUEUE_SCAN - 1)
+                .query_async(&mut conn)
+                .await?;
+            if let Some(raw) = chunk
+                .iter()
+                .find(|raw| Payload::parse(raw).is_ok_and(|p| p.jid() == jid))
+            {
+                let removed: u64 = cmd("LREM")
+                    .arg(&key)
+                    .arg(1)
+                    .arg(raw)
+                    .query_async(&mut conn)
+                    .await?;
+                return Ok((removed == 1).then(|| raw.clone()));
+            }
+            if (chunk.len() as i64) < QUEUE_SCAN {
+                return Ok(None);
+            }
+            start += QUEUE_SCAN;
+        }
     }
 
     async fn put_status(&self, status: &JobStatus) -> Result<()> {

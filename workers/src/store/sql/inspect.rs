@@ -224,6 +224,19 @@ impl Inspect for SqlStore {
         Ok(done.rows_affected())
     }
 
+    async fn take_from_queue(&self, queue: &str, jid: &str) -> Result<Option<String>> {
+        let sql = format!(
+            "DELETE FROM worker_jobs WHERE id = (SELECT id FROM worker_jobs WHERE state = $1 AND \
+             queue = $2 AND jid = $3 ORDER BY id LIMIT 1{}) RETURNING payload",
+            self.skip_locked()
+        );
+        let row = self
+            .db
+            .query_one_raw(self.st(&sql, vec![state::QUEUED.into(), queue.into(), jid.into()]))
+            .await?;
+        Ok(row.map(|r| r.try_get_by_index(0)).transpose()?)
+    }
+
     async fn put_status(&self, status: &JobStatus) -> Result<()> {
         let txn = self.db.begin().await?;
         txn.execute_raw(self.st(

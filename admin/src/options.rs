@@ -1,0 +1,372 @@
+//! What a registration declares, and the hooks that decide things per request.
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait};
+
+use crate::{Action, AdminUser, Grant};
+
+/// Field name → the message shown next to it. `__all__` is for the form as a whole.
+pub type FieldErrors = BTreeMap<String, String>;
+
+/// How a field is edited. Unless a registration says otherwise it follows the column type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Widget {
+    Text,
+    Email,
+    TextArea,
+    /// A textarea with a rendered preview.
+    Markdown,
+    Select,
+    Checkbox,
+    DateTime,
+    Date,
+    Number,
+    /// A searchable picker of the related resource's rows.
+    ForeignKey,
+    Json,
+}
+
+impl Widget {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Email => "email",
+            Self::TextArea => "textarea",
+            Self::Markdown => "markdown",
+            Self::Select => "select",
+            Self::Checkbox => "checkbox",
+            Self::DateTime => "datetime",
+            Self::Date => "date",
+            Self::Number => "number",
+            Self::ForeignKey => "fk",
+            Self::Json => "json",
+        }
+    }
+}
+
+/// A list column: a field, or a value computed from the row with its own label.
+pub enum ListColumn<E: EntityTrait> {
+    Field(&'static str),
+    Computed {
+        label: &'static str,
+        value: fn(&E::Model) -> String,
+    },
+}
+
+/// A titled group of fields on the form.
+#[derive(Debug, Clone)]
+pub struct Fieldset {
+    pub title: &'static str,
+    pub fields: Vec<&'static str>,
+    pub description: Option<&'static str>,
+}
+
+/// A field a bulk action sets, and the value.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub field: &'static str,
+    pub value: &'static str,
+}
+
+/// A bulk action on selected rows (or the whole filtered set), behind a confirmation page.
+#[derive(Debug, Clone)]
+pub struct BulkAction {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// What the confirmation page says will happen, e.g. "will be published".
+    pub describe: &'static str,
+    /// The resource permission the action needs.
+    pub needs: Action,
+    /// A further permission (such as `publish`), if any.
+    pub also_needs: Option<&'static str>,
+    /// Fields to set on every row; empty with `delete`.
+    pub sets: Vec<Change>,
+    pub delete: bool,
+}
+
+impl BulkAction {
+    /// The built-in "Delete selected".
+    #[must_use]
+    pub fn delete() -> Self {
+        Self {
+            name: "delete",
+            label: "Delete selected",
+            describe: "will be deleted",
+            needs: Action::Delete,
+            also_needs: None,
+            sets: Vec::new(),
+            delete: true,
+        }
+    }
+
+    /// An action that sets `field` to `value`.
+    #[must_use]
+    pub fn set(
+        name: &'static str,
+        label: &'static str,
+        describe: &'static str,
+        field: &'static str,
+        value: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            label,
+            describe,
+            needs: Action::Change,
+            also_needs: None,
+            sets: vec![Change { field, value }],
+            delete: false,
+        }
+    }
+
+    #[must_use]
+    pub fn also_needs(mut self, permission: &'static str) -> Self {
+        self.also_needs = Some(permission);
+        self
+    }
+}
+
+/// An index that serves substring search better than `LIKE` on SQLite: an FTS5 table with
+/// the trigram tokenizer, whose rowid is the resource's id. (PostgreSQL uses `ILIKE`, which a
+/// trigram GIN index serves.)
+#[derive(Debug, Clone, Copy)]
+pub struct SearchIndex {
+    pub sqlite_fts_table: &'static str,
+}
+
+/// Extra content for the change page, computed by the application: a titled list of rows,
+/// each with an optional link and an optional button (a POST form).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Panel {
+    pub title: String,
+    /// Shown when there are no rows.
+    pub empty: String,
+    pub rows: Vec<PanelRow>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PanelRow {
+    pub text: String,
+    pub detail: String,
+    /// `done`, `failed`, `pending`…: a badge.
+    pub state: String,
+    pub href: Option<String>,
+    pub button: Option<PanelButton>,
+}
+
+/// A button that POSTs to `url` (with the CSRF field and `fields` as hidden inputs).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PanelButton {
+    pub label: String,
+    pub url: String,
+    pub fields: Vec<HiddenField>,
+}
+
+/// A hidden input of a panel button's form.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct HiddenField {
+    pub name: String,
+    pub value: String,
+}
+
+/// The public address of a row, if it has one.
+pub type ViewOnSite<E> = fn(&<E as EntityTrait>::Model) -> Option<String>;
+
+/// A registration. Build with [`Options::new`] and struct update syntax.
+pub struct Options<E: EntityTrait> {
+    pub section: &'static str,
+    pub slug: &'static str,
+    pub singular: &'static str,
+    pub plural: &'static str,
+    /// Permission prefix: `{permission}.view`, `.add`, `.change`, `.delete`.
+    pub permission: &'static str,
+    /// The audit log's `target_type` for this resource's rows.
+    pub audit_type: &'static str,
+    /// The field that names a row in links and titles.
+    pub display_field: &'static str,
+    pub list_display: Vec<ListColumn<E>>,
+    pub list_filter: Vec<&'static str>,
+    pub search_fields: Vec<&'static str>,
+    pub search_index: Option<SearchIndex>,
+    /// Default ordering, `-field` for descending. The primary key is always the last key.
+    pub ordering: Vec<&'static str>,
+    pub sortable: Vec<&'static str>,
+    pub per_page: u64,
+    /// Past this many rows, the list shows an estimate instead of counting.
+    pub count_limit: u64,
+    pub readonly: Vec<&'static str>,
+    /// Never shown, exported or editable (password and token hashes).
+    pub hidden: Vec<&'static str>,
+    /// Empty: every shown field in one group.
+    pub fieldsets: Vec<Fieldset>,
+    pub widgets: Vec<(&'static str, Widget)>,
+    pub choices: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
+    pub labels: Vec<(&'static str, &'static str)>,
+    pub help: Vec<(&'static str, &'static str)>,
+    /// The field holding the owner's user id, for `own` grants.
+    pub owner_field: Option<&'static str>,
+    pub view_on_site: Option<ViewOnSite<E>>,
+    pub actions: Vec<BulkAction>,
+    /// No add, change or delete whatever the permissions say (the audit log).
+    pub read_only: bool,
+    pub shortcut: Option<char>,
+}
+
+impl<E: EntityTrait> Options<E> {
+    #[must_use]
+    pub fn new(
+        section: &'static str,
+        slug: &'static str,
+        singular: &'static str,
+        plural: &'static str,
+    ) -> Self {
+        Self {
+            section,
+            slug,
+            singular,
+            plural,
+            permission: slug,
+            audit_type: slug,
+            display_field: "id",
+            list_display: Vec::new(),
+            list_filter: Vec::new(),
+            search_fields: Vec::new(),
+            search_index: None,
+            ordering: vec!["-id"],
+            sortable: Vec::new(),
+            per_page: 100,
+            count_limit: 10_000,
+            readonly: Vec::new(),
+            hidden: Vec::new(),
+            fieldsets: Vec::new(),
+            widgets: Vec::new(),
+            choices: Vec::new(),
+            labels: Vec::new(),
+            help: Vec::new(),
+            owner_field: None,
+            view_on_site: None,
+            actions: vec![BulkAction::delete()],
+            read_only: false,
+            shortcut: None,
+        }
+    }
+}
+
+/// Why a save was refused.
+#[derive(Debug)]
+pub enum SaveError {
+    Fields(FieldErrors),
+    Db(DbErr),
+}
+
+impl From<DbErr> for SaveError {
+    fn from(e: DbErr) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// A registration with its per-request decisions. Every method but [`Self::options`] has a
+/// default that follows the options, so registering an entity takes a few lines.
+#[async_trait]
+pub trait ModelAdmin<E: crate::AdminEntity>: Send + Sync + 'static {
+    fn options(&self) -> &Options<E>;
+
+    /// May `user` do `action`, on `obj` when there is one? By default: the resource
+    /// permission, and for an `own` grant, the owner field equals the user's id.
+    fn has_permission(&self, user: &dyn AdminUser, action: Action, owner: Option<i64>) -> bool {
+        let o = self.options();
+        if o.read_only && action != Action::View {
+            return false;
+        }
+        match user.grant(&format!("{}.{}", o.permission, action.as_str())) {
+            Some(Grant::All) => true,
+            Some(Grant::Own) => owner.is_none_or(|id| id == user.id()),
+            None => false,
+        }
+    }
+
+    fn readonly_fields(&self, _user: &dyn AdminUser, _obj: Option<&E::Model>) -> Vec<&'static str> {
+        self.options().readonly.clone()
+    }
+
+    fn hidden_fields(&self, _user: &dyn AdminUser) -> Vec<&'static str> {
+        self.options().hidden.clone()
+    }
+
+    fn list_filter(&self, _user: &dyn AdminUser) -> Vec<&'static str> {
+        self.options().list_filter.clone()
+    }
+
+    /// The choices of a select field; `None` when the field has none.
+    fn choices(&self, _user: &dyn AdminUser, field: &str) -> Option<Vec<(String, String)>> {
+        self.options()
+            .choices
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, c)| {
+                c.iter()
+                    .map(|(v, l)| ((*v).to_string(), (*l).to_string()))
+                    .collect()
+            })
+    }
+
+    /// The value a field starts with on the add form.
+    fn initial(&self, _user: &dyn AdminUser, _field: &str) -> Option<String> {
+        None
+    }
+
+    /// Checks beyond the column types (the application's `validator` rules), on the raw
+    /// values as typed. `obj` is the row being changed.
+    fn validate(
+        &self,
+        _user: &dyn AdminUser,
+        _values: &BTreeMap<String, String>,
+        _obj: Option<&E::Model>,
+    ) -> FieldErrors {
+        FieldErrors::new()
+    }
+
+    /// Runs inside the save's transaction before the write.
+    async fn before_save(
+        &self,
+        _txn: &DatabaseTransaction,
+        _user: &dyn AdminUser,
+        _row: &mut E::ActiveModel,
+        _before: Option<&E::Model>,
+    ) -> Result<(), SaveError> {
+        Ok(())
+    }
+
+    /// Runs inside the save's transaction after the write.
+    async fn after_save(
+        &self,
+        _txn: &DatabaseTransaction,
+        _user: &dyn AdminUser,
+        _saved: &E::Model,
+        _before: Option<&E::Model>,
+    ) -> Result<(), SaveError> {
+        Ok(())
+    }
+
+    /// Runs inside the delete's transaction before the row goes; an error blocks it.
+    async fn before_delete(
+        &self,
+        _txn: &DatabaseTransaction,
+        _user: &dyn AdminUser,
+        _row: &E::Model,
+    ) -> Result<(), SaveError> {
+        Ok(())
+    }
+
+    /// Extra sections on the change page (the jobs about this row, say).
+    async fn panels(
+        &self,
+        _db: &DatabaseConnection,
+        _user: &dyn AdminUser,
+        _row: &E::Model,
+    ) -> Vec<Panel> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,74 @@
+/* Copydesk admin: the theme toggle and keyboard shortcuts. Everything here is optional: every
+   page works without it. Shortcuts can be turned off (WCAG 2.1.4) in the help dialog. */
+(function () {
+  "use strict";
+  var doc = document.documentElement;
+  function store(key, value) { try { if (value === null) localStorage.removeItem(key); else localStorage.setItem(key, value); } catch (e) { /* ignore */ } }
+  function read(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }
+
+  document.querySelectorAll("[data-js-show]").forEach(function (el) { el.hidden = false; });
+
+  // Theme: system → dark → light → system.
+  var toggle = document.getElementById("theme-toggle");
+  function label() {
+    var t = doc.getAttribute("data-theme") || "system";
+    if (toggle) {
+      toggle.textContent = "Theme: " + t;
+      toggle.setAttribute("aria-label", "Colour theme: " + t + ". Change");
+    }
+  }
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var t = doc.getAttribute("data-theme");
+      var next = t === null ? "dark" : t === "dark" ? "light" : null;
+      if (next) doc.setAttribute("data-theme", next); else doc.removeAttribute("data-theme");
+      store("copydesk-theme", next);
+      label();
+    });
+    label();
+  }
+
+  // Shortcuts.
+  var help = document.getElementById("shortcuts-help");
+  var off = document.getElementById("shortcuts-off");
+  function enabled() { return read("copydesk-shortcuts") !== "off"; }
+  if (off) {
+    off.checked = !enabled();
+    off.addEventListener("change", function () { store("copydesk-shortcuts", off.checked ? "off" : null); });
+  }
+  document.querySelectorAll("[data-open-help]").forEach(function (b) {
+    b.addEventListener("click", function () { if (help && help.showModal) help.showModal(); });
+  });
+  document.querySelectorAll("[data-close-help]").forEach(function (b) {
+    b.addEventListener("click", function () { if (help) help.close(); });
+  });
+  var pendingG = false, timer = null;
+  function typing(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  }
+  document.addEventListener("keydown", function (e) {
+    if (!enabled() || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+    if (help && help.open) return;
+    if (pendingG) {
+      pendingG = false; clearTimeout(timer);
+      var link = document.querySelector('[data-shortcut="' + e.key.toLowerCase() + '"]');
+      if (link) { e.preventDefault(); window.location.assign(link.getAttribute("href")); }
+      return;
+    }
+    if (e.key === "/") {
+      var box = document.querySelector("[data-search-box]");
+      if (box) { e.preventDefault(); box.focus(); box.select(); }
+    } else if (e.key === "?") {
+      if (help && help.showModal) { e.preventDefault(); help.showModal(); }
+    } else if (e.key === "g") {
+      pendingG = true;
+      timer = setTimeout(function () { pendingG = false; }, 1500);
+    }
+  });
+
+  // After a save with errors, take the person to the summary.
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();

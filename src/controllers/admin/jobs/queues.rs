@@ -1,0 +1,149 @@
+//! A queue's page: its waiting jobs, oldest first, paged, each with Delete; and emptying the
+//! queue behind a confirmation.
+use std::sync::Arc;
+
+use axum::{
+    Extension,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use loco_rs::app::AppContext;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{PER_PAGE, args_text, chrome, inspector, record, require_all, store_err, when};
+use crate::{
+    auth::{Actor, Capability, RequestMeta},
+    errors::{AppError, AppResult},
+    views::{Web, forms::urlencode, web::CachePolicy},
+};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    page: Option<u64>,
+    #[serde(default)]
+    confirm: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// `GET /admin/jobs/queues/{name}`: a queue's jobs, oldest first, paged, each with Delete;
+/// with `?confirm=clear`, the confirmation page for emptying it.
+pub async fn queue(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+    Path(name): Path<String>,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Response> {
+    require_all(&actor)?;
+    let api = inspector(&ctx)?;
+    let summary = api
+        .queues()
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .find(|s| s.name == name)
+        .ok_or(AppError::NotFound)?;
+    let page_no = q.page.unwrap_or(1).max(1);
+    let jobs = api
+        .queue_jobs(&name, (page_no - 1) * PER_PAGE, PER_PAGE)
+        .await
+        .map_err(store_err)?;
+    let total_pages = summary.size.div_ceil(PER_PAGE).max(1);
+    let base = format!("/admin/jobs/queues/{}", urlencode(&name));
+    let view = json!({
+        "title": format!("Queue {name}"), "tab": "dashboard", "admin": chrome(&actor), "queue": name, "base": base,
+        "size": summary.size, "latency": format!("{:.1}", summary.latency),
+        "confirm_clear": q.confirm.as_deref() == Some("clear"),
+        "page_no": page_no, "notice": q.done.as_deref().map(|d| format!("Done: {d}.")),
+        "rows": jobs.iter().map(|p| json!({
+            "class": p.display_class(), "args": args_text(p.args(), 100), "jid": p.jid(),
+            "enqueued": p.enqueued_at().map(when),
+        })).collect::<Vec<_>>(),
+        "pager": {"page": page_no, "total_pages": total_pages,
+                  "prev_url": (page_no > 1).then(|| format!("{base}?page={}", page_no - 1)),
+                  "next_url": (page_no < total_pages).then(|| format!("{base}?page={}", page_no + 1))},
+        "can_act": actor.grant(Capability::RETRY_JOBS).is_some(),
+    });
+    web.page(
+        StatusCode::OK,
+        "admin/jobs/queue.html",
+        &view,
+        CachePolicy::NoStore,
+    )
+}
+
+/// `POST /admin/jobs/queues/{name}/clear`: empties the queue (after the confirmation page).
+pub async fn clear_queue(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    let n = inspector(&ctx)?
+        .clear_queue(&name)
+        .await
+        .map_err(store_err)?;
+    record(
+        &ctx,
+        &actor,
+        &meta,
+        "jobs.clear_queue",
+        "queue",
+        &name,
+        json!({"count": n}),
+    )
+    .await?;
+    Ok(Redirect::to("/admin/jobs").into_response())
+}
+
+/// `POST /admin/jobs/queues/{name}/delete`: deletes one waiting job (`jid`) from the queue,
+/// then back to the page of the queue it was on (`page`).
+pub async fn delete_queued(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let jid = get("jid");
+    let page_no = get("page").parse::<u64>().unwrap_or(1).max(1);
+    let deleted = !jid.is_empty()
+        && inspector(&ctx)?
+            .delete_from_queue(&name, &jid)
+            .await
+            .map_err(store_err)?;
+    let what = if deleted {
+        record(
+            &ctx,
+            &actor,
+            &meta,
+            "jobs.delete",
+            "job",
+            &jid,
+            json!({"queue": name}),
+        )
+        .await?;
+        format!("deleted {jid}")
+    } else {
+        "nothing deleted; that job was no longer waiting".to_string()
+    };
+    Ok(Redirect::to(&format!(
+        "/admin/jobs/queues/{}?page={page_no}&done={}",
+        urlencode(&name),
+        urlencode(&what)
+    ))
+    .into_response())
+}
