@@ -295,6 +295,16 @@ pub trait ModelAdmin<E: crate::AdminEntity>: Send + Sync + 'static {
         self.options().hidden.clone()
     }
 
+    /// The list's columns for this person.
+    fn list_display(&self, _user: &dyn AdminUser) -> Vec<&ListColumn<E>> {
+        self.options().list_display.iter().collect()
+    }
+
+    /// The fields the list's search looks in, for this person.
+    fn search_fields(&self, _user: &dyn AdminUser) -> Vec<&'static str> {
+        self.options().search_fields.clone()
+    }
+
     fn list_filter(&self, _user: &dyn AdminUser) -> Vec<&'static str> {
         self.options().list_filter.clone()
     }

@@ -330,7 +330,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .filter(query::search_condition::<E>(
                 db.get_database_backend(),
                 &p.q,
-                &o.search_fields,
+                &self.admin.search_fields(user),
                 o.search_index.map(|s| s.sqlite_fts_table),
             ))
     }
@@ -543,8 +543,8 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         .await?;
         let rows = self.rows_by_ids(req.db, &ids).await?;
 
-        let fk_fields: Vec<&str> = o
-            .list_display
+        let list_display = self.admin.list_display(user);
+        let fk_fields: Vec<&str> = list_display
             .iter()
             .filter_map(|c| match c {
                 ListColumn::Field(f) => Some(*f),
@@ -554,8 +554,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let fks = self.fk_labels(site, req, &fk_fields, &rows).await?;
         let pairs = p.pairs();
         let order_param = p.order_param();
-        let columns: Vec<Json> = o
-            .list_display
+        let columns: Vec<Json> = list_display
             .iter()
             .map(|c| match c {
                 ListColumn::Computed { label, .. } => json!({"label": label, "sort": null}),
@@ -588,8 +587,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .iter()
             .map(|m| {
                 let id = self.id_of(m);
-                let cells: Vec<Json> = o
-                    .list_display
+                let cells: Vec<Json> = list_display
                     .iter()
                     .zip(&columns)
                     .map(|(c, head)| {
@@ -690,8 +688,9 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 })
             })
             .collect();
-        let search_labels: Vec<String> = o
-            .search_fields
+        let search_labels: Vec<String> = self
+            .admin
+            .search_fields(user)
             .iter()
             .map(|f| self.label_for(f).to_lowercase())
             .collect();
@@ -702,7 +701,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             "columns": columns,
             "rows": rows_json,
             "q": p.q,
-            "search": (!o.search_fields.is_empty()).then(|| search_labels.join(", ")),
+            "search": (!search_labels.is_empty()).then(|| search_labels.join(", ")),
             "filters": self.filter_panels(site, req, &p).await?,
             "applied": applied,
             "order": order_param,

@@ -751,6 +751,35 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
         &self.0
     }
 
+    // Addresses are personal data: only those who may change people (and so correct an
+    // address) see them; moderators see names, roles and status.
+    fn hidden_fields(&self, user: &dyn AdminUser) -> Vec<&'static str> {
+        let mut h = self.0.hidden.clone();
+        if user.grant("users.change").is_none() {
+            h.push("email");
+        }
+        h
+    }
+
+    fn list_display(&self, user: &dyn AdminUser) -> Vec<&ListColumn<users::Entity>> {
+        let hidden = self.hidden_fields(user);
+        self.0
+            .list_display
+            .iter()
+            .filter(|c| !matches!(c, ListColumn::Field(f) if hidden.contains(f)))
+            .collect()
+    }
+
+    fn search_fields(&self, user: &dyn AdminUser) -> Vec<&'static str> {
+        let hidden = self.hidden_fields(user);
+        self.0
+            .search_fields
+            .iter()
+            .copied()
+            .filter(|f| !hidden.contains(f))
+            .collect()
+    }
+
     fn readonly_fields(
         &self,
         user: &dyn AdminUser,

@@ -933,6 +933,32 @@ both_backends!(
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
 
+        // A moderator sees people but not their addresses: not in the list, the form, the
+        // search or the CSV.
+        let moderator = user(&app, "moderator", "Rank Moderator").await;
+        let mut md = Browser::signed_in(&app, &moderator.email, "/admin/login").await;
+        let list = md.get("/admin/people/users").await.text;
+        assert!(
+            list.contains("Rank Member") && !list.contains(&member.email),
+            "{list}"
+        );
+        let found = md.get("/admin/people/users?q=rank.member").await.text;
+        assert!(
+            !found.contains("Rank Member"),
+            "no search by a hidden field"
+        );
+        let form = md
+            .get(&format!("/admin/people/users/{}", member.id))
+            .await
+            .text;
+        assert!(!form.contains(&member.email));
+        let csv = md.get("/admin/people/users/export.csv").await.text;
+        let head = csv.lines().next().unwrap();
+        assert!(
+            !head.split(',').any(|c| c == "email") && !csv.contains(&member.email),
+            "{head}"
+        );
+
         // Support corrects an address (support has users.change, not manage_users).
         let support = user(&app, "support", "Rank Support").await;
         let mut s = Browser::signed_in(&app, &support.email, "/admin/login").await;
