@@ -14,7 +14,7 @@ use crate::{
     settings::Settings,
 };
 
-/// `cargo loco task create_admin email=ada@example.com [name="Ada Lovelace"]`: creates an
+/// `cargo loco task create_admin email:ada@example.com [name:"Ada Lovelace"]`: creates an
 /// admin and prints a one-time password (to be changed at `/account`).
 pub struct CreateAdmin;
 
@@ -23,7 +23,7 @@ impl Task for CreateAdmin {
     fn task(&self) -> TaskInfo {
         TaskInfo {
             name: "create_admin".to_string(),
-            detail: "Create an admin account: email=… [name=…]; prints a one-time password"
+            detail: "Create an admin account: email:… [name:…]; prints a one-time password"
                 .to_string(),
         }
     }

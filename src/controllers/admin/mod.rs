@@ -221,7 +221,14 @@ impl AdminChrome {
                 links: s
                     .links
                     .into_iter()
-                    .map(|l| link(&l.href, &l.label, l.shortcut))
+                    .map(|l| {
+                        let mut c = l.label.chars();
+                        let label = c
+                            .next()
+                            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                            .unwrap_or_default();
+                        link(&l.href, &label, l.shortcut)
+                    })
                     .collect(),
             })
             .collect();
