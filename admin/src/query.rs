@@ -420,6 +420,7 @@ fn cast_int(db: &DatabaseConnection) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
 
@@ -444,5 +445,33 @@ mod tests {
             "{}",
             sql(DbBackend::Sqlite)
         );
+    }
+
+    #[tokio::test]
+    async fn counts_stop_at_the_limit_and_pages_select_ids_in_order() {
+        use sea_orm::ConnectionTrait;
+
+        use super::{bounded_count, order, page_ids};
+        use crate::saved_filters;
+
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let (table, _) = saved_filters::create_table(DbBackend::Sqlite);
+        db.execute(&table).await.unwrap();
+        for n in 0..30 {
+            saved_filters::create(&db, 1, "s", "r", &format!("f{n:02}"), "", None)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            bounded_count(&db, Entity::find(), 10).await.unwrap(),
+            (10, false)
+        );
+        assert_eq!(
+            bounded_count(&db, Entity::find(), 30).await.unwrap(),
+            (30, true)
+        );
+        let by_name_desc = order(Entity::find(), &[("name".into(), true)]);
+        let ids = page_ids(&db, by_name_desc, 5, 3).await.unwrap();
+        assert_eq!(ids, vec![25, 24, 23], "f24, f23, f22 (ids are one more)");
     }
 }

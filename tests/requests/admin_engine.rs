@@ -1012,3 +1012,161 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    previews_and_the_author_picker_work_with_and_without_javascript,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let editor = user(&app, "editor", "Picker Editor").await;
+        fixtures::author(db, "Zora Quill").await;
+        let mut b = Browser::signed_in(&app, &editor.email, "/admin/login").await;
+        // htmx: the preview fragment, rendered and sanitized by the site's own renderer.
+        let res = b
+            .post(
+                "/admin/content/posts/preview",
+                &[
+                    ("_preview", "body_markdown"),
+                    ("body_markdown", "Some *emphasis* <script>alert(1)</script>"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(
+            res.text.contains("<em>emphasis</em>") && !res.text.contains("<script"),
+            "{}",
+            res.text
+        );
+        // Without JavaScript: the Preview button re-renders the form with the preview and
+        // saves nothing.
+        let res = b
+            .post(
+                "/admin/content/posts/add",
+                &[
+                    ("title", "Draft with preview"),
+                    ("body_markdown", "Plain **bold**"),
+                    ("state", "draft"),
+                    ("visibility", "public"),
+                    ("_preview", "body_markdown"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(
+            res.text.contains("<strong>bold</strong>")
+                && res.text.contains("value=\"Draft with preview\"")
+        );
+        assert_eq!(posts::Entity::find().count(db).await.unwrap(), 0);
+        // The picker's choices load as one types (htmx), and include the chosen one.
+        let res = b
+            .get("/admin/content/posts/lookup?field=author_id&term=zora")
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(
+            res.text.contains("Zora Quill") && !res.text.contains("Picker Editor"),
+            "{}",
+            res.text
+        );
+        let res = b
+            .get("/admin/content/posts/lookup?field=title&term=x")
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::NOT_FOUND,
+            "only foreign keys have a picker"
+        );
+        // A moderator may not use the picker (no posts.add or posts.change).
+        let moderator = user(&app, "moderator", "Picker Moderator").await;
+        let mut m = Browser::signed_in(&app, &moderator.email, "/admin/login").await;
+        assert_eq!(
+            m.get("/admin/content/posts/lookup?field=author_id&term=z")
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        // A made-up author id is refused next to the field.
+        let res = b
+            .post(
+                "/admin/content/posts/add",
+                &[
+                    ("title", "Ghost author"),
+                    ("state", "draft"),
+                    ("visibility", "public"),
+                    ("author_id", "999999"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("Choose an existing person."));
+    }
+);
+
+both_backends!(
+    the_list_pages_sorts_and_filters_by_date_in_place_or_whole,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let admin = user(&app, "admin", "List Admin").await;
+        let author = fixtures::author(db, "List Author").await;
+        for i in 0..105 {
+            fixtures::post(
+                db,
+                &author,
+                PostSpec::published(&format!("Paged {i:03}"), i),
+            )
+            .await;
+        }
+        let mut b = Browser::signed_in(&app, &admin.email, "/admin/login").await;
+        let page1 = b.get("/admin/content/posts?o=title").await.text;
+        assert!(page1.contains("105 posts"));
+        assert!(page1.contains("Paged 000") && !page1.contains("Paged 100"));
+        let page2 = b.get("/admin/content/posts?o=title&p=2").await.text;
+        assert!(
+            page2.contains("Paged 100")
+                && page2.contains("Paged 104")
+                && !page2.contains("Paged 099")
+        );
+        assert!(page2.contains("aria-current=\"page\">2<"));
+        let desc = b.get("/admin/content/posts?o=-title").await.text;
+        assert!(desc.find("Paged 104").unwrap() < desc.find("Paged 103").unwrap());
+        assert!(desc.contains("aria-sort=\"descending\""));
+        // Past the last page: a page that says so, not an error.
+        let far = b.get("/admin/content/posts?p=50").await;
+        assert_eq!(far.status, StatusCode::OK);
+        assert!(far.text.contains("There are no rows on page 50"));
+        // Date ranges: the last 7 days (days_ago 0..6, all dated in the past).
+        let week = b
+            .get(
+                "/admin/content/posts?published_at__gte="
+                    .to_string()
+                    .as_str(),
+            )
+            .await;
+        assert_eq!(week.status, StatusCode::OK);
+        let from = (chrono::Utc::now() - chrono::Duration::days(7))
+            .format("%Y-%m-%d")
+            .to_string();
+        let week = b
+            .get(&format!("/admin/content/posts?published_at__gte={from}"))
+            .await
+            .text;
+        assert!(
+            week.contains("Paged 000") && week.contains("Paged 006") && !week.contains("Paged 010"),
+            "{week}"
+        );
+        // htmx asks for the list region only; the same address without htmx is a whole page.
+        let part = b
+            .request(
+                axum::http::Method::GET,
+                "/admin/content/posts?state=published",
+                None,
+                &[("HX-Request", "true"), ("HX-Target", "changelist")],
+            )
+            .await
+            .text;
+        assert!(
+            part.trim_start().starts_with("<div id=\"changelist\""),
+            "{}",
+            &part[..200.min(part.len())]
+        );
+        assert!(!part.contains("<html"));
+    }
+);
