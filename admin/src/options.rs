@@ -254,6 +254,16 @@ impl<E: EntityTrait> Options<E> {
     }
 }
 
+/// A form field that is not a column.
+#[derive(Debug, Clone)]
+pub struct ExtraField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub help: Option<&'static str>,
+    /// The title of the fieldset it joins (the last one when none has that title).
+    pub fieldset: &'static str,
+}
+
 /// Why a save was refused.
 #[derive(Debug)]
 pub enum SaveError {
@@ -368,6 +378,34 @@ pub trait ModelAdmin<E: crate::AdminEntity>: Send + Sync + 'static {
         _row: &E::Model,
     ) -> Result<(), SaveError> {
         Ok(())
+    }
+
+    /// Form fields that are not columns (a post's tags, say): shown as text inputs in the
+    /// named fieldset, validated by [`Self::validate`] with the rest, and saved by
+    /// [`Self::save_extra`].
+    fn extra_fields(&self, _user: &dyn AdminUser) -> Vec<ExtraField> {
+        Vec::new()
+    }
+
+    /// The extra fields' current values, as the form shows them.
+    async fn extra_values(
+        &self,
+        _db: &DatabaseConnection,
+        _row: &E::Model,
+    ) -> BTreeMap<String, String> {
+        BTreeMap::new()
+    }
+
+    /// Saves the extra fields inside the save's transaction; returns the stored values for the
+    /// audit row.
+    async fn save_extra(
+        &self,
+        _txn: &DatabaseTransaction,
+        _user: &dyn AdminUser,
+        _saved: &E::Model,
+        _values: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, SaveError> {
+        Ok(BTreeMap::new())
     }
 
     /// Extra sections on the change page (the jobs about this row, say).

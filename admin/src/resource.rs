@@ -1213,7 +1213,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 }),
             );
         }
-        let fieldsets: Vec<Json> = if o.fieldsets.is_empty() {
+        let mut fieldsets: Vec<Json> = if o.fieldsets.is_empty() {
             vec![
                 json!({"title": null, "description": null, "fields": specs.iter().filter_map(|s| fields.get(s.col.name)).collect::<Vec<_>>()}),
             ]
@@ -1230,6 +1230,44 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 .filter(|fs| fs["fields"].as_array().is_some_and(|a| !a.is_empty()))
                 .collect()
         };
+        let extras = self.admin.extra_fields(user);
+        if !extras.is_empty() {
+            let stored = match obj {
+                Some(m) => self.admin.extra_values(req.db, m).await,
+                None => BTreeMap::new(),
+            };
+            for x in extras {
+                let value = typed
+                    .and_then(|t| t.get(x.name).cloned())
+                    .or_else(|| stored.get(x.name).cloned())
+                    .unwrap_or_default();
+                let id = format!("field-{}", x.name);
+                let describedby = [
+                    errors.contains_key(x.name).then(|| format!("{id}-error")),
+                    x.help.map(|_| format!("{id}-help")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+                let field = json!({
+                    "name": x.name, "id": id, "label": x.label, "widget": "text",
+                    "value": value, "readonly": false, "readonly_text": "", "required": false,
+                    "choices": [], "fk": null, "help": x.help, "error": errors.get(x.name),
+                    "describedby": describedby,
+                });
+                let at = fieldsets
+                    .iter()
+                    .position(|fs| fs["title"].as_str() == Some(x.fieldset))
+                    .unwrap_or(fieldsets.len().saturating_sub(1));
+                if let Some(list) = fieldsets
+                    .get_mut(at)
+                    .and_then(|fs| fs["fields"].as_array_mut())
+                {
+                    list.push(field);
+                }
+            }
+        }
         let (title, object) = match obj {
             Some(m) => {
                 let id = self.id_of(m);
@@ -1341,6 +1379,16 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             let v = first(&req.form, s.col.name).unwrap_or_default();
             typed.insert(s.col.name.to_string(), v.to_string());
         }
+        let extras = self.admin.extra_fields(user);
+        for x in &extras {
+            let v = first(&req.form, x.name).unwrap_or_default();
+            typed.insert(x.name.to_string(), v.to_string());
+        }
+        // Read before the save's transaction starts (SQLite has one writer).
+        let before_extras = match &existing {
+            Some(m) if !extras.is_empty() => self.admin.extra_values(req.db, m).await,
+            _ => BTreeMap::new(),
+        };
         let form_lock = first(&req.form, "lock_version").and_then(|v| v.parse::<i64>().ok());
 
         // "Preview" without JavaScript: show the rendered markdown, save nothing.
@@ -1520,7 +1568,36 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 .refused(site, req, existing.as_ref(), &typed, e, form_lock)
                 .await;
         }
-        let before_json = before.as_ref().map(|b| self.json_of(user, b));
+        let mut before_json = before.as_ref().map(|b| self.json_of(user, b));
+        let mut after_json = self.json_of(user, &saved);
+        if !extras.is_empty() {
+            let extra_typed: BTreeMap<String, String> = extras
+                .iter()
+                .filter_map(|x| typed.get(x.name).map(|v| (x.name.to_string(), v.clone())))
+                .collect();
+            match self
+                .admin
+                .save_extra(&txn, user, &saved, &extra_typed)
+                .await
+            {
+                Ok(stored) => {
+                    for (k, v) in stored {
+                        after_json[k.as_str()] = Json::from(v);
+                    }
+                }
+                Err(e) => {
+                    txn.rollback().await?;
+                    return self
+                        .refused(site, req, existing.as_ref(), &typed, e, form_lock)
+                        .await;
+                }
+            }
+            if let Some(bj) = before_json.as_mut() {
+                for (k, v) in before_extras {
+                    bj[k.as_str()] = Json::from(v);
+                }
+            }
+        }
         self.audit(
             site,
             &txn,
@@ -1528,7 +1605,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             if before.is_some() { "change" } else { "add" },
             saved_id,
             before_json,
-            Some(self.json_of(user, &saved)),
+            Some(after_json),
         )
         .await?;
         txn.commit().await?;

@@ -3,8 +3,9 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use copydesk_admin::{
-    AdminSite, AdminUser, BulkAction, FieldErrors, Fieldset, Grant, HiddenField, ListColumn,
-    ModelAdmin, Options, Panel, PanelButton, PanelRow, Registered, SaveError, SearchIndex, Widget,
+    AdminSite, AdminUser, BulkAction, ExtraField, FieldErrors, Fieldset, Grant, HiddenField,
+    ListColumn, ModelAdmin, Options, Panel, PanelButton, PanelRow, Registered, SaveError,
+    SearchIndex, Widget,
 };
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -240,6 +241,12 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
             .err()
             .map(|e| field_errors(&e))
             .unwrap_or_default();
+        if raw(values, "tags")
+            .split(',')
+            .any(|t| t.trim().chars().count() > 100)
+        {
+            errors.insert("tags".into(), "Keep each tag under 100 characters.".into());
+        }
         let state = raw(values, "state");
         let gated = [
             PostState::Approved.as_str(),
@@ -297,6 +304,56 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
             }
         }
         Ok(())
+    }
+
+    fn extra_fields(&self, _user: &dyn AdminUser) -> Vec<ExtraField> {
+        vec![ExtraField {
+            name: "tags",
+            label: "Tags",
+            help: Some("Separate tags with commas; a tag that does not exist yet is created."),
+            fieldset: "Post",
+        }]
+    }
+
+    async fn extra_values(
+        &self,
+        db: &DatabaseConnection,
+        row: &posts::Model,
+    ) -> BTreeMap<String, String> {
+        let names = crate::models::tags::Model::for_posts(db, &[row.id])
+            .await
+            .ok()
+            .and_then(|mut m| m.remove(&row.id))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| t.name)
+            .collect::<Vec<_>>()
+            .join(", ");
+        BTreeMap::from([("tags".to_string(), names)])
+    }
+
+    async fn save_extra(
+        &self,
+        txn: &DatabaseTransaction,
+        _user: &dyn AdminUser,
+        saved: &posts::Model,
+        values: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, SaveError> {
+        let mut names: Vec<String> = Vec::new();
+        for t in raw(values, "tags").split(',').map(str::trim) {
+            if !t.is_empty() && !names.iter().any(|n| n.eq_ignore_ascii_case(t)) {
+                names.push(t.to_string());
+            }
+        }
+        crate::models::posts::set_tags(txn, saved.id, &names)
+            .await
+            .map_err(|e| match e {
+                crate::models::posts::PostError::Db(e) => SaveError::Db(e),
+                other => {
+                    SaveError::Fields(FieldErrors::from([("tags".to_string(), other.to_string())]))
+                }
+            })?;
+        Ok(BTreeMap::from([("tags".to_string(), names.join(", "))]))
     }
 
     async fn panels(

@@ -316,7 +316,7 @@ fn apply_form(post: &mut ActiveModel, form: &PostForm) {
 }
 
 /// Replaces a post's tags with `names`, creating tags that do not exist yet.
-async fn set_tags<C: ConnectionTrait>(
+pub async fn set_tags<C: ConnectionTrait>(
     db: &C,
     post_id: i32,
     names: &[String],

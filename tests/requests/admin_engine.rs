@@ -1170,3 +1170,54 @@ both_backends!(
         assert!(!part.contains("<html"));
     }
 );
+
+both_backends!(
+    a_posts_tags_are_edited_on_its_form_and_audited,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let editor = user(&app, "editor", "Tag Editor").await;
+        let post = fixtures::post(
+            db,
+            &editor,
+            PostSpec::published("Tagged", 1).tags(&["Food"]),
+        )
+        .await;
+        let mut b = Browser::signed_in(&app, &editor.email, "/admin/login").await;
+        let url = format!("/admin/content/posts/{}", post.id);
+        let form = b.get(&url).await.text;
+        assert!(
+            form.contains("id=\"field-tags\"") && form.contains("value=\"Food\""),
+            "{form}"
+        );
+        let lock = post.lock_version.to_string();
+        let res = b
+            .post(
+                &url,
+                &[
+                    ("title", "Tagged"),
+                    ("summary", &post.summary),
+                    ("body_markdown", &post.body_markdown),
+                    ("state", "published"),
+                    ("visibility", "public"),
+                    ("author_id", &editor.id.to_string()),
+                    ("lock_version", &lock),
+                    ("tags", "Food, Night markets ,, Food"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let tags = copydesk::models::tags::Model::for_posts(db, &[post.id])
+            .await
+            .unwrap()
+            .remove(&post.id)
+            .unwrap();
+        let mut names: Vec<String> = tags.into_iter().map(|t| t.name).collect();
+        names.sort();
+        assert_eq!(names, vec!["Food".to_string(), "Night markets".to_string()]);
+        let history = b.get(&format!("{url}/history")).await.text;
+        assert!(
+            history.contains("Night markets"),
+            "the tag change is in the history"
+        );
+    }
+);
