@@ -84,6 +84,9 @@ pub struct BulkAction {
     /// Fields to set on every row; empty with `delete`.
     pub sets: Vec<Change>,
     pub delete: bool,
+    /// Also offered as a button on each row, acting on that row at once (no confirmation
+    /// page): for small, reversible changes such as approving a comment.
+    pub inline: bool,
 }
 
 impl BulkAction {
@@ -98,6 +101,7 @@ impl BulkAction {
             also_needs: None,
             sets: Vec::new(),
             delete: true,
+            inline: false,
         }
     }
 
@@ -118,7 +122,15 @@ impl BulkAction {
             also_needs: None,
             sets: vec![Change { field, value }],
             delete: false,
+            inline: false,
         }
+    }
+
+    /// Offers the action on each row too. Refused for deletes, which always confirm.
+    #[must_use]
+    pub const fn inline(mut self) -> Self {
+        self.inline = !self.delete;
+        self
     }
 
     #[must_use]

@@ -583,6 +583,11 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             })
             .collect();
         let may_change = self.may(user, Action::Change, None);
+        let inline_actions: Vec<&BulkAction> = o
+            .actions
+            .iter()
+            .filter(|a| a.inline && self.action_allowed(user, a))
+            .collect();
         let rows_json: Vec<Json> = rows
             .iter()
             .map(|m| {
@@ -596,8 +601,21 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                         cell
                     })
                     .collect();
+                let inline: Vec<Json> = inline_actions
+                    .iter()
+                    .filter(|a| self.may(user, a.needs, Some(m)))
+                    .filter(|a| {
+                        // Not offered where it would change nothing.
+                        !a.sets.iter().all(|c| {
+                            query::column::<E>(c.field)
+                                .is_some_and(|col| values::display(&m.get(col.col)) == c.value)
+                        })
+                    })
+                    .map(|a| json!({"name": a.name, "label": a.label.replace(" selected", "")}))
+                    .collect();
                 json!({
                     "id": id,
+                    "inline": inline,
                     "href": format!("{}/{id}", self.url()),
                     "label": self.label_of(m),
                     "editable": may_change && self.may(user, Action::Change, Some(m)),
@@ -715,6 +733,8 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 "empty_past_end": rows.is_empty() && p.page > 1,
             },
             "actions": actions,
+            "has_inline": !inline_actions.is_empty(),
+            "list": true,
             "keep": keep.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
             "list_href": with_query(&self.url(), &keep),
             "export_href": with_query(&format!("{}/export.csv", self.url()), &keep),
@@ -779,6 +799,32 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
 
     async fn bulk(&self, site: &AdminSite, req: &Request<'_>) -> Result<Response> {
         let o = self.admin.options();
+        // A row's own button: `_row=id:action`, an inline action on that one row, at once.
+        if let Some(row) = first(&req.form, "_row") {
+            let Some((id, name)) = row.split_once(':') else {
+                return Ok(Response::NotFound);
+            };
+            let Some(action) = o.actions.iter().find(|a| a.name == name && a.inline) else {
+                return Ok(Response::NotFound);
+            };
+            let back = first(&req.form, "_back").unwrap_or_default().to_string();
+            let form = vec![
+                ("_action".to_string(), action.name.to_string()),
+                ("_selected".to_string(), id.to_string()),
+                ("_confirm".to_string(), "yes".to_string()),
+                ("_back".to_string(), back),
+            ];
+            let one = Request {
+                db: req.db,
+                user: req.user,
+                post: true,
+                rest: Vec::new(),
+                query: Vec::new(),
+                form,
+                htmx: req.htmx,
+            };
+            return Box::pin(self.bulk(site, &one)).await;
+        }
         let Some(action) =
             first(&req.form, "_action").and_then(|name| o.actions.iter().find(|a| a.name == name))
         else {
@@ -960,7 +1006,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 .collect();
             format!(
                 "{}: {done} {noun} changed ({}).",
-                action.label,
+                action.label.replace(" selected", ""),
                 changes.join(", ")
             )
         };

@@ -688,7 +688,8 @@ fn comments_options() -> Options<comments::Entity> {
                 "status",
                 "approved",
             )
-            .also_needs("moderate"),
+            .also_needs("moderate")
+            .inline(),
             BulkAction::set(
                 "reject",
                 "Reject selected",
@@ -696,7 +697,8 @@ fn comments_options() -> Options<comments::Entity> {
                 "status",
                 "rejected",
             )
-            .also_needs("moderate"),
+            .also_needs("moderate")
+            .inline(),
             BulkAction::set(
                 "spam",
                 "Mark selected as spam",
@@ -704,7 +706,8 @@ fn comments_options() -> Options<comments::Entity> {
                 "status",
                 "spam",
             )
-            .also_needs("moderate"),
+            .also_needs("moderate")
+            .inline(),
             BulkAction::delete(),
         ],
         shortcut: Some('c'),

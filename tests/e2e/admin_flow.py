@@ -232,7 +232,7 @@ try:
     for pid in ticked:
         print(f"TICKED {pid}", flush=True)
     driver.find_element(By.XPATH, "//form[contains(@class,'submit-row')]//button[normalize-space()='Yes, send selected to review']").click()
-    until(lambda: "2 posts changed" in flash(), "the flash “Send selected to review: 2 posts changed (state is now In review).”")
+    until(lambda: "2 posts changed" in flash(), "the flash “Send to review: 2 posts changed (state is now In review).”")
     expect(urlparse(driver.current_url).path.rstrip("/") == "/admin/content/posts", "the bulk action to go back to the list")
     shown = {r[0]: r[2] for r in rows()}
     for pid in ticked:

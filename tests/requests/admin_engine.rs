@@ -1221,3 +1221,96 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_row_action_approves_one_comment_in_place,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let writer = fixtures::author(db, "Row Writer").await;
+        let post = fixtures::post(db, &writer, PostSpec::published("Commented", 1)).await;
+        let first = comment(&app, post.id, "Please approve me").await;
+        let second = comment(&app, post.id, "Leave me pending").await;
+        let moderator = user(&app, "moderator", "Row Moderator").await;
+        let mut m = Browser::signed_in(&app, &moderator.email, "/admin/login").await;
+        let list = m.get("/admin/community/comments").await.text;
+        assert!(
+            list.contains(&format!("value=\"{}:approve\"", first.id)),
+            "{list}"
+        );
+        assert!(
+            !list.contains(":delete\""),
+            "deletes always go through confirmation"
+        );
+        // With htmx the button posts in place; the list comes back with the flash in it.
+        let res = m
+            .request(
+                axum::http::Method::POST,
+                "/admin/community/comments",
+                Some(format!(
+                    "_csrf={}&_row={}%3Aapprove&_back=%2Fadmin%2Fcommunity%2Fcomments",
+                    m.csrf().await,
+                    first.id
+                )),
+                &[("HX-Request", "true"), ("HX-Target", "changelist")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let statuses: Vec<(i32, String)> = comments::Entity::find()
+            .order_by_asc(comments::Column::Id)
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.id, c.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            vec![(first.id, "approved".into()), (second.id, "pending".into())]
+        );
+        let after = m
+            .request(
+                axum::http::Method::GET,
+                "/admin/community/comments",
+                None,
+                &[("HX-Request", "true"), ("HX-Target", "changelist")],
+            )
+            .await
+            .text;
+        assert!(after.contains("Approve: 1 comment changed"), "{after}");
+        assert!(
+            !after.contains(&format!("value=\"{}:approve\"", first.id)),
+            "no button that would change nothing"
+        );
+        assert_eq!(
+            audit_log::Entity::find()
+                .filter(audit_log::Column::Action.eq("comment.approve"))
+                .count(db)
+                .await
+                .unwrap(),
+            1
+        );
+        // Not an inline action, or not allowed: refused.
+        let res = m
+            .post(
+                "/admin/community/comments",
+                &[("_row", &format!("{}:delete", second.id))],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+        let author = user(&app, "author", "Row Author").await;
+        let mut a = Browser::signed_in(&app, &author.email, "/admin/login").await;
+        assert!(
+            !a.get("/admin/community/comments")
+                .await
+                .text
+                .contains(":approve\"")
+        );
+        let res = a
+            .post(
+                "/admin/community/comments",
+                &[("_row", &format!("{}:approve", second.id))],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+    }
+);
