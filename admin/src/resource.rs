@@ -1951,22 +1951,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
     async fn save_filter(&self, site: &AdminSite, req: &Request<'_>) -> Result<Response> {
         let name = first(&req.form, "name").unwrap_or_default().trim();
         let query_string = first(&req.form, "query").unwrap_or_default();
-        let back = format!(
-            "{}{}",
-            self.url(),
-            if query_string.is_empty() {
-                String::new()
-            } else {
-                format!("?{query_string}")
-            }
-        );
-        if name.is_empty() || name.chars().count() > 80 {
-            return Ok(Response::Redirect {
-                to: back,
-                flash: Some("Give the filter a name of 1 to 80 characters.".to_string()),
-            });
-        }
-        // Keep only what the list itself would accept.
+        // Keep only what the list itself would accept (and send people back to that).
         let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query_string.as_bytes())
             .into_owned()
             .collect();
@@ -1975,6 +1960,13 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let order = p.order_param();
         if pairs.iter().any(|(k, _)| k == "o") && !order.is_empty() {
             keep.push(("o".to_string(), order));
+        }
+        let back = with_query(&self.url(), &keep);
+        if name.is_empty() || name.chars().count() > 80 {
+            return Ok(Response::Redirect {
+                to: back,
+                flash: Some("Give the filter a name of 1 to 80 characters.".to_string()),
+            });
         }
         let role = first(&req.form, "share_role")
             .filter(|r| site.roles.iter().any(|x| x == r))

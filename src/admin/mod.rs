@@ -289,6 +289,13 @@ async fn handle(
             res
         }
         copydesk_admin::Response::Redirect { to, flash } => {
+            // Only a local path that makes a valid header; anything else goes to the list.
+            let to = HeaderValue::from_str(&to)
+                .ok()
+                .filter(|_| to.starts_with('/') && !to.starts_with("//"))
+                .unwrap_or_else(|| {
+                    HeaderValue::from_str(&prefix).unwrap_or(HeaderValue::from_static("/admin"))
+                });
             let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
             set_flash(&mut res, flash.as_deref());
             res

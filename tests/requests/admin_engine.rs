@@ -514,6 +514,21 @@ both_backends!(
             .collect();
         assert_eq!(archived, vec![ids[4], ids[5]]);
 
+        // A forged way back cannot split the redirect header.
+        let res = b
+            .post(
+                "/admin/content/posts",
+                &[
+                    ("_action", "to_review"),
+                    ("_confirm", "yes"),
+                    ("_selected", &ids[3].to_string()),
+                    ("_back", "/admin/content/posts\r\nSet-Cookie: x=1"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert_eq!(res.header("location"), Some("/admin/content/posts"));
+
         // An author may not publish: the action is neither offered nor accepted.
         let author = user(&app, "author", "Bulk Author").await;
         let mut a = Browser::signed_in(&app, &author.email, "/admin/login").await;
@@ -785,6 +800,19 @@ both_backends!(
             ],
         )
         .await;
+        // A hostile query cannot reach the redirect's header: it is re-encoded from what the
+        // list accepts.
+        let res = b
+            .post(
+                "/admin/content/posts/filters",
+                &[("name", ""), ("query", "q=x%0D%0ALocation:%20//evil")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            res.header("location"),
+            Some("/admin/content/posts?q=xLocation%3A+%2F%2Fevil")
+        );
         let page = b.get("/admin/content/posts").await.text;
         assert!(
             page.contains("href=\"/admin/content/posts?state=draft&amp;o=-title\""),
