@@ -3,9 +3,9 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use copydesk_admin::{
-    AdminSite, AdminUser, BulkAction, ExtraField, FieldErrors, Fieldset, Grant, HiddenField,
-    ListColumn, ModelAdmin, Options, Panel, PanelButton, PanelRow, Registered, SaveError,
-    SearchIndex, Widget,
+    Action, AdminSite, AdminUser, BulkAction, ExtraField, FieldErrors, Fieldset, Grant,
+    HiddenField, ListColumn, ModelAdmin, Options, Panel, PanelButton, PanelRow, Registered,
+    SaveError, SearchIndex, Widget,
 };
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -811,6 +811,48 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
         &self.0
     }
 
+    // Moderators hold `manage_users` without `users.change`: they may change role and status
+    // (suspend a spammer), nothing else.
+    fn has_permission(&self, user: &dyn AdminUser, action: Action, _owner: Option<i64>) -> bool {
+        let has = |p: &str| user.grant(p).is_some();
+        match action {
+            Action::View => has("users.view"),
+            Action::Add => has("users.add"),
+            Action::Change => has("users.change") || has("manage_users"),
+            Action::Delete => has("users.delete"),
+        }
+    }
+
+    async fn panels(
+        &self,
+        _db: &DatabaseConnection,
+        user: &dyn AdminUser,
+        row: &users::Model,
+    ) -> Vec<Panel> {
+        use crate::auth::permissions::rank;
+        if user.grant("manage_users").is_none() || rank(row.role()) > rank(role_of(user)) {
+            return Vec::new();
+        }
+        vec![Panel {
+            title: "Sign-in".into(),
+            empty: String::new(),
+            rows: vec![PanelRow {
+                text: "After repeated failed sign-ins an account is locked for a while.".into(),
+                detail: "Unlock it when you know the person is who they say (the audit log keeps who did).".into(),
+                state: String::new(),
+                href: None,
+                button: Some(PanelButton {
+                    label: "Unlock sign-in".into(),
+                    url: format!("/admin/users/{}/unlock", row.id),
+                    fields: vec![HiddenField {
+                        name: "back".into(),
+                        value: format!("/admin/people/users/{}", row.id),
+                    }],
+                }),
+            }],
+        }]
+    }
+
     // Addresses are personal data: only those who may change people (and so correct an
     // address) see them; moderators see names, roles and status.
     fn hidden_fields(&self, user: &dyn AdminUser) -> Vec<&'static str> {
@@ -851,8 +893,13 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
         // Someone of higher rank is read-only; role and status need `manage_users`.
         if obj.is_some_and(|u| rank(u.role()) > rank(actor)) {
             r.extend(["display_name", "email", "bio", "role", "status"]);
-        } else if user.grant("manage_users").is_none() {
-            r.extend(["role", "status"]);
+        } else {
+            if user.grant("manage_users").is_none() {
+                r.extend(["role", "status"]);
+            }
+            if user.grant("users.change").is_none() {
+                r.extend(["display_name", "email", "bio"]);
+            }
         }
         r
     }

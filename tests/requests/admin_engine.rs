@@ -1335,3 +1335,63 @@ both_backends!(
         assert_eq!(res.status, StatusCode::FORBIDDEN);
     }
 );
+
+both_backends!(
+    a_moderator_suspends_a_member_and_unlocks_sign_in_from_the_persons_page,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let moderator = user(&app, "moderator", "Mod Erator").await;
+        let member = user(&app, "member", "Spammy Member").await;
+        let editor = user(&app, "editor", "Senior Editor").await;
+        let mut m = Browser::signed_in(&app, &moderator.email, "/admin/login").await;
+        let url = format!("/admin/people/users/{}", member.id);
+        let page = m.get(&url).await.text;
+        assert!(
+            page.contains("name=\"status\"") && !page.contains("name=\"display_name\""),
+            "{page}"
+        );
+        assert!(page.contains("Unlock sign-in"));
+        // Role and status are all a moderator may change; a forged name is ignored.
+        let res = m
+            .post(
+                &url,
+                &[
+                    ("display_name", "Renamed"),
+                    ("role", "member"),
+                    ("status", "suspended"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let saved = copydesk::models::_entities::users::Entity::find_by_id(member.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (saved.display_name.as_str(), saved.status.as_str()),
+            ("Spammy Member", "suspended")
+        );
+        // The unlock button comes back to the person's page.
+        let res = m
+            .post(
+                &format!("/admin/users/{}/unlock", member.id),
+                &[("back", url.as_str())],
+            )
+            .await;
+        assert_eq!(res.header("location"), Some(url.as_str()));
+        let res = m
+            .post(
+                &format!("/admin/users/{}/unlock", member.id),
+                &[("back", "//evil.example/")],
+            )
+            .await;
+        assert_eq!(res.header("location"), Some("/admin/users?done=unlock"));
+        // Nothing of someone of higher rank.
+        let page = m
+            .get(&format!("/admin/people/users/{}", editor.id))
+            .await
+            .text;
+        assert!(!page.contains("name=\"status\"") && !page.contains("Unlock sign-in"));
+    }
+);

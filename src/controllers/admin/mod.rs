@@ -232,19 +232,13 @@ impl AdminChrome {
                     .collect(),
             })
             .collect();
-        let ops: [(&str, &str, Capability, Option<char>); 5] = [
+        let ops: [(&str, &str, Capability, Option<char>); 4] = [
             ("/admin/jobs", "Jobs", Capability::JOBS_VIEW, Some('j')),
             (
                 "/admin/outbox",
                 "Mail outbox",
                 Capability::OUTBOX_VIEW,
                 Some('o'),
-            ),
-            (
-                "/admin/users",
-                "Access and sign-in",
-                Capability::MANAGE_USERS,
-                None,
             ),
             ("/admin/audit", "Audit search", Capability::VIEW_AUDIT, None),
             (

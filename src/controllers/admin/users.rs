@@ -154,11 +154,19 @@ pub async fn update_access(
 }
 
 /// `POST /admin/users/{id}/unlock`: lifts a sign-in lockout.
+#[derive(Debug, Default, Deserialize)]
+pub struct UnlockForm {
+    /// Where to go afterwards (a page of the admin); the People page when absent.
+    #[serde(default)]
+    back: String,
+}
+
 pub async fn unlock(
     State(ctx): State<AppContext>,
     actor: Actor,
     meta: RequestMeta,
     Path(id): Path<i32>,
+    Form(form): Form<UnlockForm>,
 ) -> AppResult<Response> {
     let target = users::Entity::find_by_id(id)
         .one(&ctx.db)
@@ -166,6 +174,10 @@ pub async fn unlock(
         .ok_or(AppError::NotFound)?;
     crate::auth::permissions::check_rank(actor.role(), target.role(), None)?;
     signin::unlock(&ctx, &actor, &target, &meta).await?;
+    if form.back.starts_with("/admin/") && !form.back.starts_with("/admin//") {
+        let to = crate::views::forms::safe_next(Some(&form.back), "/admin/users?done=unlock");
+        return Ok(Redirect::to(&to).into_response());
+    }
     Ok(Redirect::to("/admin/users?done=unlock").into_response())
 }
 
