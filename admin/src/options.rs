@@ -317,6 +317,21 @@ pub trait ModelAdmin<E: crate::AdminEntity>: Send + Sync + 'static {
         self.options().hidden.clone()
     }
 
+    /// The default ordering of the list for this person (`-field` descending).
+    fn ordering(&self, _user: &dyn AdminUser) -> Vec<&'static str> {
+        self.options().ordering.clone()
+    }
+
+    /// Rows per list page for this person.
+    fn per_page(&self, _user: &dyn AdminUser) -> u64 {
+        self.options().per_page
+    }
+
+    /// The form's fieldsets for this person and row (empty: every field in one group).
+    fn fieldsets(&self, _user: &dyn AdminUser, _obj: Option<&E::Model>) -> Vec<Fieldset> {
+        self.options().fieldsets.clone()
+    }
+
     /// The list's columns for this person.
     fn list_display(&self, _user: &dyn AdminUser) -> Vec<&ListColumn<E>> {
         self.options().list_display.iter().collect()

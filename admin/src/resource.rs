@@ -313,7 +313,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             pairs,
             &self.filter_kinds(site, user),
             &o.sortable,
-            &o.ordering,
+            &self.admin.ordering(user),
         )
     }
 
@@ -533,7 +533,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         } else {
             None
         };
-        let per_page = o.per_page.max(1);
+        let per_page = self.admin.per_page(user).max(1);
         let ids = query::page_ids(
             req.db,
             query::order(select, &p.order),
@@ -1112,10 +1112,11 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let hidden = self.admin.hidden_fields(user);
         let readonly = self.admin.readonly_fields(user, obj);
         let pk_name = query::pk::<E>().map(|c| c.name);
-        let names: Vec<&str> = if o.fieldsets.is_empty() {
+        let fieldsets = self.admin.fieldsets(user, obj);
+        let names: Vec<&str> = if fieldsets.is_empty() {
             query::columns::<E>().iter().map(|c| c.name).collect()
         } else {
-            o.fieldsets
+            fieldsets
                 .iter()
                 .flat_map(|f| f.fields.iter().copied())
                 .collect()
@@ -1259,12 +1260,13 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 }),
             );
         }
-        let mut fieldsets: Vec<Json> = if o.fieldsets.is_empty() {
+        let declared = self.admin.fieldsets(user, obj);
+        let mut fieldsets: Vec<Json> = if declared.is_empty() {
             vec![
                 json!({"title": null, "description": null, "fields": specs.iter().filter_map(|s| fields.get(s.col.name)).collect::<Vec<_>>()}),
             ]
         } else {
-            o.fieldsets
+            declared
                 .iter()
                 .map(|fs| {
                     json!({
