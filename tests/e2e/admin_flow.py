@@ -238,6 +238,39 @@ try:
     for pid in ticked:
         expect(shown.get(pid) == "In review", f"post {pid} to show as In review in the list; it shows {shown.get(pid)!r}")
     shot("7-bulk-done")
+
+    # 6. Keyboard shortcuts and the theme toggle, then shortcuts turned off (WCAG 2.1.4).
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    def press(keys):
+        driver.find_element(By.TAG_NAME, "body").click()
+        ActionChains(driver).send_keys(keys).perform()
+
+    press("/")
+    until(lambda: driver.switch_to.active_element.get_attribute("id") == "cl-q", "“/” to put the focus in the search box")
+    press("g")
+    ActionChains(driver).send_keys("t").perform()
+    until(lambda: urlparse(driver.current_url).path == "/admin/content/tags", "“g t” to open the tags list")
+    driver.back()
+    until(lambda: urlparse(driver.current_url).path == "/admin/content/posts", "back to the posts list")
+    press("?")
+    until(lambda: driver.execute_script("return document.getElementById('shortcuts-help').open"), "“?” to open the shortcuts help")
+    driver.find_element(By.ID, "shortcuts-off").click()
+    driver.find_element(By.CSS_SELECTOR, "[data-close-help]").click()
+    press("/")
+    time.sleep(0.5)
+    expect(driver.switch_to.active_element.get_attribute("id") != "cl-q", "“/” to do nothing once shortcuts are off")
+    press("g")
+    ActionChains(driver).send_keys("t").perform()
+    time.sleep(0.5)
+    expect(urlparse(driver.current_url).path == "/admin/content/posts", "“g t” to do nothing once shortcuts are off")
+    toggle = driver.find_element(By.ID, "theme-toggle")
+    toggle.click()
+    until(lambda: driver.execute_script("return document.documentElement.getAttribute('data-theme')") == "dark", "the theme toggle to switch to dark")
+    driver.refresh()
+    until(lambda: driver.execute_script("return document.documentElement.getAttribute('data-theme')") == "dark", "the dark theme to stay after a reload")
+    shot("8-dark")
     print("e2e: ok")
 except Failed as e:
     print(f"e2e: FAILED: {e}", flush=True)

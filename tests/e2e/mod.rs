@@ -276,6 +276,7 @@ async fn an_editor_works_the_admin_in_chromium() {
             "5-saved",
             "6-confirm",
             "7-bulk-done",
+            "8-dark",
         ] {
             assert!(shots.join(format!("{n}.png")).exists(), "screenshot {n}");
         }
