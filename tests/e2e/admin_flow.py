@@ -12,11 +12,11 @@ import sys
 import time
 from urllib.parse import parse_qs, urlparse
 
-from selenium import webdriver
+import chromium
 from selenium.common.exceptions import (NoSuchElementException,
                                         StaleElementReferenceException,
                                         WebDriverException)
-from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -27,13 +27,7 @@ for old in os.listdir(shots):  # so a screenshot left by an earlier run cannot p
         os.remove(os.path.join(shots, old))
 SEARCH = "harbour"
 
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1000"]:
-    opts.add_argument(flag)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-driver.set_page_load_timeout(30)
+driver = chromium.start()
 
 
 class Failed(Exception):
@@ -240,9 +234,6 @@ try:
     shot("7-bulk-done")
 
     # 6. Keyboard shortcuts and the theme toggle, then shortcuts turned off (WCAG 2.1.4).
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.keys import Keys
-
     def press(keys):
         driver.find_element(By.TAG_NAME, "body").click()
         ActionChains(driver).send_keys(keys).perform()

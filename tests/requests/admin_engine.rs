@@ -89,6 +89,14 @@ async fn one_row_each(app: &TestApp) -> Vec<(String, i64)> {
     ]
 }
 
+async fn person(db: &sea_orm::DatabaseConnection, id: i32) -> copydesk::models::users::Model {
+    copydesk::models::_entities::users::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn comment(app: &TestApp, post_id: i32, body: &str) -> comments::Model {
     comments::ActiveModel {
         post_id: Set(post_id),
@@ -1014,11 +1022,7 @@ both_backends!(
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-        let saved = copydesk::models::_entities::users::Entity::find_by_id(member.id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap();
+        let saved = person(db, member.id).await;
         assert_eq!(saved.email, "rank.member.fixed@example.com");
         assert_eq!(
             saved.status, "suspended",
@@ -1363,11 +1367,7 @@ both_backends!(
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-        let saved = copydesk::models::_entities::users::Entity::find_by_id(member.id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap();
+        let saved = person(db, member.id).await;
         assert_eq!(
             (saved.display_name.as_str(), saved.status.as_str()),
             ("Spammy Member", "suspended")
