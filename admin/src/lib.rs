@@ -350,7 +350,7 @@ impl AdminSite {
                     .filter(|o| o.section == *key)
                     .filter(|o| user.grant(&format!("{}.view", o.permission)).is_some())
                     .map(|o| NavLink {
-                        label: o.plural.to_string(),
+                        label: capitalized(o.plural),
                         href: o.url(),
                         shortcut: o.shortcut,
                     })
@@ -389,6 +389,15 @@ impl AdminSite {
         }
         Ok(out)
     }
+}
+
+/// `people` → "People", for labels made from names.
+#[must_use]
+pub fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// The templates the engine renders, by name, for the application's template engine. They

@@ -17,7 +17,7 @@ use serde_json::{Value as Json, json};
 
 use crate::{
     Action, AdminSite, AdminUser, AuditEntry, Dependent, Example, Grant, Request, Resource,
-    ResourceInfo, Response, Result,
+    ResourceInfo, Response, Result, capitalized,
     options::{BulkAction, FieldErrors, ListColumn, ModelAdmin, SaveError, Widget},
     query::{self, AdminEntity, Col, FilterKind, ListParams},
     saved_filters,
@@ -35,6 +35,9 @@ const FK_CHOICES: u64 = 200;
 pub struct Registered<E: AdminEntity, A: ModelAdmin<E>> {
     admin: A,
     info: ResourceInfo,
+    /// The entity's columns, read once (every cell of every list row looks one up).
+    columns: Vec<Col<E>>,
+    pk: Option<Col<E>>,
     entity: PhantomData<fn() -> E>,
 }
 
@@ -55,6 +58,8 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         Arc::new(Self {
             admin,
             info,
+            columns: query::columns::<E>(),
+            pk: query::pk::<E>(),
             entity: PhantomData,
         })
     }
@@ -82,20 +87,9 @@ fn with_query(base: &str, pairs: &[(String, String)]) -> String {
     }
 }
 
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
-}
-
 /// Title-cases a field name for a label: `published_at` → "Published at".
 fn humanize(name: &str) -> String {
-    let base = name.strip_suffix("_id").unwrap_or(name).replace('_', " ");
-    let mut c = base.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
+    capitalized(&name.strip_suffix("_id").unwrap_or(name).replace('_', " "))
 }
 
 fn table_of(t: &TableRef) -> Option<String> {
@@ -146,8 +140,13 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         self.info.url()
     }
 
+    fn column(&self, name: &str) -> Option<Col<E>> {
+        self.columns.iter().find(|c| c.name == name).cloned()
+    }
+
     fn pk(&self) -> Result<Col<E>> {
-        query::pk::<E>()
+        self.pk
+            .clone()
             .ok_or_else(|| crate::Error::Config(format!("{}: no primary key", self.info.table)))
     }
 
@@ -160,7 +159,8 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
 
     fn label_of(&self, m: &E::Model) -> String {
         let field = self.admin.options().display_field;
-        let text = query::column::<E>(field)
+        let text = self
+            .column(field)
             .map(|c| values::display(&m.get(c.col)))
             .unwrap_or_default();
         if text.trim().is_empty() {
@@ -172,7 +172,8 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
 
     fn owner_of(&self, m: &E::Model) -> Option<i64> {
         let f = self.admin.options().owner_field?;
-        query::column::<E>(f).and_then(|c| values::to_json(&m.get(c.col)).as_i64())
+        self.column(f)
+            .and_then(|c| values::to_json(&m.get(c.col)).as_i64())
     }
 
     fn may(&self, user: &dyn AdminUser, action: Action, obj: Option<&E::Model>) -> bool {
@@ -194,7 +195,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let o = self.admin.options();
         match (user.grant(&format!("{}.view", o.permission)), o.owner_field) {
             (Some(Grant::All), _) => Condition::all(),
-            (Some(Grant::Own), Some(f)) => match query::column::<E>(f) {
+            (Some(Grant::Own), Some(f)) => match self.column(f) {
                 Some(c) => Condition::all().add(c.col.eq(c.kind.int(user.id()))),
                 None => Condition::all().add(sea_orm::sea_query::Expr::cust("1 = 0")),
             },
@@ -285,7 +286,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .list_filter(user)
             .into_iter()
             .filter_map(|f| {
-                let c = query::column::<E>(f)?;
+                let c = self.column(f)?;
                 let kind = if let Some(ch) = self.admin.choices(user, f) {
                     FilterKind::Choices(ch.into_iter().map(|(v, _)| v).collect())
                 } else if c.kind == Kind::Bool {
@@ -359,7 +360,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
     ) -> Result<BTreeMap<String, BTreeMap<i64, (String, Option<String>)>>> {
         let mut out = BTreeMap::new();
         for f in fields {
-            let (Some(target), Some(c)) = (self.fk_target(site, f), query::column::<E>(f)) else {
+            let (Some(target), Some(c)) = (self.fk_target(site, f), self.column(f)) else {
                 continue;
             };
             let ids: BTreeSet<i64> = rows
@@ -391,7 +392,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         match column {
             ListColumn::Computed { value, .. } => json!({"text": value(m)}),
             ListColumn::Field(f) => {
-                let Some(c) = query::column::<E>(f) else {
+                let Some(c) = self.column(f) else {
                     return json!({"text": ""});
                 };
                 let v = m.get(c.col);
@@ -502,7 +503,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                             "selected": current(&gte).as_deref() == Some(from.as_str()) && current(&lt).as_deref() == Some(tomorrow.as_str()),
                         }));
                     }
-                    if query::column::<E>(field).is_some_and(|c| c.nullable) {
+                    if self.column(field).is_some_and(|c| c.nullable) {
                         options.push(json!({"label": "No date", "href": link(&drop, vec![(isnull.clone(), "true".into())]), "selected": current(&isnull).as_deref() == Some("true")}));
                         options.push(json!({"label": "Has date", "href": link(&drop, vec![(isnull.clone(), "false".into())]), "selected": current(&isnull).as_deref() == Some("false")}));
                     }
@@ -607,7 +608,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                     .filter(|a| {
                         // Not offered where it would change nothing.
                         !a.sets.iter().all(|c| {
-                            query::column::<E>(c.field)
+                            self.column(c.field)
                                 .is_some_and(|col| values::display(&m.get(col.col)) == c.value)
                         })
                     })
@@ -825,12 +826,13 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             };
             return Box::pin(self.bulk(site, &one)).await;
         }
+        // Where to go afterwards: the list the form came from (with its filters).
+        let back = first(&req.form, "_back")
+            .filter(|b| b.starts_with(&self.url()))
+            .map_or_else(|| self.url(), str::to_string);
         let Some(action) =
             first(&req.form, "_action").and_then(|name| o.actions.iter().find(|a| a.name == name))
         else {
-            let back = first(&req.form, "_back")
-                .filter(|b| b.starts_with(&self.url()))
-                .map_or_else(|| self.url(), str::to_string);
             return Ok(Response::Redirect {
                 to: back,
                 flash: Some("Choose an action first.".to_string()),
@@ -843,9 +845,6 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 action.needs.as_str()
             )));
         }
-        let back = first(&req.form, "_back")
-            .filter(|b| b.starts_with(&self.url()))
-            .map_or_else(|| self.url(), str::to_string);
         let ids = match self.action_ids(site, req).await? {
             Ok(ids) => ids,
             Err(msg) => {
@@ -937,7 +936,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             } else {
                 let mut am: E::ActiveModel = m.clone().into();
                 for c in &action.sets {
-                    if let Some(col) = query::column::<E>(c.field) {
+                    if let Some(col) = self.column(c.field) {
                         let v = values::parse(col.kind, col.nullable, c.value)
                             .map_err(crate::Error::Config)?;
                         am.try_set(col.col, v)?;
@@ -1027,7 +1026,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
     }
 
     fn lock_col(&self) -> Option<Col<E>> {
-        query::column::<E>("lock_version").filter(|c| c.kind.is_integer())
+        self.column("lock_version").filter(|c| c.kind.is_integer())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1061,9 +1060,11 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
 
     async fn export(&self, site: &AdminSite, req: &Request<'_>) -> Result<Response> {
         let hidden = self.admin.hidden_fields(req.user);
-        let cols: Vec<Col<E>> = query::columns::<E>()
-            .into_iter()
+        let cols: Vec<Col<E>> = self
+            .columns
+            .iter()
             .filter(|c| !hidden.contains(&c.name))
+            .cloned()
             .collect();
         let p = self.params(site, req.user, &req.query);
         let select = query::order(self.filtered(req.db, req.user, &p), &p.order);
@@ -1111,10 +1112,10 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let o = self.admin.options();
         let hidden = self.admin.hidden_fields(user);
         let readonly = self.admin.readonly_fields(user, obj);
-        let pk_name = query::pk::<E>().map(|c| c.name);
+        let pk_name = self.pk.as_ref().map(|c| c.name);
         let fieldsets = self.admin.fieldsets(user, obj);
         let names: Vec<&str> = if fieldsets.is_empty() {
-            query::columns::<E>().iter().map(|c| c.name).collect()
+            self.columns.iter().map(|c| c.name).collect()
         } else {
             fieldsets
                 .iter()
@@ -1125,7 +1126,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .into_iter()
             .filter(|n| !hidden.contains(n) && Some(*n) != pk_name && *n != "lock_version")
             .filter_map(|n| {
-                let col = query::column::<E>(n)?;
+                let col = self.column(n)?;
                 let choices = self.admin.choices(user, n);
                 let fk = self.fk_target(site, n);
                 let declared = o.widgets.iter().find(|(f, _)| *f == n).map(|(_, w)| *w);
@@ -2115,7 +2116,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Resource for Registered<E, A> {
             if to != table {
                 continue;
             }
-            let Some(c) = query::column::<E>(&field) else {
+            let Some(c) = self.column(&field) else {
                 continue;
             };
             let select = E::find().filter(c.col.eq(c.kind.int(id)));
@@ -2184,7 +2185,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Resource for Registered<E, A> {
             }
             select = select.filter(cond);
         }
-        if let Some(d) = query::column::<E>(o.display_field) {
+        if let Some(d) = self.column(o.display_field) {
             select = select.order_by_asc(d.col);
         }
         let ids = query::page_ids(db, select.order_by_asc(pk.col), 0, limit).await?;

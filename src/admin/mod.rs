@@ -35,6 +35,15 @@ use crate::{
 
 mod registrations;
 
+/// What `role` holds of a permission named by the engine (`posts.change`), in its terms.
+#[must_use]
+pub fn grant(role: Role, permission: &str) -> Option<copydesk_admin::Grant> {
+    permissions::grant_named(role, permission).map(|g| match g {
+        Grant::All => copydesk_admin::Grant::All,
+        Grant::Own => copydesk_admin::Grant::Own,
+    })
+}
+
 /// A staff member as the engine sees them.
 pub struct Staff {
     pub ctx: AppContext,
@@ -52,10 +61,7 @@ impl AdminUser for Staff {
     }
 
     fn grant(&self, permission: &str) -> Option<copydesk_admin::Grant> {
-        permissions::grant_named(self.actor.role(), permission).map(|g| match g {
-            Grant::All => copydesk_admin::Grant::All,
-            Grant::Own => copydesk_admin::Grant::Own,
-        })
+        grant(self.actor.role(), permission)
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -191,10 +191,7 @@ impl copydesk_admin::AdminUser for NavUser {
         self.1.as_str()
     }
     fn grant(&self, permission: &str) -> Option<copydesk_admin::Grant> {
-        crate::auth::permissions::grant_named(self.1, permission).map(|g| match g {
-            crate::auth::permissions::Grant::All => copydesk_admin::Grant::All,
-            crate::auth::permissions::Grant::Own => copydesk_admin::Grant::Own,
-        })
+        crate::admin::grant(self.1, permission)
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -221,14 +218,7 @@ impl AdminChrome {
                 links: s
                     .links
                     .into_iter()
-                    .map(|l| {
-                        let mut c = l.label.chars();
-                        let label = c
-                            .next()
-                            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                            .unwrap_or_default();
-                        link(&l.href, &label, l.shortcut)
-                    })
+                    .map(|l| link(&l.href, &l.label, l.shortcut))
                     .collect(),
             })
             .collect();

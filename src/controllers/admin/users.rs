@@ -174,11 +174,9 @@ pub async fn unlock(
         .ok_or(AppError::NotFound)?;
     crate::auth::permissions::check_rank(actor.role(), target.role(), None)?;
     signin::unlock(&ctx, &actor, &target, &meta).await?;
-    if form.back.starts_with("/admin/") && !form.back.starts_with("/admin//") {
-        let to = crate::views::forms::safe_next(Some(&form.back), "/admin/users?done=unlock");
-        return Ok(Redirect::to(&to).into_response());
-    }
-    Ok(Redirect::to("/admin/users?done=unlock").into_response())
+    let back = Some(form.back.as_str()).filter(|b| b.starts_with("/admin/"));
+    let to = crate::views::forms::safe_next(back, "/admin/users?done=unlock");
+    Ok(Redirect::to(&to).into_response())
 }
 
 /// `POST /admin/users/{id}/email`: corrects an address (undelivered mail follows it).
