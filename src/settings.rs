@@ -98,6 +98,8 @@ pub struct Accounts {
     pub signup_enabled: bool,
     pub verify_ttl_hours: i64,
     pub reset_ttl_minutes: i64,
+    /// How long a staff invitation's set-a-password link works.
+    pub invitation_ttl_hours: i64,
 }
 
 impl Default for Accounts {
@@ -106,6 +108,7 @@ impl Default for Accounts {
             signup_enabled: true,
             verify_ttl_hours: 48,
             reset_ttl_minutes: 60,
+            invitation_ttl_hours: 168,
         }
     }
 }

@@ -112,10 +112,12 @@ pub trait AuditSink: Send + Sync {
         entry: AuditEntry,
     ) -> Result<(), DbErr>;
 
-    /// The newest rows about one object.
+    /// The newest rows about one object, as `viewer` may see them (the app decides what of
+    /// the actors' labels a viewer may read; the engine drops changes to hidden fields).
     async fn history(
         &self,
         db: &DatabaseConnection,
+        viewer: &dyn AdminUser,
         target_type: &str,
         target_id: &str,
         limit: u64,
@@ -202,10 +204,15 @@ pub trait Resource: Send + Sync {
     ) -> Result<Vec<Dependent>>;
     /// Labels for ids, for foreign-key cells elsewhere.
     async fn labels(&self, db: &DatabaseConnection, ids: &[i64]) -> Result<BTreeMap<i64, String>>;
-    /// Choices for a foreign-key picker: (id, label) matching `term`, at most `limit`.
+    /// Choices for a foreign-key picker: (id, label) matching `term`, at most `limit`, of the
+    /// rows `user` may view (their scope; nothing without the view permission), searched only
+    /// in fields visible to them, and within `within` (the referring field's
+    /// `limit_choices_to`).
     async fn lookup(
         &self,
         db: &DatabaseConnection,
+        user: &dyn AdminUser,
+        within: Option<sea_orm::Condition>,
         term: &str,
         limit: u64,
     ) -> Result<Vec<(i64, String)>>;

@@ -346,6 +346,12 @@ pub trait ModelAdmin<E: crate::AdminEntity>: Send + Sync + 'static {
         self.options().list_filter.clone()
     }
 
+    /// Which rows a foreign-key field may point at (Django's `limit_choices_to`): its picker
+    /// and filter list only these. `None`: every row the person may view.
+    fn limit_choices_to(&self, _user: &dyn AdminUser, _field: &str) -> Option<sea_orm::Condition> {
+        None
+    }
+
     /// The choices of a select field; `None` when the field has none.
     fn choices(&self, _user: &dyn AdminUser, field: &str) -> Option<Vec<(String, String)>> {
         self.options()

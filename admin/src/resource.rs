@@ -181,6 +181,30 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         self.admin.has_permission(user, action, owner)
     }
 
+    /// `fields` without those hidden from `user`: a hidden field is never shown, searched,
+    /// filtered or sorted on, whatever a registration's hooks return.
+    fn visible(&self, user: &dyn AdminUser, fields: Vec<&'static str>) -> Vec<&'static str> {
+        let hidden = self.admin.hidden_fields(user);
+        fields.into_iter().filter(|f| !hidden.contains(f)).collect()
+    }
+
+    fn search_fields_for(&self, user: &dyn AdminUser) -> Vec<&'static str> {
+        self.visible(user, self.admin.search_fields(user))
+    }
+
+    fn sortable_for(&self, user: &dyn AdminUser) -> Vec<&'static str> {
+        self.visible(user, self.admin.options().sortable.clone())
+    }
+
+    fn list_display_for(&self, user: &dyn AdminUser) -> Vec<&ListColumn<E>> {
+        let hidden = self.admin.hidden_fields(user);
+        self.admin
+            .list_display(user)
+            .into_iter()
+            .filter(|c| !matches!(c, ListColumn::Field(f) if hidden.contains(f)))
+            .collect()
+    }
+
     fn label_for(&self, field: &str) -> String {
         self.admin
             .options()
@@ -282,8 +306,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         site: &AdminSite,
         user: &dyn AdminUser,
     ) -> Vec<(&'static str, FilterKind)> {
-        self.admin
-            .list_filter(user)
+        self.visible(user, self.admin.list_filter(user))
             .into_iter()
             .filter_map(|f| {
                 let c = self.column(f)?;
@@ -309,11 +332,10 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         user: &dyn AdminUser,
         pairs: &[(String, String)],
     ) -> ListParams {
-        let o = self.admin.options();
         query::parse_params::<E>(
             pairs,
             &self.filter_kinds(site, user),
-            &o.sortable,
+            &self.sortable_for(user),
             &self.admin.ordering(user),
         )
     }
@@ -331,7 +353,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .filter(query::search_condition::<E>(
                 db.get_database_backend(),
                 &p.q,
-                &self.admin.search_fields(user),
+                &self.search_fields_for(user),
                 o.search_index.map(|s| s.sqlite_fts_table),
             ))
     }
@@ -460,7 +482,13 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                         ],
                         FilterKind::ForeignKey => match self.fk_target(site, field) {
                             Some(t) => t
-                                .lookup(req.db, "", 50)
+                                .lookup(
+                                    req.db,
+                                    req.user,
+                                    self.admin.limit_choices_to(req.user, field),
+                                    "",
+                                    50,
+                                )
                                 .await?
                                 .into_iter()
                                 .map(|(id, l)| (id.to_string(), l))
@@ -544,7 +572,8 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         .await?;
         let rows = self.rows_by_ids(req.db, &ids).await?;
 
-        let list_display = self.admin.list_display(user);
+        let list_display = self.list_display_for(user);
+        let sortable = self.sortable_for(user);
         let fk_fields: Vec<&str> = list_display
             .iter()
             .filter_map(|c| match c {
@@ -560,7 +589,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .map(|c| match c {
                 ListColumn::Computed { label, .. } => json!({"label": label, "sort": null}),
                 ListColumn::Field(f) => {
-                    let sortable = o.sortable.contains(f);
+                    let sortable = sortable.contains(f);
                     let current = p.order.iter().position(|(n, _)| n == f);
                     let desc_now = current
                         .and_then(|i| p.order.get(i))
@@ -708,8 +737,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             })
             .collect();
         let search_labels: Vec<String> = self
-            .admin
-            .search_fields(user)
+            .search_fields_for(user)
             .iter()
             .map(|f| self.label_for(f).to_lowercase())
             .collect();
@@ -1127,7 +1155,15 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .filter(|n| !hidden.contains(n) && Some(*n) != pk_name && *n != "lock_version")
             .filter_map(|n| {
                 let col = self.column(n)?;
-                let choices = self.admin.choices(user, n);
+                let mut choices = self.admin.choices(user, n);
+                // The stored value stays choosable even when this person could not pick it
+                // (a role above what they may give): leaving it alone is not a change.
+                if let (Some(ch), Some(m)) = (choices.as_mut(), obj) {
+                    let current = values::form_string(&m.get(col.col));
+                    if !current.is_empty() && !ch.iter().any(|(v, _)| *v == current) {
+                        ch.insert(0, (current.clone(), current));
+                    }
+                }
                 let fk = self.fk_target(site, n);
                 let declared = o.widgets.iter().find(|(f, _)| *f == n).map(|(_, w)| *w);
                 let widget = declared.unwrap_or(if choices.is_some() {
@@ -1191,7 +1227,10 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 .collect();
             let mut fk = Json::Null;
             if let Some(target) = &s.fk {
-                let mut opts = target.lookup(req.db, "", FK_CHOICES + 1).await?;
+                let within = self.admin.limit_choices_to(user, s.col.name);
+                let mut opts = target
+                    .lookup(req.db, user, within, "", FK_CHOICES + 1)
+                    .await?;
                 let more = opts.len() as u64 > FK_CHOICES;
                 opts.truncate(FK_CHOICES as usize);
                 if let Ok(id) = value.parse::<i64>()
@@ -1867,12 +1906,16 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .audit
             .history(
                 req.db,
+                req.user,
                 self.admin.options().audit_type,
                 &id.to_string(),
                 200,
             )
             .await?;
+        // What a person may not see on the page they may not read in its history either.
+        let hidden = self.admin.hidden_fields(req.user);
         for e in &mut entries {
+            e.changes.retain(|c| !hidden.contains(&c.field.as_str()));
             for c in &mut e.changes {
                 c.field = self.label_for(&c.field);
             }
@@ -1920,9 +1963,25 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let Some(target) = self.fk_target(site, field) else {
             return Ok(Response::NotFound);
         };
+        // Only a field this person can set, or filter the list by, has a picker.
+        let settable = self
+            .field_specs(site, req.user, None)
+            .iter()
+            .any(|s| s.col.name == field && !s.readonly);
+        let filterable = self
+            .filter_kinds(site, req.user)
+            .iter()
+            .any(|(f, _)| *f == field);
+        if !settable && !filterable {
+            return Ok(Response::Forbidden(format!(
+                "{}.change",
+                self.info.permission
+            )));
+        }
         let term = first(&req.query, "term").unwrap_or_default();
         let selected = first(&req.query, field).unwrap_or_default();
-        let opts = target.lookup(req.db, term, 50).await?;
+        let within = self.admin.limit_choices_to(req.user, field);
+        let opts = target.lookup(req.db, req.user, within, term, 50).await?;
         let options: Vec<Json> = opts
             .into_iter()
             .map(|(id, l)| json!({"value": id.to_string(), "label": l, "selected": id.to_string() == selected}))
@@ -2162,17 +2221,25 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Resource for Registered<E, A> {
     async fn lookup(
         &self,
         db: &DatabaseConnection,
+        user: &dyn AdminUser,
+        within: Option<Condition>,
         term: &str,
         limit: u64,
     ) -> Result<Vec<(i64, String)>> {
+        if !self.may(user, Action::View, None) {
+            return Ok(Vec::new());
+        }
         let o = self.admin.options();
         let pk = self.pk()?;
-        let mut select = E::find();
+        let mut select = E::find().filter(self.scope(user));
+        if let Some(c) = within {
+            select = select.filter(c);
+        }
         let term = term.trim();
         if !term.is_empty() {
-            let mut fields = o.search_fields.clone();
+            let mut fields = self.search_fields_for(user);
             if !fields.contains(&o.display_field) {
-                fields.push(o.display_field);
+                fields.extend(self.visible(user, vec![o.display_field]));
             }
             let mut cond = Condition::any().add(query::search_condition::<E>(
                 db.get_database_backend(),

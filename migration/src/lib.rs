@@ -13,6 +13,7 @@ mod m20261121_000007_jobs;
 mod m20261121_000008_admin;
 mod m20261121_000009_search_indexes;
 mod m20261121_000010_posts_search_sqlite;
+mod m20261201_000011_mail_links;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_admin::Migration),
             Box::new(m20261121_000009_search_indexes::Migration),
             Box::new(m20261121_000010_posts_search_sqlite::Migration),
+            Box::new(m20261201_000011_mail_links::Migration),
         ]
     }
 }

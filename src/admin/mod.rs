@@ -118,6 +118,7 @@ impl AuditSink for AuditLog {
     async fn history(
         &self,
         db: &DatabaseConnection,
+        viewer: &dyn AdminUser,
         target_type: &str,
         target_id: &str,
         limit: u64,
@@ -129,6 +130,8 @@ impl AuditSink for AuditLog {
             .limit(limit)
             .all(db)
             .await?;
+        // Actors are labelled "Name <address>"; addresses are for those who may correct them.
+        let sees_addresses = viewer.grant("users.change").is_some();
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -145,7 +148,11 @@ impl AuditSink for AuditLog {
                     .collect();
                 HistoryEntry {
                     at: r.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-                    actor: r.actor_label,
+                    actor: if sees_addresses {
+                        r.actor_label
+                    } else {
+                        audit::without_address(&r.actor_label).to_string()
+                    },
                     action: r.action,
                     target_type: r.target_type,
                     target_id: r.target_id,

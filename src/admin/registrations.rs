@@ -216,6 +216,19 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         r
     }
 
+    // A post's author is someone who can write posts: not a reader, not a moderator.
+    fn limit_choices_to(&self, _user: &dyn AdminUser, field: &str) -> Option<sea_orm::Condition> {
+        use sea_orm::ColumnTrait;
+        (field == "author_id").then(|| {
+            let writers: Vec<&str> = Role::ALL
+                .iter()
+                .filter(|r| crate::auth::permissions::grant_named(**r, "posts.add").is_some())
+                .map(|r| r.as_str())
+                .collect();
+            sea_orm::Condition::all().add(users::Column::Role.is_in(writers))
+        })
+    }
+
     fn initial(&self, user: &dyn AdminUser, field: &str) -> Option<String> {
         match field {
             "author_id" => Some(user.id().to_string()),
@@ -905,13 +918,12 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
     }
 
     fn choices(&self, user: &dyn AdminUser, field: &str) -> Option<Vec<(String, String)>> {
-        use crate::auth::permissions::rank;
         let actor = role_of(user);
         match field {
             "role" => Some(
                 Role::ALL
                     .iter()
-                    .filter(|r| rank(**r) <= rank(actor))
+                    .filter(|r| crate::auth::permissions::may_grant(actor, **r))
                     .map(|r| (r.as_str().to_string(), r.as_str().to_string()))
                     .collect(),
             ),
@@ -974,7 +986,7 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
         row: &mut users::ActiveModel,
         before: Option<&users::Model>,
     ) -> Result<(), SaveError> {
-        use crate::auth::permissions::check_rank;
+        use crate::auth::{AuthError, permissions::check_role_change};
         let fail = |field: &str, msg: &str| {
             SaveError::Fields(FieldErrors::from([(field.to_string(), msg.to_string())]))
         };
@@ -991,12 +1003,25 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
             Set(r) => Role::parse(r),
             _ => None,
         };
+        // A new person starts with no role of their own: whatever they get is given.
         let target_role = before.map_or(Role::Member, users::Model::role);
-        if check_rank(role_of(user), target_role, new_role).is_err() {
-            return Err(fail(
-                "role",
-                "You may not act on someone of higher rank, nor give a role above your own.",
-            ));
+        let new_role = new_role.or(before.is_none().then_some(Role::Member));
+        match check_role_change(role_of(user), target_role, new_role) {
+            Ok(()) => {}
+            Err(AuthError::RoleBeyondOwn(cap)) => {
+                return Err(fail(
+                    "role",
+                    &format!(
+                        "You may not give a role that can do what you cannot ({cap})."
+                    ),
+                ));
+            }
+            Err(_) => {
+                return Err(fail(
+                    "role",
+                    "You may not act on someone of higher rank, nor give a role above your own.",
+                ));
+            }
         }
         match before {
             None => {
@@ -1048,6 +1073,7 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
         if let Some(b) = before {
             if b.role != saved.role || b.status != saved.status {
                 crate::models::sessions::end_all_for_user(txn, saved.id, None).await?;
+                crate::models::api_tokens::revoke_all_for_user(txn, saved.id).await?;
             }
             if b.email != saved.email {
                 crate::models::mail::readdress(txn, &b.email, &saved.email).await?;

@@ -47,6 +47,9 @@ pub enum AuthError {
     HigherRank,
     #[error("Copydesk needs at least one active admin")]
     LastAdmin,
+    /// The role asked for can do something the person giving it cannot (`{0}`).
+    #[error("you may not give a role that can do what you cannot ({0})")]
+    RoleBeyondOwn(&'static str),
 }
 
 impl AuthError {
@@ -58,6 +61,7 @@ impl AuthError {
             Self::Forbidden(_) => "forbidden",
             Self::HigherRank => "higher_rank",
             Self::LastAdmin => "last_admin",
+            Self::RoleBeyondOwn(_) => "role_beyond_own",
         }
     }
 }
@@ -191,6 +195,48 @@ pub fn check_rank(actor: Role, target: Role, new_role: Option<Role>) -> Result<(
     Ok(())
 }
 
+/// The first capability `role` holds that `actor` does not, or holds more widely (`yes`
+/// where the actor has only `own`), in the table's order.
+#[must_use]
+pub fn capability_beyond(actor: Role, role: Role) -> Option<&'static str> {
+    TABLE.capabilities.iter().map(String::as_str).find(|cap| {
+        match (grant_named(role, cap), grant_named(actor, cap)) {
+            (None, _) | (Some(Grant::Own), Some(_)) | (Some(Grant::All), Some(Grant::All)) => false,
+            (Some(_), None) | (Some(Grant::All), Some(Grant::Own)) => true,
+        }
+    })
+}
+
+/// Whether `actor` may give `role` to someone: not above their rank, and nothing it can do
+/// that they cannot do themself.
+#[must_use]
+pub fn may_grant(actor: Role, role: Role) -> bool {
+    rank(role) <= rank(actor) && capability_beyond(actor, role).is_none()
+}
+
+/// The rule for every role change, whatever the screen: `actor` may act on someone of
+/// `target`'s rank ([`check_rank`]) and, when the role changes to `new_role`, may give it
+/// ([`may_grant`]): nobody hands out a capability they lack, so a moderator cannot make
+/// anyone (themself included) support, who reads the mail outbox.
+///
+/// # Errors
+/// [`AuthError::HigherRank`] or [`AuthError::RoleBeyondOwn`].
+pub fn check_role_change(
+    actor: Role,
+    target: Role,
+    new_role: Option<Role>,
+) -> Result<(), AuthError> {
+    check_rank(actor, target, new_role)?;
+    if let Some(r) = new_role.filter(|r| *r != target)
+        && let Some(cap) = capability_beyond(actor, r)
+    {
+        return Err(AuthError::RoleBeyondOwn(
+            static_name(cap).unwrap_or("a capability"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +300,31 @@ mod tests {
             Ok(())
         );
         assert_eq!(check_rank(Role::Moderator, Role::Support, None), Ok(()));
+    }
+
+    #[test]
+    fn nobody_gives_a_role_that_can_do_more_than_they_can() {
+        // Same rank, different powers: support reads the outbox, moderators do not.
+        assert_eq!(
+            check_role_change(Role::Moderator, Role::Member, Some(Role::Support)),
+            Err(AuthError::RoleBeyondOwn("users.change"))
+        );
+        assert_eq!(
+            check_role_change(Role::Moderator, Role::Moderator, Some(Role::Support)),
+            Err(AuthError::RoleBeyondOwn("users.change"))
+        );
+        assert!(may_grant(Role::Admin, Role::Support));
+        assert!(may_grant(Role::Editor, Role::Author));
+        // Editors may not delete comments; moderators may.
+        assert!(!may_grant(Role::Editor, Role::Moderator));
+        // Leaving a role as it is is no grant.
+        assert_eq!(
+            check_role_change(Role::Moderator, Role::Support, Some(Role::Support)),
+            Ok(())
+        );
+        for role in Role::ALL {
+            assert!(may_grant(Role::Admin, *role), "admins may give {role:?}");
+            assert!(may_grant(*role, *role), "{role:?} may give their own role");
+        }
     }
 }

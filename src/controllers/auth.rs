@@ -9,7 +9,6 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use chrono::Duration;
 use loco_rs::app::AppContext;
 use sea_orm::EntityTrait;
 use serde::Deserialize;
@@ -376,16 +375,12 @@ pub async fn signup(
 /// Database or template errors.
 pub async fn send_verification(ctx: &AppContext, web: &Web, user: &users::Model) -> AppResult<()> {
     let hours = web.settings.accounts.verify_ttl_hours;
-    let token = user_tokens::issue(
-        &ctx.db,
-        user.id,
-        user_tokens::VERIFY_EMAIL,
-        Duration::hours(hours),
-    )
-    .await?;
-    let link = web.absolute(&format!("/verify/{token}"));
-    let locals = json!({"name": user.display_name, "email": user.email, "link": link, "hours": hours, "site_title": web.settings.site.title});
-    mail::deliver(ctx, &user.email, "verify_email", &locals).await?;
+    let locals = json!({"name": user.display_name, "email": user.email, "hours": hours, "site_title": web.settings.site.title});
+    let link = mail::Link {
+        kind: mail::LinkKind::VerifyEmail,
+        user_id: user.id,
+    };
+    mail::deliver_with_link(ctx, &user.email, "verify_email", &locals, Some(link)).await?;
     Ok(())
 }
 
@@ -475,16 +470,13 @@ pub async fn forgot(
         && user.status == users::UserStatus::Active.as_str()
     {
         let minutes = web.settings.accounts.reset_ttl_minutes;
-        let token = user_tokens::issue(
-            &ctx.db,
-            user.id,
-            user_tokens::RESET_PASSWORD,
-            Duration::minutes(minutes),
-        )
-        .await?;
-        let link = web.absolute(&format!("/password/reset/{token}"));
-        let locals = json!({"name": user.display_name, "link": link, "minutes": minutes, "site_title": web.settings.site.title});
-        mail::deliver(&ctx, &user.email, "reset_password", &locals).await?;
+        let locals = json!({"name": user.display_name, "minutes": minutes, "site_title": web.settings.site.title});
+        let link = mail::Link {
+            kind: mail::LinkKind::ResetPassword,
+            user_id: user.id,
+        };
+        mail::deliver_with_link(&ctx, &user.email, "reset_password", &locals, Some(link))
+            .await?;
     }
     let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
     page(

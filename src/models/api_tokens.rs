@@ -135,6 +135,21 @@ pub async fn revoke<C: TransactionTrait>(
     txn.commit().await
 }
 
+/// Revokes every live token of `user_id`: a change of role or status ends them, as it ends
+/// the person's sessions. Returns how many were live.
+///
+/// # Errors
+/// Database errors.
+pub async fn revoke_all_for_user<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<u64, DbErr> {
+    let res = Entity::update_many()
+        .col_expr(Column::RevokedAt, sea_orm::sea_query::Expr::value(now()))
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
 /// The token's row and its owner when `token` is live (not revoked, not expired, owner
 /// active); stamps `last_used_at` at most once a minute.
 ///
@@ -161,7 +176,11 @@ pub async fn authenticate<C: ConnectionTrait>(
     let Some(user) = users::Entity::find_by_id(row.user_id).one(db).await? else {
         return Ok(None);
     };
-    if user.status != users::UserStatus::Active.as_str() {
+    // An owner who may no longer hold tokens (a reader) has none that work.
+    if user.status != users::UserStatus::Active.as_str()
+        || crate::auth::permissions::grant(user.role(), crate::auth::Capability::API_TOKENS_ADD)
+            .is_none()
+    {
         return Ok(None);
     }
     let row = if row

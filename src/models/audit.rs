@@ -23,6 +23,16 @@ const SECRET_FIELDS: &[&str] = &[
     "secret",
 ];
 
+/// An actor label without the address part ("Name <email>" → "Name"), for viewers who may
+/// not see addresses.
+#[must_use]
+pub fn without_address(label: &str) -> &str {
+    match label.rfind(" <") {
+        Some(i) if label.ends_with('>') => &label[..i],
+        _ => label,
+    }
+}
+
 /// Who did it: a person, or nobody (a failed sign-in) with a label saying what was tried.
 #[derive(Debug, Clone)]
 pub struct Who {

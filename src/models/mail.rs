@@ -54,6 +54,76 @@ fn render(name: &str, locals: &serde_json::Value) -> loco_rs::Result<Content> {
     })
 }
 
+/// A secret link a message carries. The link itself is never stored: the outbox keeps which
+/// link to make and for whom, and [`send`] mints a fresh single-use token only when it hands
+/// the message to the mail server, so nobody who can read the outbox can use what it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    pub kind: LinkKind,
+    pub user_id: i32,
+}
+
+/// Which secret link, and so which token kind, path and lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    VerifyEmail,
+    ResetPassword,
+    Invitation,
+}
+
+impl LinkKind {
+    /// The `user_tokens.kind` the link's token is issued as.
+    #[must_use]
+    pub const fn token_kind(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => super::user_tokens::VERIFY_EMAIL,
+            Self::ResetPassword => super::user_tokens::RESET_PASSWORD,
+            Self::Invitation => super::user_tokens::INVITATION,
+        }
+    }
+
+    #[must_use]
+    pub fn parse(kind: &str) -> Option<Self> {
+        [Self::VerifyEmail, Self::ResetPassword, Self::Invitation]
+            .into_iter()
+            .find(|k| k.token_kind() == kind)
+    }
+
+    /// The site path the token is appended to.
+    #[must_use]
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "/verify/",
+            Self::ResetPassword => "/password/reset/",
+            Self::Invitation => "/invitation/",
+        }
+    }
+
+    /// How long a minted link works.
+    #[must_use]
+    pub fn ttl(self, accounts: &crate::settings::Accounts) -> chrono::Duration {
+        match self {
+            Self::VerifyEmail => chrono::Duration::hours(accounts.verify_ttl_hours),
+            Self::ResetPassword => chrono::Duration::minutes(accounts.reset_ttl_minutes),
+            Self::Invitation => chrono::Duration::hours(accounts.invitation_ttl_hours),
+        }
+    }
+}
+
+/// What stands in a stored message where its secret link goes; [`send`] replaces it.
+pub const LINK_PLACEHOLDER: &str = "[link added when sent]";
+
+/// The locals a template is rendered with: the stored ones, the placeholder for the link.
+fn with_link(locals: &serde_json::Value, link: Option<Link>) -> serde_json::Value {
+    let mut l = locals.clone();
+    if link.is_some()
+        && let Some(obj) = l.as_object_mut()
+    {
+        obj.insert("link".into(), LINK_PLACEHOLDER.into());
+    }
+    l
+}
+
 /// Renders the mail `name` (a folder of `assets/views/mail`) with `locals`, keeps it in the
 /// outbox and hands it to the job runtime (`Copydesk::SendEmail`, with retries). Without a
 /// job runtime (a bare task) it is sent at once.
@@ -66,7 +136,22 @@ pub async fn deliver(
     name: &str,
     locals: &serde_json::Value,
 ) -> loco_rs::Result<Model> {
-    let content = render(name, locals)?;
+    deliver_with_link(ctx, to, name, locals, None).await
+}
+
+/// As [`deliver`], for a message that carries a secret [`Link`] (`{{ link }}` in its
+/// templates): the stored message shows [`LINK_PLACEHOLDER`] instead.
+///
+/// # Errors
+/// As [`deliver`].
+pub async fn deliver_with_link(
+    ctx: &AppContext,
+    to: &str,
+    name: &str,
+    locals: &serde_json::Value,
+    link: Option<Link>,
+) -> loco_rs::Result<Model> {
+    let content = render(name, &with_link(locals, link))?;
     let row = ActiveModel {
         to_address: Set(to.to_string()),
         subject: Set(content.subject),
@@ -76,6 +161,10 @@ pub async fn deliver(
         error: Set(String::new()),
         created_at: Set(now()),
         sent_at: Set(None),
+        template: Set(name.to_string()),
+        locals: Set(locals.to_string()),
+        link_kind: Set(link.map(|l| l.kind.token_kind().to_string())),
+        link_user_id: Set(link.map(|l| l.user_id)),
         ..Default::default()
     }
     .insert(&ctx.db)
@@ -102,6 +191,17 @@ pub async fn deliver(
                 .await?
                 .ok_or_else(|| loco_rs::Error::string("the outbox row vanished"))?)
         }
+    }
+}
+
+impl Model {
+    /// The secret link this message carries, if any.
+    #[must_use]
+    pub fn link(&self) -> Option<Link> {
+        Some(Link {
+            kind: LinkKind::parse(self.link_kind.as_deref()?)?,
+            user_id: self.link_user_id?,
+        })
     }
 }
 
@@ -141,7 +241,7 @@ pub async fn send(ctx: &AppContext, row: Model) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         return Err(msg);
     };
-    let email = Email {
+    let mut email = Email {
         from: Some(settings.mail.from.clone()),
         to: row.to_address.clone(),
         subject: row.subject.clone(),
@@ -149,12 +249,41 @@ pub async fn send(ctx: &AppContext, row: Model) -> Result<(), String> {
         html: row.html_body.clone(),
         ..Email::default()
     };
+    // The secret link exists only from here to the mail server: minted now, put into this
+    // copy of the message, never written back.
+    let minted = match row.link() {
+        Some(link) => {
+            let token = super::user_tokens::issue(
+                &ctx.db,
+                link.user_id,
+                link.kind.token_kind(),
+                link.kind.ttl(&settings.accounts),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let url = format!(
+                "{}{}{token}",
+                settings.site.base_url.trim_end_matches('/'),
+                link.kind.path()
+            );
+            email.text = email.text.replace(LINK_PLACEHOLDER, &url);
+            email.html = email.html.replace(LINK_PLACEHOLDER, &url);
+            Some(token)
+        }
+        None => None,
+    };
     match sender.mail(&email).await {
         Ok(()) => mark(ctx, row, "sent", "")
             .await
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Err(e) => {
+            // The link never reached anyone: it must not work later either.
+            if let Some(token) = minted {
+                super::user_tokens::void(&ctx.db, &token)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
             let msg = e.to_string();
             mark(ctx, row, "failed", &msg)
                 .await
@@ -175,21 +304,43 @@ async fn mark(ctx: &AppContext, row: Model, status: &str, error: &str) -> Result
 }
 
 /// Points mail that has not gone out (queued or failed) from `old` to `new`, after a person's
-/// address is corrected. Returns how many messages changed.
+/// address is corrected, and renders it again so its text names the new address too.
+/// Returns how many messages changed.
 ///
 /// # Errors
-/// Database errors.
+/// Database errors, or a stored message whose template no longer renders.
 pub async fn readdress<C: sea_orm::ConnectionTrait>(
     db: &C,
     old: &str,
     new: &str,
 ) -> Result<u64, DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
-    let res = Entity::update_many()
-        .col_expr(Column::ToAddress, Expr::value(new))
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let pending = Entity::find()
         .filter(Column::ToAddress.eq(old))
         .filter(Column::Status.is_in(["queued", "failed"]))
-        .exec(db)
+        .all(db)
         .await?;
-    Ok(res.rows_affected)
+    let n = pending.len() as u64;
+    for row in pending {
+        let link = row.link();
+        let mut active: ActiveModel = row.clone().into();
+        active.to_address = Set(new.to_string());
+        if !row.template.is_empty() {
+            let mut locals: serde_json::Value = serde_json::from_str(&row.locals)
+                .map_err(|e| DbErr::Custom(format!("mail {}: stored locals: {e}", row.id)))?;
+            if let Some(obj) = locals.as_object_mut()
+                && obj.contains_key("email")
+            {
+                obj.insert("email".into(), new.into());
+            }
+            let content = render(&row.template, &with_link(&locals, link))
+                .map_err(|e| DbErr::Custom(format!("mail {}: {e}", row.id)))?;
+            active.subject = Set(content.subject);
+            active.text_body = Set(content.text);
+            active.html_body = Set(content.html);
+            active.locals = Set(locals.to_string());
+        }
+        active.update(db).await?;
+    }
+    Ok(n)
 }

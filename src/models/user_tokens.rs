@@ -14,6 +14,23 @@ impl ActiveModelBehavior for ActiveModel {}
 
 pub const VERIFY_EMAIL: &str = "verify_email";
 pub const RESET_PASSWORD: &str = "reset_password";
+/// A staff invitation: the link sets the first password.
+pub const INVITATION: &str = "invitation";
+
+/// Voids one token (a link that was minted but never reached anyone).
+///
+/// # Errors
+/// When the row cannot be written.
+pub async fn void<C: ConnectionTrait>(db: &C, token: &str) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::UsedAt, sea_orm::sea_query::Expr::value(now()))
+        .filter(Column::TokenHash.eq(tokens::hash_token(token)))
+        .filter(Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 
 /// Issues a token of `kind` for `user_id`, valid for `ttl`. Earlier unused tokens of the same
 /// kind stop working.

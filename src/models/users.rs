@@ -245,7 +245,7 @@ impl Model {
         role: Option<&str>,
         status: Option<&str>,
     ) -> Result<Self, AccountError> {
-        use crate::auth::{AuthError, Capability, permissions::check_rank};
+        use crate::auth::{AuthError, Capability, permissions::check_role_change};
         use sea_orm::{ActiveModelTrait, TransactionSession};
         actor.require(Capability::MANAGE_USERS)?;
         let new_role = match role {
@@ -258,7 +258,7 @@ impl Model {
             }
             None => None,
         };
-        check_rank(actor.role(), self.role(), new_role)?;
+        check_role_change(actor.role(), self.role(), new_role)?;
         let txn = db.begin().await?;
         let was_active_admin =
             self.role() == Role::Admin && self.status == UserStatus::Active.as_str();
@@ -278,6 +278,7 @@ impl Model {
         let saved = active.update(&txn).await?;
         if saved.role != self.role || saved.status != self.status {
             super::sessions::end_all_for_user(&txn, self.id, None).await?;
+            super::api_tokens::revoke_all_for_user(&txn, self.id).await?;
             super::audit::record(
                 &txn,
                 meta,

@@ -65,14 +65,35 @@ pub async fn show(
     State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
     actor: Actor,
+    meta: crate::auth::RequestMeta,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
     let m = mail::Entity::find_by_id(id)
         .one(&ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Reading someone's mail is recorded, like every other look at personal data that matters.
+    crate::models::audit::record(
+        &ctx.db,
+        &meta,
+        crate::models::audit::Entry {
+            who: (&actor).into(),
+            action: "mail.view",
+            target_type: "mail_outbox",
+            target_id: m.id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     let mut message = row(&m);
     message["text"] = json!(m.text_body);
+    message["kept"] = json!(m.status == "kept");
+    message["link"] = json!(m.link().map(|l| match l.kind {
+        mail::LinkKind::VerifyEmail => "confirmation link",
+        mail::LinkKind::ResetPassword => "password reset link",
+        mail::LinkKind::Invitation => "invitation link",
+    }));
     let jobs = super::jobs::record_jobs(&ctx, &format!("mail_outbox:{id}")).await?;
     let view = json!({
         "title": format!("Mail to {}", m.to_address),

@@ -49,16 +49,21 @@ async fn render(
     let may_edit = actor.grant(Capability::USERS_CHANGE).is_some();
     let grantable: Vec<&str> = Role::ALL
         .iter()
-        .filter(|r| rank(**r) <= rank(actor.role()))
+        .filter(|r| crate::auth::permissions::may_grant(actor.role(), **r))
         .map(|r| r.as_str())
         .collect();
     let rows: Vec<_> = people
         .iter()
         .map(|u| {
             json!({
-                "id": u.id, "name": u.display_name, "email": u.email, "role": u.role, "status": u.status,
+                // Addresses are personal data: only those who may correct them see them.
+                "id": u.id, "name": u.display_name, "email": may_edit.then_some(&u.email), "role": u.role, "status": u.status,
                 "editable": may_manage && rank(u.role()) <= rank(actor.role()),
                 "email_editable": may_edit && rank(u.role()) <= rank(actor.role()),
+                // The current role stays selectable: leaving it alone is not a grant.
+                "roles": std::iter::once(u.role.as_str())
+                    .chain(grantable.iter().copied().filter(|r| *r != u.role))
+                    .collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -122,7 +127,9 @@ pub async fn update_access(
         .await
     {
         Ok(_) => Ok(Redirect::to("/admin/users?done=access").into_response()),
-        Err(AccountError::Auth(e @ (AuthError::HigherRank | AuthError::LastAdmin))) => {
+        Err(AccountError::Auth(
+            e @ (AuthError::HigherRank | AuthError::LastAdmin | AuthError::RoleBeyondOwn(_)),
+        )) => {
             let msg = format!("Not saved: {e}.");
             render(
                 &ctx,

@@ -17,6 +17,11 @@ pub struct Model {
     pub error: String,
     pub created_at: DateTimeWithTimeZone,
     pub sent_at: Option<DateTimeWithTimeZone>,
+    pub template: String,
+    #[sea_orm(column_type = "Text")]
+    pub locals: String,
+    pub link_kind: Option<String>,
+    pub link_user_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
