@@ -346,6 +346,20 @@ pub trait ModelAdmin<E: crate::AdminEntity>: Send + Sync + 'static {
         self.options().list_filter.clone()
     }
 
+    /// Runs once the save's transaction has committed (Django's `transaction.on_commit`): for
+    /// side effects that must not happen for a save that rolled back. The save stands
+    /// whatever happens here; the sentence returned (what was done, or what failed and how
+    /// to retry it) is added to the save's message.
+    async fn after_commit(
+        &self,
+        _db: &sea_orm::DatabaseConnection,
+        _user: &dyn AdminUser,
+        _saved: &E::Model,
+        _before: Option<&E::Model>,
+    ) -> Option<String> {
+        None
+    }
+
     /// Which rows a foreign-key field may point at (Django's `limit_choices_to`): its picker
     /// and filter list only these. `None`: every row the person may view.
     fn limit_choices_to(&self, _user: &dyn AdminUser, _field: &str) -> Option<sea_orm::Condition> {

@@ -1697,6 +1697,12 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         )
         .await?;
         txn.commit().await?;
+        // What must not happen for a save that rolled back (mail to a new person) happens
+        // now; its outcome is told to the person with the save's own message.
+        let followup = self
+            .admin
+            .after_commit(req.db, user, &saved, before.as_ref())
+            .await;
 
         let label = self.label_of(&saved);
         let verb = if before.is_some() { "changed" } else { "added" };
@@ -1721,6 +1727,10 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 self.url(),
                 format!("The {} “{label}” was {verb}.", self.info.singular),
             )
+        };
+        let flash = match followup {
+            Some(more) => format!("{flash} {more}"),
+            None => flash,
         };
         Ok(Response::Redirect {
             to,

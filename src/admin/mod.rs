@@ -215,6 +215,19 @@ fn set_flash(res: &mut Response, message: Option<&str>) {
     }
 }
 
+/// A redirect to the local admin path `to` that shows `message` in the status region of the
+/// engine page it lands on, for actions posted from those pages.
+#[must_use]
+pub fn flash_redirect(to: &str, message: &str) -> Response {
+    let location = HeaderValue::from_str(to)
+        .ok()
+        .filter(|_| to.starts_with("/admin") && !to.starts_with("//"))
+        .unwrap_or(HeaderValue::from_static("/admin"));
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+    set_flash(&mut res, Some(message));
+    res
+}
+
 fn pairs(raw: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(raw).into_owned().collect()
 }

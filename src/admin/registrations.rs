@@ -261,18 +261,14 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
             errors.insert("tags".into(), "Keep each tag under 100 characters.".into());
         }
         let state = raw(values, "state");
-        let gated = [
-            PostState::Approved.as_str(),
-            PostState::Scheduled.as_str(),
-            PostState::Published.as_str(),
-        ];
-        let unchanged = obj.is_some_and(|m| m.state == state);
-        if gated.contains(&state) && !unchanged && !may_publish(user) {
-            errors.insert(
-                "state".into(),
-                "Only editors and admins approve, schedule or publish. Choose draft or in review."
-                    .into(),
-            );
+        if let Some(to) = PostState::parse(state)
+            && let Err(msg) = crate::models::posts::check_state_change(
+                may_publish(user),
+                obj.and_then(|m| PostState::parse(&m.state)),
+                to,
+            )
+        {
+            errors.insert("state".into(), msg.into());
         }
         let scheduled_at = values
             .get("scheduled_at")
@@ -295,6 +291,20 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         row: &mut posts::ActiveModel,
         before: Option<&posts::Model>,
     ) -> Result<(), SaveError> {
+        // The same state rule for the form and every bulk action.
+        if let Set(state) = &row.state
+            && let Some(to) = PostState::parse(state)
+            && let Err(msg) = crate::models::posts::check_state_change(
+                may_publish(user),
+                before.and_then(|m| PostState::parse(&m.state)),
+                to,
+            )
+        {
+            return Err(SaveError::Fields(FieldErrors::from([(
+                "state".to_string(),
+                msg.to_string(),
+            )])));
+        }
         if before.is_none() {
             let title = match &row.title {
                 Set(t) => t.clone(),
@@ -739,6 +749,16 @@ fn users_options() -> Options<users::Entity> {
             ListColumn::Field("email"),
             ListColumn::Field("role"),
             ListColumn::Field("status"),
+            ListColumn::Computed {
+                label: "Sign-in",
+                value: |u: &users::Model| {
+                    if u.invitation_pending() {
+                        "Invitation pending".into()
+                    } else {
+                        "Password set".into()
+                    }
+                },
+            },
             ListColumn::Field("created_at"),
         ],
         list_filter: vec!["role", "status", "created_at"],
@@ -838,15 +858,19 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
 
     async fn panels(
         &self,
-        _db: &DatabaseConnection,
+        db: &DatabaseConnection,
         user: &dyn AdminUser,
         row: &users::Model,
     ) -> Vec<Panel> {
         use crate::auth::permissions::rank;
-        if user.grant("manage_users").is_none() || rank(row.role()) > rank(role_of(user)) {
-            return Vec::new();
+        let mut panels = Vec::new();
+        if row.invitation_pending() {
+            panels.push(invitation_panel(db, user, row).await);
         }
-        vec![Panel {
+        if user.grant("manage_users").is_none() || rank(row.role()) > rank(role_of(user)) {
+            return panels;
+        }
+        panels.push(Panel {
             title: "Sign-in".into(),
             empty: String::new(),
             rows: vec![PanelRow {
@@ -863,7 +887,36 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
                     }],
                 }),
             }],
-        }]
+        });
+        panels
+    }
+
+    // A person added here has no password: they get an invitation to choose one.
+    async fn after_commit(
+        &self,
+        _db: &DatabaseConnection,
+        user: &dyn AdminUser,
+        saved: &users::Model,
+        before: Option<&users::Model>,
+    ) -> Option<String> {
+        let staff = staff(user)?;
+        if before.is_some() || !saved.invitation_pending() {
+            return None;
+        }
+        Some(
+            match saved
+                .send_invitation(&staff.ctx, &staff.actor, &staff.meta)
+                .await
+            {
+                Ok(_) => format!(
+                    "An invitation to choose a password is on its way to {}.",
+                    saved.email
+                ),
+                Err(e) => format!(
+                    "The invitation was not sent ({e}); send it again from their page."
+                ),
+            },
+        )
     }
 
     // Addresses are personal data: only those who may change people (and so correct an
@@ -1105,6 +1158,51 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
             return Err(fail("Copydesk needs at least one active admin."));
         }
         Ok(())
+    }
+}
+
+/// Where a person's invitation stands, with "Send again" for those who may add people.
+async fn invitation_panel(db: &DatabaseConnection, user: &dyn AdminUser, row: &users::Model) -> Panel {
+    let last = crate::models::mail::latest_for(db, &row.email, "invitation").await;
+    let (text, detail, state) = match last {
+        Ok(Some(m)) => (
+            format!(
+                "Invitation pending: sent {} UTC, delivery {}.",
+                m.created_at.format("%Y-%m-%d %H:%M"),
+                m.status
+            ),
+            "The link works once and expires; sending again makes a new one and voids the old."
+                .to_string(),
+            if m.status == "failed" { "failed" } else { "ok" },
+        ),
+        Ok(None) => (
+            "Invitation pending: none has been sent yet.".to_string(),
+            "Send one so they can choose a password and sign in.".to_string(),
+            "failed",
+        ),
+        Err(e) => (
+            "Invitation pending.".to_string(),
+            format!("Its delivery could not be read: {e}"),
+            "failed",
+        ),
+    };
+    Panel {
+        title: "Invitation".into(),
+        empty: String::new(),
+        rows: vec![PanelRow {
+            text,
+            detail,
+            state: state.into(),
+            href: None,
+            button: (user.grant("users.add").is_some()).then(|| PanelButton {
+                label: "Send the invitation again".into(),
+                url: format!("/admin/users/{}/invitation", row.id),
+                fields: vec![HiddenField {
+                    name: "back".into(),
+                    value: format!("/admin/people/users/{}", row.id),
+                }],
+            }),
+        }],
     }
 }
 

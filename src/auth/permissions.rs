@@ -12,6 +12,7 @@ impl Capability {
     pub const ADMIN_ACCESS: Self = Self("admin.access");
     pub const POSTS_VIEW: Self = Self("posts.view");
     pub const USERS_VIEW: Self = Self("users.view");
+    pub const USERS_ADD: Self = Self("users.add");
     pub const USERS_CHANGE: Self = Self("users.change");
     pub const API_TOKENS_VIEW: Self = Self("api_tokens.view");
     pub const API_TOKENS_ADD: Self = Self("api_tokens.add");
@@ -248,6 +249,7 @@ mod tests {
             Capability::ADMIN_ACCESS,
             Capability::POSTS_VIEW,
             Capability::USERS_VIEW,
+            Capability::USERS_ADD,
             Capability::USERS_CHANGE,
             Capability::API_TOKENS_VIEW,
             Capability::API_TOKENS_ADD,

@@ -60,7 +60,7 @@ pub async fn form_session(
 }
 
 /// Renders an auth page (never cached) and sets the session cookie if one was started.
-fn page(
+pub(crate) fn page(
     web: &Web,
     status: StatusCode,
     template: &str,
@@ -384,7 +384,7 @@ pub async fn send_verification(ctx: &AppContext, web: &Web, user: &users::Model)
     Ok(())
 }
 
-fn message(web: &Web, status: StatusCode, title: &str, body: &str) -> AppResult<Response> {
+pub(crate) fn message(web: &Web, status: StatusCode, title: &str, body: &str) -> AppResult<Response> {
     page(
         web,
         status,
@@ -394,7 +394,7 @@ fn message(web: &Web, status: StatusCode, title: &str, body: &str) -> AppResult<
     )
 }
 
-fn token_problem_text(p: &TokenProblem) -> &'static str {
+pub(crate) fn token_problem_text(p: &TokenProblem) -> &'static str {
     match p {
         TokenProblem::Used => "This link was used already. Each link works once.",
         TokenProblem::Expired => "This link has expired. Ask for a new one.",

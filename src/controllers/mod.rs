@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod invitation;
 pub mod public;
 
 use axum::routing::{get, post};
@@ -24,6 +25,10 @@ pub fn account_routes() -> Routes {
         .add(
             "/password/reset/{token}",
             get(auth::reset_form).post(auth::reset),
+        )
+        .add(
+            "/invitation/{token}",
+            get(invitation::show).post(invitation::accept),
         )
         .add("/account", get(account::show))
         .add("/account/profile", post(account::update_profile))

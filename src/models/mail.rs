@@ -23,8 +23,12 @@ macro_rules! mail_templates {
     };
 }
 
-const TEMPLATES: &[(&str, &str)] =
-    mail_templates!("verify_email", "reset_password", "password_changed");
+const TEMPLATES: &[(&str, &str)] = mail_templates!(
+    "verify_email",
+    "reset_password",
+    "password_changed",
+    "invitation"
+);
 
 /// Text parts are not escaped; the HTML part is (by its `.html` name).
 static TERA: LazyLock<Result<tera::Tera, String>> = LazyLock::new(|| {
@@ -151,8 +155,24 @@ pub async fn deliver_with_link(
     locals: &serde_json::Value,
     link: Option<Link>,
 ) -> loco_rs::Result<Model> {
+    let row = store(&ctx.db, to, name, locals, link).await?;
+    dispatch(ctx, row).await
+}
+
+/// Renders and keeps a message as `queued` on `db` — a transaction, so the message exists
+/// exactly when the change that caused it does. Hand it to [`dispatch`] after the commit.
+///
+/// # Errors
+/// When the template fails to render or the row cannot be written.
+pub async fn store<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    to: &str,
+    name: &str,
+    locals: &serde_json::Value,
+    link: Option<Link>,
+) -> loco_rs::Result<Model> {
     let content = render(name, &with_link(locals, link))?;
-    let row = ActiveModel {
+    Ok(ActiveModel {
         to_address: Set(to.to_string()),
         subject: Set(content.subject),
         text_body: Set(content.text),
@@ -167,8 +187,16 @@ pub async fn deliver_with_link(
         link_user_id: Set(link.map(|l| l.user_id)),
         ..Default::default()
     }
-    .insert(&ctx.db)
-    .await?;
+    .insert(db)
+    .await?)
+}
+
+/// Hands a stored message to the job runtime (`Copydesk::SendEmail`, with retries), or
+/// without one (a bare task) sends it at once.
+///
+/// # Errors
+/// When the job cannot be written, or (sent at once) the delivery fails.
+pub async fn dispatch(ctx: &AppContext, row: Model) -> loco_rs::Result<Model> {
     match crate::jobs::Jobs::get(ctx) {
         Ok(jobs) => {
             // The job is linked to its outbox row, so its status can be shown there.
@@ -192,6 +220,24 @@ pub async fn deliver_with_link(
                 .ok_or_else(|| loco_rs::Error::string("the outbox row vanished"))?)
         }
     }
+}
+
+/// The newest message of template `name` to `to`, if any.
+///
+/// # Errors
+/// Database errors.
+pub async fn latest_for<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    to: &str,
+    name: &str,
+) -> Result<Option<Model>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    Entity::find()
+        .filter(Column::ToAddress.eq(to))
+        .filter(Column::Template.eq(name))
+        .order_by_desc(Column::Id)
+        .one(db)
+        .await
 }
 
 impl Model {

@@ -80,6 +80,45 @@ fn validate_dates(form: &PostForm) -> Result<(), validator::ValidationError> {
     Ok(())
 }
 
+impl PostState {
+    /// States only those who may publish move a post into or out of: a post readers can see,
+    /// or one on its way there or past it.
+    #[must_use]
+    pub const fn is_editorial(self) -> bool {
+        matches!(
+            self,
+            Self::Approved | Self::Scheduled | Self::Published | Self::Archived
+        )
+    }
+}
+
+/// The one rule for a change of state, whatever the screen (form, bulk action, API): moving
+/// a post into or out of an editorial state ([`PostState::is_editorial`]) needs `publish`;
+/// anyone who may change the post moves it between draft and review.
+///
+/// # Errors
+/// A sentence for the person, naming what they may do instead.
+pub fn check_state_change(
+    may_publish: bool,
+    from: Option<PostState>,
+    to: PostState,
+) -> Result<(), &'static str> {
+    if from == Some(to) || may_publish {
+        return Ok(());
+    }
+    if to.is_editorial() {
+        return Err(
+            "Only editors and admins approve, schedule, publish or archive. Choose draft or in review.",
+        );
+    }
+    if from.is_some_and(PostState::is_editorial) {
+        return Err(
+            "This post is approved, scheduled, published or archived: only editors and admins take it back to draft or review.",
+        );
+    }
+    Ok(())
+}
+
 /// Why a post could not be saved.
 #[derive(Debug, thiserror::Error)]
 pub enum PostError {
@@ -365,12 +404,28 @@ impl ActiveModelBehavior for ActiveModel {
             if PostState::parse(state).is_none() {
                 return Err(DbErr::Custom(format!("unknown post state `{state}`")));
             }
-            let undated = matches!(
-                &self.published_at,
-                sea_orm::ActiveValue::Set(None) | sea_orm::ActiveValue::NotSet
-            );
-            if state == PostState::Published.as_str() && undated {
-                self.published_at = Set(Some(ts));
+            use sea_orm::ActiveValue::{NotSet, Unchanged};
+            // A row read back and saved carries its values as Unchanged: an undated post is
+            // undated whichever way its (empty) date arrived.
+            let undated = match &self.published_at {
+                Set(None) | Unchanged(None) => true,
+                NotSet => insert,
+                _ => false,
+            };
+            if state == PostState::Published.as_str() {
+                let future = match &self.published_at {
+                    Set(Some(d)) | Unchanged(Some(d)) if *d > ts => Some(*d),
+                    _ => None,
+                };
+                if let Some(when) = future {
+                    // Published with a date still to come is scheduled, and shown as such:
+                    // the scheduler publishes it then.
+                    self.state = Set(PostState::Scheduled.as_str().to_string());
+                    self.scheduled_at = Set(Some(when));
+                    self.published_at = Set(None);
+                } else if undated {
+                    self.published_at = Set(Some(ts));
+                }
             }
         }
         Ok(self)

@@ -441,3 +441,75 @@ impl Model {
         Ok(saved)
     }
 }
+
+/// Why an invitation was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum InviteError {
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    #[error("{0} has set a password already: they sign in as usual")]
+    AlreadyActive(String),
+    #[error("the invitation could not be sent: {0}")]
+    Mail(#[from] loco_rs::Error),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl Model {
+    /// Whether this person still has to accept an invitation (no password was ever set).
+    #[must_use]
+    pub fn invitation_pending(&self) -> bool {
+        self.password_hash.is_none()
+    }
+
+    /// Mails `self` an invitation on behalf of `actor` (`users.add`, within rank): a
+    /// single-use, expiring link that sets their first password. Sending it again voids the
+    /// link of the one before. The message and its audit entry are written in one
+    /// transaction; the delivery job is queued after it.
+    ///
+    /// # Errors
+    /// [`InviteError::Auth`] for refusals, [`InviteError::AlreadyActive`] for someone who has a
+    /// password, mail and database errors.
+    pub async fn send_invitation(
+        &self,
+        ctx: &loco_rs::app::AppContext,
+        actor: &crate::auth::Actor,
+        meta: &crate::auth::RequestMeta,
+    ) -> Result<super::mail::Model, InviteError> {
+        use sea_orm::TransactionTrait;
+        actor.require(crate::auth::Capability::USERS_ADD)?;
+        crate::auth::permissions::check_rank(actor.role(), self.role(), None)?;
+        if !self.invitation_pending() {
+            return Err(InviteError::AlreadyActive(self.display_name.clone()));
+        }
+        let settings = crate::settings::Settings::get(ctx)?;
+        let locals = serde_json::json!({
+            "name": self.display_name,
+            "inviter": actor.user.display_name,
+            "role": self.role,
+            "hours": settings.accounts.invitation_ttl_hours,
+            "site_title": settings.site.title,
+        });
+        let link = super::mail::Link {
+            kind: super::mail::LinkKind::Invitation,
+            user_id: self.id,
+        };
+        let txn = ctx.db.begin().await?;
+        let row = super::mail::store(&txn, &self.email, "invitation", &locals, Some(link)).await?;
+        super::audit::record(
+            &txn,
+            meta,
+            super::audit::Entry {
+                who: actor.into(),
+                action: "user.invite",
+                target_type: "user",
+                target_id: self.id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"invitation": row.id})),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(super::mail::dispatch(ctx, row).await?)
+    }
+}

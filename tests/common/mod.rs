@@ -11,6 +11,7 @@ pub mod browser;
 pub mod fixtures;
 pub mod html_safety;
 pub mod job_stores;
+pub mod mail_sink;
 pub mod smtp;
 
 use std::{

@@ -15,6 +15,7 @@ use crate::{
     common::{
         TestApp,
         browser::{Browser, PASSWORD, user},
+        mail_sink::last_delivered,
     },
 };
 
@@ -345,17 +346,6 @@ both_backends!(
     }
 );
 
-fn link_token(body: &str, path: &str) -> String {
-    let start = body
-        .find(path)
-        .unwrap_or_else(|| panic!("no {path} link in {body}"))
-        + path.len();
-    body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
-
 async fn last_mail(app: &TestApp, to: &str) -> mail_outbox::Model {
     mail_outbox::Entity::find()
         .filter(mail_outbox::Column::ToAddress.eq(to))
@@ -406,7 +396,9 @@ both_backends!(
 
         let mail = last_mail(&app, "reader@example.com").await;
         assert!(mail.subject.contains("Confirm your email"));
-        let token = link_token(&mail.text_body, "/verify/");
+        let token = last_delivered(&app, "reader@example.com")
+            .await
+            .token("/verify/");
         assert_eq!(
             b.get(&format!("/verify/{token}")).await.status,
             StatusCode::OK
@@ -421,10 +413,9 @@ both_backends!(
         stranger
             .post("/password/forgot", &[("email", "reader@example.com")])
             .await;
-        let token = link_token(
-            &last_mail(&app, "reader@example.com").await.text_body,
-            "/password/reset/",
-        );
+        let token = last_delivered(&app, "reader@example.com")
+            .await
+            .token("/password/reset/");
         let path = format!("/password/reset/{token}");
         assert_eq!(stranger.get(&path).await.status, StatusCode::OK);
         assert_eq!(
@@ -464,10 +455,9 @@ both_backends!(
         stranger
             .post("/password/forgot", &[("email", "reader@example.com")])
             .await;
-        let token = link_token(
-            &last_mail(&app, "reader@example.com").await.text_body,
-            "/password/reset/",
-        );
+        let token = last_delivered(&app, "reader@example.com")
+            .await
+            .token("/password/reset/");
         copydesk::models::_entities::user_tokens::Entity::update_many()
             .col_expr(
                 copydesk::models::_entities::user_tokens::Column::ExpiresAt,

@@ -55,7 +55,12 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         | ("POST", "/posts/{slug}/comments")
         | (
             "GET" | "POST",
-            "/login" | "/admin/login" | "/signup" | "/password/forgot" | "/password/reset/{token}",
+            "/login"
+            | "/admin/login"
+            | "/signup"
+            | "/password/forgot"
+            | "/password/reset/{token}"
+            | "/invitation/{token}",
         )
         | ("POST", "/logout" | "/admin/logout")
         | ("GET", "/verify/{token}") => Public,
@@ -65,6 +70,7 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         ("GET", "/admin/audit") => Cap(Capability::VIEW_AUDIT),
         ("GET", "/admin/users") => Cap(Capability::USERS_VIEW),
         ("POST", "/admin/users/{id}/email") => Cap(Capability::USERS_CHANGE),
+        ("POST", "/admin/users/{id}/invitation") => Cap(Capability::USERS_ADD),
         ("POST", "/admin/users/{id}/access" | "/admin/users/{id}/unlock") => {
             Cap(Capability::MANAGE_USERS)
         }

@@ -68,6 +68,10 @@ pub fn routes() -> Routes {
             cap(Capability::MANAGE_USERS, post(users::unlock)),
         )
         .add(
+            "/users/{id}/invitation",
+            cap(Capability::USERS_ADD, post(users::resend_invitation)),
+        )
+        .add(
             "/users/{id}/email",
             cap(Capability::USERS_CHANGE, post(users::update_email)),
         )

@@ -233,3 +233,35 @@ pub async fn update_email(
         Err(e) => Err(AppError::Internal(e.to_string())),
     }
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InvitationForm {
+    /// Where to go afterwards (a page of the admin); the person's page when absent.
+    #[serde(default)]
+    back: String,
+}
+
+/// `POST /admin/users/{id}/invitation`: sends the invitation again (the earlier link stops
+/// working once the new one is made).
+pub async fn resend_invitation(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path(id): Path<i32>,
+    Form(form): Form<InvitationForm>,
+) -> AppResult<Response> {
+    let target = users::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let flash = match target.send_invitation(&ctx, &actor, &meta).await {
+        Ok(_) => format!("An invitation is on its way to {}.", target.email),
+        Err(users::InviteError::Auth(e)) => return Err(e.into()),
+        Err(users::InviteError::Db(e)) => return Err(e.into()),
+        Err(e) => format!("Not sent: {e}."),
+    };
+    let fallback = format!("/admin/people/users/{id}");
+    let back = Some(form.back.as_str()).filter(|b| b.starts_with("/admin/"));
+    let to = crate::views::forms::safe_next(back, &fallback);
+    Ok(crate::admin::flash_redirect(&to, &flash))
+}

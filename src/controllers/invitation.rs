@@ -1,0 +1,142 @@
+//! Accepting an invitation: the link a new staff member (or reader) added in the admin gets
+//! by mail sets their first password. It works once, before it expires.
+use std::sync::Arc;
+
+use axum::{
+    Extension, Form,
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
+};
+use loco_rs::app::AppContext;
+use sea_orm::EntityTrait;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::{form_session, message, page, token_problem_text};
+use crate::{
+    auth::{RequestMeta, passwords, session::CurrentSession},
+    errors::{AppError, AppResult},
+    models::{
+        user_tokens,
+        users::{self, PasswordChange},
+    },
+    views::Web,
+};
+
+const TITLE: &str = "Choose your password";
+
+fn form_view(csrf: &str, token: &str, name: &str, error: Option<&str>) -> serde_json::Value {
+    json!({
+        "title": TITLE,
+        "intro": format!("Welcome, {name}. Choose the password you will sign in with."),
+        "action": format!("/invitation/{token}"),
+        "csrf": csrf,
+        "token": token,
+        "error": error,
+    })
+}
+
+async fn invited(ctx: &AppContext, token: &str) -> AppResult<Result<users::Model, String>> {
+    match user_tokens::check(&ctx.db, token, user_tokens::INVITATION).await? {
+        Ok(id) => Ok(Ok(users::Entity::find_by_id(id)
+            .one(&ctx.db)
+            .await?
+            .ok_or(AppError::NotFound)?)),
+        Err(p) => Ok(Err(token_problem_text(&p).to_string())),
+    }
+}
+
+fn refused(web: &Web, why: &str) -> AppResult<Response> {
+    message(
+        web,
+        StatusCode::GONE,
+        "This invitation cannot be used",
+        &format!("{why} Whoever invited you can send a new invitation."),
+    )
+}
+
+/// `GET /invitation/{token}`.
+pub async fn show(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let user = match invited(&ctx, &token).await? {
+        Ok(u) => u,
+        Err(why) => return refused(&web, &why),
+    };
+    let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
+    let view = form_view(&session.csrf_token, &token, &user.display_name, None);
+    page(&web, StatusCode::OK, "auth/reset.html", &view, cookie)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /invitation/{token}`: sets the first password and confirms the address.
+pub async fn accept(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    current: Option<Extension<CurrentSession>>,
+    meta: RequestMeta,
+    Path(token): Path<String>,
+    Form(form): Form<AcceptForm>,
+) -> AppResult<Response> {
+    let user = match invited(&ctx, &token).await? {
+        Ok(u) => u,
+        Err(why) => return refused(&web, &why),
+    };
+    if let Some(why) = passwords::weakness(&form.password, &user.email) {
+        let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
+        let view = form_view(&session.csrf_token, &token, &user.display_name, Some(&why));
+        return page(
+            &web,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "auth/reset.html",
+            &view,
+            cookie,
+        );
+    }
+    // Use the token first: of two racing requests only one gets past this.
+    if let Err(p) = user_tokens::consume(&ctx.db, &token, user_tokens::INVITATION).await? {
+        return refused(&web, token_problem_text(&p));
+    }
+    let user = user
+        .change_password(
+            &ctx.db,
+            &web.settings.security,
+            &meta,
+            PasswordChange {
+                current: None,
+                new_password: &form.password,
+                keep_session: None,
+                action: "user.invitation_accepted",
+            },
+        )
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    // The link reached this address: it is confirmed.
+    users::Model::mark_verified(&ctx.db, &user, &meta).await?;
+    let door = if crate::auth::permissions::grant(
+        user.role(),
+        crate::auth::Capability::ADMIN_ACCESS,
+    )
+    .is_some()
+    {
+        "/admin/login"
+    } else {
+        "/login"
+    };
+    message(
+        &web,
+        StatusCode::OK,
+        "Your password is set",
+        &format!("Welcome aboard. Sign in at {} with your email address and the password you chose.", web.absolute(door)),
+    )
+}
