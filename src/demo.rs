@@ -296,7 +296,13 @@ pub async fn seed_failing_mail(ctx: &loco_rs::app::AppContext) -> loco_rs::Resul
         kind: crate::models::mail::LinkKind::VerifyEmail,
         user_id: rosa.id,
     };
-    crate::models::mail::deliver_with_link(ctx, MISTYPED_ADDRESS, "verify_email", &locals, Some(link))
-        .await?;
+    crate::models::mail::deliver_with_link(
+        ctx,
+        MISTYPED_ADDRESS,
+        "verify_email",
+        &locals,
+        Some(link),
+    )
+    .await?;
     Ok(())
 }

@@ -65,7 +65,10 @@ impl MigrationTrait for Migration {
                 .not_null()
                 .default("{}")
                 .to_owned(),
-            ColumnDef::new(MailOutbox::LinkKind).string().null().to_owned(),
+            ColumnDef::new(MailOutbox::LinkKind)
+                .string()
+                .null()
+                .to_owned(),
             ColumnDef::new(MailOutbox::LinkUserId)
                 .integer()
                 .null()

@@ -912,9 +912,9 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
                     "An invitation to choose a password is on its way to {}.",
                     saved.email
                 ),
-                Err(e) => format!(
-                    "The invitation was not sent ({e}); send it again from their page."
-                ),
+                Err(e) => {
+                    format!("The invitation was not sent ({e}); send it again from their page.")
+                }
             },
         )
     }
@@ -1064,9 +1064,7 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
             Err(AuthError::RoleBeyondOwn(cap)) => {
                 return Err(fail(
                     "role",
-                    &format!(
-                        "You may not give a role that can do what you cannot ({cap})."
-                    ),
+                    &format!("You may not give a role that can do what you cannot ({cap})."),
                 ));
             }
             Err(_) => {
@@ -1162,7 +1160,11 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
 }
 
 /// Where a person's invitation stands, with "Send again" for those who may add people.
-async fn invitation_panel(db: &DatabaseConnection, user: &dyn AdminUser, row: &users::Model) -> Panel {
+async fn invitation_panel(
+    db: &DatabaseConnection,
+    user: &dyn AdminUser,
+    row: &users::Model,
+) -> Panel {
     let last = crate::models::mail::latest_for(db, &row.email, "invitation").await;
     let (text, detail, state) = match last {
         Ok(Some(m)) => (

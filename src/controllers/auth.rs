@@ -384,7 +384,12 @@ pub async fn send_verification(ctx: &AppContext, web: &Web, user: &users::Model)
     Ok(())
 }
 
-pub(crate) fn message(web: &Web, status: StatusCode, title: &str, body: &str) -> AppResult<Response> {
+pub(crate) fn message(
+    web: &Web,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+) -> AppResult<Response> {
     page(
         web,
         status,
@@ -475,8 +480,7 @@ pub async fn forgot(
             kind: mail::LinkKind::ResetPassword,
             user_id: user.id,
         };
-        mail::deliver_with_link(&ctx, &user.email, "reset_password", &locals, Some(link))
-            .await?;
+        mail::deliver_with_link(&ctx, &user.email, "reset_password", &locals, Some(link)).await?;
     }
     let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
     page(

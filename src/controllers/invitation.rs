@@ -123,20 +123,21 @@ pub async fn accept(
         .map_err(|e| AppError::Internal(e.to_string()))?;
     // The link reached this address: it is confirmed.
     users::Model::mark_verified(&ctx.db, &user, &meta).await?;
-    let door = if crate::auth::permissions::grant(
-        user.role(),
-        crate::auth::Capability::ADMIN_ACCESS,
-    )
-    .is_some()
-    {
-        "/admin/login"
-    } else {
-        "/login"
-    };
+    let door =
+        if crate::auth::permissions::grant(user.role(), crate::auth::Capability::ADMIN_ACCESS)
+            .is_some()
+        {
+            "/admin/login"
+        } else {
+            "/login"
+        };
     message(
         &web,
         StatusCode::OK,
         "Your password is set",
-        &format!("Welcome aboard. Sign in at {} with your email address and the password you chose.", web.absolute(door)),
+        &format!(
+            "Welcome aboard. Sign in at {} with your email address and the password you chose.",
+            web.absolute(door)
+        ),
     )
 }

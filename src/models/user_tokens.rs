@@ -31,7 +31,6 @@ pub async fn void<C: ConnectionTrait>(db: &C, token: &str) -> Result<(), DbErr> 
     Ok(())
 }
 
-
 /// Issues a token of `kind` for `user_id`, valid for `ttl`. Earlier unused tokens of the same
 /// kind stop working.
 ///

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use copydesk::models::_entities::mail_outbox;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::TcpListener,
@@ -27,10 +29,7 @@ impl Received {
         let qp = decode_qp(&self.raw);
         let mut out = qp.clone();
         for block in qp.split("\r\n\r\n").skip(1) {
-            let joined: String = block
-                .lines()
-                .take_while(|l| !l.starts_with("--"))
-                .collect();
+            let joined: String = block.lines().take_while(|l| !l.starts_with("--")).collect();
             if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(joined.trim())
                 && let Ok(s) = String::from_utf8(bytes)
             {
