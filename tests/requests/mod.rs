@@ -2,6 +2,7 @@ mod accounts;
 mod admin_engine;
 mod caching;
 mod comments;
+mod defects_web;
 mod feeds;
 mod jobs_queues;
 mod jobs_records;
