@@ -20,6 +20,7 @@ use crate::{
     auth::{
         csrf,
         headers::{HeaderConfig, security_headers},
+        input::refuse_nul,
         session,
     },
     controllers, demo, jobs,
@@ -67,6 +68,7 @@ impl Hooks for App {
     /// Reads the `settings:` block once, so a bad config fails at start, not on a request.
     async fn after_context(ctx: AppContext) -> Result<AppContext> {
         let settings = Settings::from_config(&ctx.config)?;
+        crate::auth::passwords::warm_up(&settings.security);
         let jobs = jobs::connect(&ctx, &settings).await?;
         ctx.shared_store.insert(jobs);
         ctx.shared_store.insert(Arc::new(settings));
@@ -98,7 +100,7 @@ impl Hooks for App {
             .route(&format!("{}/{{*path}}", assets::PREFIX), get(assets::serve))
             .fallback(web::fallback)
             // Innermost first: CSRF needs the session; the cache bypasses any request with a
-            // cookie; security headers go on every response, cached or not.
+            // cookie; a NUL in the address is refused before any of them runs.
             .layer(middleware::from_fn_with_state(ctx.clone(), csrf::csrf))
             .layer(middleware::from_fn_with_state(
                 ctx.clone(),
@@ -106,10 +108,13 @@ impl Hooks for App {
             ))
             .layer(middleware::from_fn_with_state(cache, page_cache))
             .layer(middleware::from_fn(web::not_modified))
-            .layer(middleware::from_fn_with_state(headers, security_headers))
+            .layer(middleware::from_fn(refuse_nul))
             .layer(middleware::from_fn(web::error_pages))
             .layer(Extension(web.assets.clone()))
-            .layer(Extension(web)))
+            .layer(Extension(web))
+            // Outermost: whatever produced the response (a handler, a refusal, an error
+            // page, a framework rejection), it leaves with the security headers.
+            .layer(middleware::from_fn_with_state(headers, security_headers)))
     }
 
     /// In development (`demo.seed_on_start`): writes the demo on a first start, and prints

@@ -12,6 +12,9 @@ use crate::auth::AuthError;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// A request that can never be right (a NUL byte in the address).
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
     #[error(transparent)]
     Auth(#[from] AuthError),
     /// A state-changing request without a valid CSRF token, or from another site.
@@ -31,10 +34,13 @@ pub type AppResult<T> = Result<T, AppError>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     NotFound,
+    BadRequest,
     Unauthenticated,
     Forbidden(&'static str),
     Csrf,
     Internal,
+    /// A framework rejection known only by its status (405, 415, …).
+    Status,
 }
 
 impl ErrorKind {
@@ -43,10 +49,31 @@ impl ErrorKind {
     pub const fn code(self) -> &'static str {
         match self {
             Self::NotFound => "not_found",
+            Self::BadRequest => "bad_request",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden(code) => code,
             Self::Csrf => "csrf_rejected",
-            Self::Internal => "internal_error",
+            Self::Internal | Self::Status => "internal_error",
+        }
+    }
+
+    /// The code JSON clients see for a response of `status`: a framework rejection is named
+    /// after its status.
+    #[must_use]
+    pub fn api_code(self, status: StatusCode) -> &'static str {
+        if self != Self::Status {
+            return self.code();
+        }
+        match status {
+            StatusCode::BAD_REQUEST => "bad_request",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid_field",
+            StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+            s if s.is_server_error() => "internal_error",
+            _ => "bad_request",
         }
     }
 }
@@ -59,6 +86,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, kind) = match &self {
             Self::NotFound => (StatusCode::NOT_FOUND, ErrorKind::NotFound),
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorKind::BadRequest),
             Self::Auth(AuthError::Unauthenticated) => {
                 (StatusCode::UNAUTHORIZED, ErrorKind::Unauthenticated)
             }

@@ -151,12 +151,14 @@ pub fn parse_params<E: EntityTrait>(
                     .to_string();
             }
             "p" => {
-                p.page = v
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| (1..=MAX_PAGE).contains(n))
-                    .unwrap_or(1);
+                // Past the deepest page is the deepest page: the list then says it is past
+                // its end, as it does for any page beyond the last.
+                let v = v.trim();
+                p.page = if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+                    v.parse::<u64>().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE)
+                } else {
+                    1
+                };
             }
             "o" => {
                 p.order = v

@@ -566,7 +566,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let ids = query::page_ids(
             req.db,
             query::order(select, &p.order),
-            (p.page - 1) * per_page,
+            (p.page.clamp(1, query::MAX_PAGE) - 1).saturating_mul(per_page),
             per_page,
         )
         .await?;

@@ -1,7 +1,9 @@
 //! Security headers on every response: a Content-Security-Policy with a fresh nonce per
 //! request (scripts run only from this site or with that nonce; no `unsafe-inline`),
 //! `X-Content-Type-Options`, `Referrer-Policy`, `Permissions-Policy`, framing refused on the
-//! admin, and HSTS where configured (production).
+//! admin, and HSTS where configured (production). The layer is the outermost of all, so
+//! error pages, refusals and framework rejections get the headers too; it also removes the
+//! framework's `X-Powered-By` banner.
 use axum::{
     extract::{Request, State},
     http::{HeaderValue, header},
@@ -57,9 +59,11 @@ pub async fn security_headers(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
-    if admin {
-        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    }
+    h.remove("x-powered-by");
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static(if admin { "DENY" } else { "SAMEORIGIN" }),
+    );
     if cfg.hsts {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,

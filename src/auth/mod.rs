@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod csrf;
 pub mod headers;
+pub mod input;
 pub mod passwords;
 pub mod permissions;
 pub mod session;

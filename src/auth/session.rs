@@ -74,14 +74,23 @@ pub async fn load_session(State(ctx): State<AppContext>, mut req: Request, next:
     };
     match sessions::find_live(&ctx.db, &token, &settings.security).await {
         Ok(Some((session, user))) => {
-            if let Some(user) = user {
-                req.extensions_mut().insert(Actor {
-                    user,
-                    via: Via::Session(session.clone()),
-                });
+            let actor = user.map(|user| Actor {
+                user,
+                via: Via::Session(session.clone()),
+            });
+            if let Some(a) = &actor {
+                req.extensions_mut().insert(a.clone());
             }
             req.extensions_mut().insert(CurrentSession(session));
-            next.run(req).await
+            let mut res = next.run(req).await;
+            // The error-page layer, outside this one, shows staff their errors inside the
+            // admin layout: it needs to know who asked.
+            if let Some(a) = actor
+                && res.extensions().get::<crate::errors::ErrorPage>().is_some()
+            {
+                res.extensions_mut().insert(a);
+            }
+            res
         }
         Ok(None) => {
             // A stale cookie: drop it so the browser stops sending it.

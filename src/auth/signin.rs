@@ -1,4 +1,5 @@
-//! Signing in and out. One mechanism for staff (`/admin/login`) and readers (`/login`).
+//! Signing in and out. One mechanism for staff (`/admin/login`) and readers (`/login`), and
+//! the same throttling for guesses of the current password when changing it.
 use chrono::{DateTime, FixedOffset};
 use loco_rs::app::AppContext;
 use sea_orm::TransactionTrait;
@@ -30,7 +31,9 @@ impl From<sea_orm::DbErr> for SignInError {
 }
 
 /// Checks the credentials, records the attempt and the audit row, and on success replaces
-/// `current` with a new signed-in session.
+/// `current` with a new signed-in session. Every outcome but a lock makes the same work: one
+/// account lookup, one password verification (see [`passwords::verify_password`]), one
+/// attempt row and one audit row, so timing does not tell whether an address has an account.
 ///
 /// # Errors
 /// [`SignInError`].
@@ -133,6 +136,81 @@ pub async fn sign_out(
         .await?;
     }
     txn.commit().await
+}
+
+/// Why a password change was refused.
+#[derive(Debug)]
+pub enum PasswordChangeError {
+    /// Too many wrong guesses of the current password (or failed sign-ins) for this account
+    /// or from this IP.
+    Locked {
+        until: DateTime<FixedOffset>,
+    },
+    Account(users::AccountError),
+}
+
+impl From<sea_orm::DbErr> for PasswordChangeError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Account(users::AccountError::Db(e))
+    }
+}
+
+/// Changes `user`'s password after checking `current`, throttled as sign-in is: a lock
+/// refuses before any check; a wrong guess is recorded as a failed attempt (for the account
+/// and for the IP) with an audit row; a success ends the account's count.
+///
+/// # Errors
+/// [`PasswordChangeError`].
+pub async fn change_password(
+    ctx: &AppContext,
+    settings: &Settings,
+    user: &users::Model,
+    current: &str,
+    new_password: &str,
+    keep_session: i32,
+    meta: &RequestMeta,
+) -> Result<users::Model, PasswordChangeError> {
+    let cfg = &settings.security;
+    let key = login_attempts::email_key(&user.email);
+    let ip_hash = hash_ip(&settings.secret_key, &meta.ip);
+    let entry = |action| audit::Entry {
+        who: Who::user(user),
+        action,
+        target_type: "user",
+        target_id: user.id.to_string(),
+        before: None,
+        after: None,
+    };
+    if let Some(until) = login_attempts::locked_until(&ctx.db, &key, &ip_hash, cfg).await? {
+        let txn = ctx.db.begin().await?;
+        audit::record(&txn, meta, entry("password_change.locked")).await?;
+        txn.commit().await?;
+        return Err(PasswordChangeError::Locked { until });
+    }
+    let result = user
+        .change_password(
+            &ctx.db,
+            cfg,
+            meta,
+            users::PasswordChange {
+                current: Some(current),
+                new_password,
+                keep_session: Some(keep_session),
+                action: "password_change",
+            },
+        )
+        .await;
+    match &result {
+        Err(users::AccountError::WrongPassword) => {
+            let txn = ctx.db.begin().await?;
+            login_attempts::record(&txn, &key, &ip_hash, false).await?;
+            audit::record(&txn, meta, entry("password_change.failed")).await?;
+            txn.commit().await?;
+        }
+        Ok(_) => login_attempts::record(&ctx.db, &key, &ip_hash, true).await?,
+        Err(_) => {}
+    }
+    result.map_err(PasswordChangeError::Account)
 }
 
 /// Lifts a lockout for an address (an admin's "unlock"): a success marker resets the count.

@@ -4,16 +4,20 @@ use std::sync::Arc;
 use axum::{
     Extension, Form,
     extract::{Query, State},
-    http::{StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use loco_rs::app::AppContext;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::models::users::PasswordChange;
 use crate::{
-    auth::{Actor, RequestMeta, actor::Via, session::set_cookie},
+    auth::{
+        Actor, RequestMeta,
+        actor::Via,
+        session::set_cookie,
+        signin::{self, PasswordChangeError},
+    },
     errors::{AppError, AppResult},
     models::{
         mail, sessions,
@@ -160,20 +164,16 @@ pub async fn change_password(
         return Err(AppError::NotFound);
     };
     let cfg = &web.settings.security;
-    let result = actor
-        .user
-        .change_password(
-            &ctx.db,
-            cfg,
-            &meta,
-            PasswordChange {
-                current: Some(&form.current_password),
-                new_password: &form.new_password,
-                keep_session: Some(session.id),
-                action: "password_change",
-            },
-        )
-        .await;
+    let result = signin::change_password(
+        &ctx,
+        &web.settings,
+        &actor.user,
+        &form.current_password,
+        &form.new_password,
+        session.id,
+        &meta,
+    )
+    .await;
     let profile = ProfileForm {
         display_name: actor.user.display_name.clone(),
         bio: actor.user.bio.clone(),
@@ -194,7 +194,22 @@ pub async fn change_password(
             );
             Ok(res)
         }
-        Err(AccountError::WrongPassword) => web.page(
+        Err(PasswordChangeError::Locked { until }) => {
+            let message = format!(
+                "Too many wrong passwords. Changing your password is paused until {} UTC; try again then.",
+                until.format("%H:%M")
+            );
+            let mut res = web.page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "auth/account.html",
+                &view(&actor, &profile, &field("current_password", message), None),
+                CachePolicy::NoStore,
+            )?;
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, retry_after(until));
+            Ok(res)
+        }
+        Err(PasswordChangeError::Account(AccountError::WrongPassword)) => web.page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "auth/account.html",
             &view(
@@ -208,12 +223,20 @@ pub async fn change_password(
             ),
             CachePolicy::NoStore,
         ),
-        Err(AccountError::WeakPassword(why)) => web.page(
+        Err(PasswordChangeError::Account(AccountError::WeakPassword(why))) => web.page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "auth/account.html",
             &view(&actor, &profile, &field("new_password", why), None),
             CachePolicy::NoStore,
         ),
-        Err(e) => Err(AppError::Internal(e.to_string())),
+        Err(PasswordChangeError::Account(AccountError::Db(e))) => Err(e.into()),
+        Err(PasswordChangeError::Account(e)) => Err(AppError::Internal(e.to_string())),
     }
+}
+
+/// `Retry-After` in seconds until `until` (at least 1).
+#[must_use]
+pub fn retry_after(until: chrono::DateTime<chrono::FixedOffset>) -> HeaderValue {
+    let secs = (until - crate::models::now()).num_seconds().max(1);
+    HeaderValue::from_str(&secs.to_string()).unwrap_or(HeaderValue::from_static("60"))
 }

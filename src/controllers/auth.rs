@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use validator::Validate;
 
-use crate::models::users::PasswordChange;
+use crate::models::{input::no_nul, users::PasswordChange};
 use crate::{
     auth::{
         RequestMeta,
@@ -33,7 +33,7 @@ use crate::{
     },
     views::{
         Web,
-        forms::{field_errors, safe_next},
+        forms::{FieldErrors, field_errors, safe_next},
         web::CachePolicy,
     },
 };
@@ -80,9 +80,10 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Validate)]
 pub struct SignInForm {
     #[serde(default)]
+    #[validate(custom(function = "no_nul"))]
     email: String,
     #[serde(default)]
     password: String,
@@ -111,7 +112,7 @@ async fn show_sign_in(
     let view = json!({
         "title": title, "action": action, "csrf": session.csrf_token, "email": "",
         "next": safe_next(next, fallback), "error": null, "staff": staff,
-        "signup": !staff && web.settings.accounts.signup_enabled,
+        "signup": !staff && web.settings.accounts.signup_enabled, "errors": {},
     });
     page(web, StatusCode::OK, "auth/login.html", &view, cookie)
 }
@@ -165,44 +166,70 @@ async fn do_sign_in(
 ) -> AppResult<Response> {
     let (action, title, fallback) = door(staff);
     let current = current.map(|c| c.0);
-    match signin::sign_in(
-        ctx,
-        &web.settings,
-        &form.email,
-        &form.password,
-        staff,
-        current.as_ref(),
-        meta,
-    )
-    .await
-    {
+    let outcome = match form.validate() {
+        Err(e) => Err(SignInRefusal::Invalid(field_errors(&e))),
+        Ok(()) => signin::sign_in(
+            ctx,
+            &web.settings,
+            &form.email,
+            &form.password,
+            staff,
+            current.as_ref(),
+            meta,
+        )
+        .await
+        .map_err(SignInRefusal::SignIn),
+    };
+    let (status, message, errors, retry) = match outcome {
         Ok((started, _user)) => {
             let mut res = Redirect::to(&safe_next(form.next.as_deref(), fallback)).into_response();
             res.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(&started.token, web.settings.security.secure_cookies),
             );
-            Ok(res)
+            return Ok(res);
         }
-        Err(SignInError::Db(e)) => Err(e.into()),
-        Err(err) => {
-            let (status, message) = match err {
-                SignInError::Locked { until } => (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!("Too many failed sign-in attempts. Sign-in is paused until {} UTC; try again then, or ask an administrator to unlock it.", until.format("%H:%M")),
-                ),
-                _ => (StatusCode::UNAUTHORIZED, "That email address and password do not match an account that may sign in here.".to_string()),
-            };
-            let (session, cookie) =
-                form_session(ctx, web, current.map(CurrentSession), meta).await?;
-            let view = json!({
-                "title": title, "action": action, "csrf": session.csrf_token, "email": form.email,
-                "next": safe_next(form.next.as_deref(), fallback), "error": message, "staff": staff,
-                "signup": !staff && web.settings.accounts.signup_enabled,
-            });
-            page(web, status, "auth/login.html", &view, cookie)
-        }
+        Err(SignInRefusal::SignIn(SignInError::Db(e))) => return Err(e.into()),
+        Err(SignInRefusal::Invalid(errors)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Nothing was checked: fix the field marked below.".to_string(),
+            errors,
+            None,
+        ),
+        Err(SignInRefusal::SignIn(SignInError::Locked { until })) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many failed sign-in attempts. Sign-in is paused until {} UTC; try again then, or ask an administrator to unlock it.",
+                until.format("%H:%M")
+            ),
+            FieldErrors::new(),
+            Some(super::account::retry_after(until)),
+        ),
+        Err(SignInRefusal::SignIn(SignInError::Invalid)) => (
+            StatusCode::UNAUTHORIZED,
+            "That email address and password do not match an account that may sign in here."
+                .to_string(),
+            FieldErrors::new(),
+            None,
+        ),
+    };
+    let (session, cookie) = form_session(ctx, web, current.map(CurrentSession), meta).await?;
+    let view = json!({
+        "title": title, "action": action, "csrf": session.csrf_token, "email": form.email.replace('\0', ""),
+        "next": safe_next(form.next.as_deref(), fallback), "error": message, "staff": staff,
+        "signup": !staff && web.settings.accounts.signup_enabled, "errors": errors,
+    });
+    let mut res = page(web, status, "auth/login.html", &view, cookie)?;
+    if let Some(v) = retry {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
     }
+    Ok(res)
+}
+
+/// A sign-in refused before the credentials were checked, or by the check.
+enum SignInRefusal {
+    Invalid(FieldErrors),
+    SignIn(SignInError),
 }
 
 /// `POST /login` and `POST /admin/login`.
@@ -238,10 +265,16 @@ pub async fn logout(
 
 #[derive(Debug, Default, Deserialize, Validate)]
 pub struct SignUpForm {
-    #[validate(email(message = "Enter an email address like name@example.com."))]
+    #[validate(
+        email(message = "Enter an email address like name@example.com."),
+        custom(function = "no_nul")
+    )]
     #[serde(default)]
     email: String,
-    #[validate(length(min = 1, max = 80, message = "Enter a name of 1 to 80 characters."))]
+    #[validate(
+        length(min = 1, max = 80, message = "Enter a name of 1 to 80 characters."),
+        custom(function = "no_nul")
+    )]
     #[serde(default)]
     display_name: String,
     #[serde(default)]
@@ -249,7 +282,7 @@ pub struct SignUpForm {
 }
 
 fn signup_view(csrf: &str, form: &SignUpForm, errors: &Value) -> Value {
-    json!({"title": "Create an account", "csrf": csrf, "email": form.email, "display_name": form.display_name, "errors": errors})
+    json!({"title": "Create an account", "csrf": csrf, "email": form.email.replace('\0', ""), "display_name": form.display_name.replace('\0', ""), "errors": errors})
 }
 
 /// `GET /signup`.
@@ -439,9 +472,10 @@ pub async fn verify(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Validate)]
 pub struct ForgotForm {
     #[serde(default)]
+    #[validate(custom(function = "no_nul"))]
     email: String,
 }
 
@@ -457,7 +491,7 @@ pub async fn forgot_form(
         &web,
         StatusCode::OK,
         "auth/forgot.html",
-        &json!({"title": "Reset your password", "csrf": session.csrf_token, "sent": false}),
+        &json!({"title": "Reset your password", "csrf": session.csrf_token, "sent": false, "errors": {}}),
         cookie,
     )
 }
@@ -471,6 +505,17 @@ pub async fn forgot(
     meta: RequestMeta,
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
+    if let Err(e) = form.validate() {
+        let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
+        let view = json!({"title": "Reset your password", "csrf": session.csrf_token, "sent": false, "errors": field_errors(&e)});
+        return page(
+            &web,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "auth/forgot.html",
+            &view,
+            cookie,
+        );
+    }
     if let Some(user) = users::Model::find_by_email(&ctx.db, &form.email).await?
         && user.status == users::UserStatus::Active.as_str()
     {
@@ -487,7 +532,7 @@ pub async fn forgot(
         &web,
         StatusCode::OK,
         "auth/forgot.html",
-        &json!({"title": "Reset your password", "csrf": session.csrf_token, "sent": true}),
+        &json!({"title": "Reset your password", "csrf": session.csrf_token, "sent": true, "errors": {}}),
         cookie,
     )
 }

@@ -35,6 +35,7 @@ pub struct CommentForm {
 }
 
 fn validate_name(name: &str) -> Result<(), validator::ValidationError> {
+    super::input::no_nul(name)?;
     let n = name.trim().chars().count();
     if n == 0 {
         return Err(
@@ -49,6 +50,7 @@ fn validate_name(name: &str) -> Result<(), validator::ValidationError> {
 }
 
 fn validate_body(body: &str) -> Result<(), validator::ValidationError> {
+    super::input::no_nul(body)?;
     let n = body.trim().chars().count();
     if n == 0 {
         return Err(

@@ -1,6 +1,9 @@
-//! Sign-in throttling: every attempt is recorded by a hash of the address typed and of the
-//! sender's IP. Too many failures since the last success, within the window, lock sign-in
-//! for that account name (whether or not it exists, so locking reveals nothing) or address.
+//! Sign-in throttling: every attempt (a sign-in, or a guess of the current password when
+//! changing it) is recorded by a hash of the address typed and of the sender's IP. Too many
+//! failures within the window lock sign-in for that account name (whether or not it exists,
+//! so locking reveals nothing) or for that IP. An account's count starts again after its
+//! own success; an IP's does not: one good sign-in from an address does not wipe the
+//! failures of every guess made from it.
 use chrono::{DateTime, Duration, FixedOffset};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr,
@@ -41,11 +44,21 @@ pub async fn record<C: ConnectionTrait>(
     .map(|_| ())
 }
 
+/// Which attempts count toward a lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counting {
+    /// Failures since the last success (or unlock): an account name.
+    SinceSuccess,
+    /// Every failure in the window: an IP, whatever succeeded from it meanwhile.
+    AllFailures,
+}
+
 async fn locked_by<C: ConnectionTrait>(
     db: &C,
     column: Column,
     key: &str,
     max: u64,
+    counting: Counting,
     cfg: &Security,
 ) -> Result<Option<DateTime<FixedOffset>>, DbErr> {
     let since = now() - Duration::minutes(cfg.lockout_window_minutes.max(cfg.lockout_minutes));
@@ -56,8 +69,10 @@ async fn locked_by<C: ConnectionTrait>(
         .order_by_desc(Column::Id)
         .all(db)
         .await?;
-    // Failures since the last success (or unlock) count.
-    let failures: Vec<&Model> = recent.iter().take_while(|a| !a.succeeded).collect();
+    let failures: Vec<&Model> = match counting {
+        Counting::SinceSuccess => recent.iter().take_while(|a| !a.succeeded).collect(),
+        Counting::AllFailures => recent.iter().filter(|a| !a.succeeded).collect(),
+    };
     let window_start = now() - Duration::minutes(cfg.lockout_window_minutes);
     let in_window = failures
         .iter()
@@ -87,9 +102,18 @@ pub async fn locked_until<C: ConnectionTrait>(
         Column::EmailKey,
         email_key,
         cfg.max_failures_per_account,
+        Counting::SinceSuccess,
         cfg,
     )
     .await?;
-    let by_ip = locked_by(db, Column::IpHash, ip_hash, cfg.max_failures_per_ip, cfg).await?;
+    let by_ip = locked_by(
+        db,
+        Column::IpHash,
+        ip_hash,
+        cfg.max_failures_per_ip,
+        Counting::AllFailures,
+        cfg,
+    )
+    .await?;
     Ok(by_account.into_iter().chain(by_ip).max())
 }

@@ -32,6 +32,7 @@ pub mod _entities;
 pub mod api_tokens;
 pub mod audit;
 pub mod comments;
+pub mod input;
 pub mod login_attempts;
 pub mod mail;
 pub mod media;
@@ -62,7 +63,32 @@ pub struct Page<T> {
     pub total_items: u64,
 }
 
-/// Runs `query` (already filtered and ordered) for page `page` (from 1), with its total.
+/// The deepest page any list offers. Nobody pages that far, and it keeps every offset far
+/// below what the database drivers accept (a larger one panics inside the driver).
+pub const MAX_PAGE: u64 = 1_000_000;
+
+/// A `?page=N` value as every list reads it: anything unparsable or below 1 is page 1, and
+/// anything above [`MAX_PAGE`] is [`MAX_PAGE`], which each list answers as it answers any
+/// page past its last.
+#[must_use]
+pub fn page_number(raw: Option<&str>) -> u64 {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return 1;
+    };
+    if !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return 1;
+    }
+    raw.parse::<u64>().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE)
+}
+
+/// The row offset of page `page` (from 1, bounded by [`MAX_PAGE`]).
+#[must_use]
+pub fn page_offset(page: u64, per_page: u64) -> u64 {
+    (page.clamp(1, MAX_PAGE) - 1).saturating_mul(per_page)
+}
+
+/// Runs `query` (already filtered and ordered) for page `page` (from 1, bounded by
+/// [`MAX_PAGE`]), with its total.
 ///
 /// # Errors
 /// When the database cannot be queried.
@@ -78,11 +104,12 @@ where
     C: sea_orm::ConnectionTrait,
 {
     use sea_orm::{PaginatorTrait, QuerySelect};
-    let page = page.max(1);
+    let page = page.clamp(1, MAX_PAGE);
+    let per_page = per_page.max(1);
     let total_items = query.clone().count(db).await?;
     let items = query
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(page_offset(page, per_page))
         .all(db)
         .await?;
     Ok(Page {

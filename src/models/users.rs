@@ -339,10 +339,16 @@ impl Model {
 /// What a person may change about themselves.
 #[derive(Debug, Clone, Default, Deserialize, Validate)]
 pub struct ProfileForm {
-    #[validate(length(min = 1, max = 80, message = "Enter a name of 1 to 80 characters."))]
+    #[validate(
+        length(min = 1, max = 80, message = "Enter a name of 1 to 80 characters."),
+        custom(function = "super::input::no_nul")
+    )]
     #[serde(default)]
     pub display_name: String,
-    #[validate(length(max = 2000, message = "Keep the bio under 2,000 characters."))]
+    #[validate(
+        length(max = 2000, message = "Keep the bio under 2,000 characters."),
+        custom(function = "super::input::no_nul")
+    )]
     #[serde(default)]
     pub bio: String,
 }

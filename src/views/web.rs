@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 
 use super::assets::StaticAssets;
 use crate::{
+    auth::{Actor, Capability},
+    controllers::admin::AdminChrome,
     errors::{AppError, AppResult, ErrorKind, ErrorPage},
     settings::Settings,
 };
@@ -202,8 +204,9 @@ pub async fn not_modified(req: Request, next: Next) -> Response {
 }
 
 /// Replaces the body of error responses with the site's own page: 404, 403 (with what to
-/// do about a refused form), 500; sends the signed-out to the right sign-in page; and answers
-/// JSON with a stable error code under `/api`.
+/// do about a refused form), 500; sends the signed-out to the right sign-in page; answers
+/// JSON with a stable error code under `/api` (framework rejections included); and shows
+/// staff their errors inside the admin layout.
 pub async fn error_pages(
     Extension(web): Extension<Arc<Web>>,
     req: Request,
@@ -216,18 +219,22 @@ pub async fn error_pages(
         .path_and_query()
         .map_or_else(|| path.clone(), |p| p.as_str().to_string());
     let is_get = req.method() == Method::GET;
+    let api = path == "/api" || path.starts_with("/api/");
     let res = next.run(req).await;
     let (status, kind) = match res.extensions().get::<ErrorPage>() {
         Some(ErrorPage(status, kind)) => (*status, *kind),
+        // A rejection by the framework under /api (a bad query, a wrong method): JSON too.
+        None if api && res.status().as_u16() >= 400 && !is_json(res.headers()) => {
+            (res.status(), ErrorKind::Status)
+        }
         // A panic caught further in, or a framework error: still show a page, not JSON.
         None if res.status().is_server_error() && wants_html && !is_html(res.headers()) => {
             (res.status(), ErrorKind::Internal)
         }
         None => return res,
     };
-    if path == "/api" || path.starts_with("/api/") {
-        let body = serde_json::json!({ "error": kind.code(), "status": status.as_u16() });
-        return (status, axum::Json(body)).into_response();
+    if api {
+        return api_error(status, kind.api_code(status));
     }
     if kind == ErrorKind::Unauthenticated {
         let login = if path.starts_with("/admin") {
@@ -245,41 +252,103 @@ pub async fn error_pages(
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return res;
     }
-    #[derive(Serialize)]
-    struct ErrorView {
-        status: u16,
-        title: &'static str,
-        message: &'static str,
-    }
-    let view = match kind {
-        ErrorKind::NotFound => ErrorView {
-            status: 404,
-            title: "Page not found",
-            message: "We couldn't find that page. It may have moved, or it may not be published yet.",
-        },
-        ErrorKind::Csrf => ErrorView {
-            status: 403,
-            title: "This form could not be accepted",
-            message: "The form had expired or was sent from another site, so nothing was saved. Go back, reload the page and send it again.",
-        },
-        ErrorKind::Forbidden(_) | ErrorKind::Unauthenticated => ErrorView {
-            status: 403,
-            title: "You don't have access to this",
-            message: "Your account may not do this. If you think it should, ask an administrator.",
-        },
-        ErrorKind::Internal => ErrorView {
-            status: status.as_u16(),
-            title: "Something went wrong",
-            message: "Something went wrong on our side and we've been told about it. Please try again in a moment.",
-        },
+    let staff = res
+        .extensions()
+        .get::<Actor>()
+        .filter(|a| path.starts_with("/admin") && a.grant(Capability::ADMIN_ACCESS).is_some());
+    let view = error_view(status, kind, staff.is_some());
+    let page = match staff {
+        Some(actor) => {
+            let chrome = AdminChrome::new(actor, &path);
+            web.page(
+                status,
+                "admin/error.html",
+                &AdminErrorView {
+                    title: view.title,
+                    error: &view,
+                    admin: chrome,
+                },
+                CachePolicy::NoStore,
+            )
+        }
+        None => web.page(status, "public/error.html", &view, CachePolicy::NoStore),
     };
-    match web.page(status, "public/error.html", &view, CachePolicy::NoStore) {
+    match page {
         Ok(page) => page,
         Err(err) => {
             tracing::error!(error = %err, "error page failed to render");
             (status, view.title).into_response()
         }
     }
+}
+
+/// The documented JSON error shape, never stored.
+#[must_use]
+pub fn api_error(status: StatusCode, code: &str) -> Response {
+    let body = serde_json::json!({ "error": code, "status": status.as_u16() });
+    let mut res = (status, axum::Json(body)).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+#[derive(Serialize)]
+struct ErrorView {
+    status: u16,
+    title: &'static str,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct AdminErrorView<'a> {
+    title: &'static str,
+    error: &'a ErrorView,
+    admin: AdminChrome,
+}
+
+fn error_view(status: StatusCode, kind: ErrorKind, staff: bool) -> ErrorView {
+    let (title, message) = match kind {
+        ErrorKind::NotFound if staff => (
+            "Page not found",
+            "There is no such page in the admin, or the record was deleted. The navigation lists what you can open.".to_string(),
+        ),
+        ErrorKind::NotFound => (
+            "Page not found",
+            "We couldn't find that page. It may have moved, or it may not be published yet.".to_string(),
+        ),
+        ErrorKind::BadRequest => (
+            "This address cannot be used",
+            "The address holds a character that is not allowed (a NUL byte). Check the link, or go back and try again.".to_string(),
+        ),
+        ErrorKind::Csrf => (
+            "This form could not be accepted",
+            "The form had expired or was sent from another site, so nothing was saved. Go back, reload the page and send it again.".to_string(),
+        ),
+        ErrorKind::Forbidden(code) if staff => (
+            "You don't have access to this",
+            format!("Your role may not open this page or do this (it needs the permission “{code}”). The navigation lists what you can use; if you think you need this, ask an administrator."),
+        ),
+        ErrorKind::Forbidden(_) | ErrorKind::Unauthenticated => (
+            "You don't have access to this",
+            "Your account may not do this. If you think it should, ask an administrator.".to_string(),
+        ),
+        ErrorKind::Internal | ErrorKind::Status => (
+            "Something went wrong",
+            "Something went wrong on our side and we've been told about it. Please try again in a moment.".to_string(),
+        ),
+    };
+    ErrorView {
+        status: status.as_u16(),
+        title,
+        message,
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/json"))
 }
 
 fn accepts_html(headers: &HeaderMap) -> bool {

@@ -701,7 +701,6 @@ both_backends!(
             "q=%27%20OR%201%3D1%20--",
             "q=%22%29%3B%20DROP%20TABLE%20posts%3B--",
             "q=%5C",
-            "q=%00",
             "o=password_hash",
             "o=-nonexistent,title",
             "o=%27%3B--",
@@ -728,6 +727,11 @@ both_backends!(
             assert_eq!(csv.status, StatusCode::OK, "{q}");
             assert!(!csv.text.contains("Not mine secret"), "{q}: leaked in CSV");
         }
+        // A NUL in the address is the one thing refused, the same on both databases.
+        assert_eq!(
+            b.get("/admin/content/posts?q=%00").await.status,
+            StatusCode::BAD_REQUEST
+        );
         // The author sees their own post and may not open someone else's.
         assert!(
             b.get("/admin/content/posts")

@@ -62,12 +62,7 @@ pub async fn index(
     actor: Actor,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
-    let page_no = q
-        .page
-        .as_deref()
-        .and_then(|p| p.parse().ok())
-        .filter(|n| *n >= 1)
-        .unwrap_or(1);
+    let page_no = crate::models::page_number(q.page.as_deref());
     let page = audit::search(&ctx.db, &q.filter, page_no, PER_PAGE).await?;
     let f = &q.filter;
     let base = format!(

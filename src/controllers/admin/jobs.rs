@@ -205,7 +205,7 @@ pub struct ListQuery {
     #[serde(default)]
     error: String,
     #[serde(default)]
-    page: Option<u64>,
+    page: Option<String>,
     #[serde(default)]
     done: Option<String>,
 }
@@ -238,9 +238,14 @@ pub async fn list(
         args: given(&q.args),
         error: given(&q.error),
     };
-    let page_no = q.page.unwrap_or(1).max(1);
+    let page_no = crate::models::page_number(q.page.as_deref());
     let page = inspector(&ctx)?
-        .list(set, &filter, (page_no - 1) * PER_PAGE, PER_PAGE)
+        .list(
+            set,
+            &filter,
+            crate::models::page_offset(page_no, PER_PAGE),
+            PER_PAGE,
+        )
         .await
         .map_err(store_err)?;
     let total_pages = page.total.div_ceil(PER_PAGE).max(1);

@@ -41,7 +41,7 @@ pub async fn index(
     actor: Actor,
     Query(q): Query<OutboxQuery>,
 ) -> AppResult<Response> {
-    let page_no = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
+    let page_no = crate::models::page_number(q.page.as_deref());
     let query = mail::Entity::find()
         .order_by_desc(mail::Column::CreatedAt)
         .order_by_desc(mail::Column::Id);

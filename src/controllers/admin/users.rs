@@ -42,7 +42,7 @@ async fn render(
     let people = users::Entity::find()
         .order_by_asc(users::Column::DisplayName)
         .limit(per_page)
-        .offset((page_no.max(1) - 1) * per_page)
+        .offset(crate::models::page_offset(page_no, per_page))
         .all(&ctx.db)
         .await?;
     let may_manage = actor.grant(Capability::MANAGE_USERS).is_some();
@@ -87,7 +87,7 @@ pub async fn index(
     actor: Actor,
     Query(q): Query<UsersQuery>,
 ) -> AppResult<Response> {
-    let page_no = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
+    let page_no = crate::models::page_number(q.page.as_deref());
     let notice = match q.done.as_deref() {
         Some("access") => Some("Saved. Their sessions were signed out.".to_string()),
         Some("unlock") => Some("Sign-in is unlocked for that account.".to_string()),

@@ -12,7 +12,7 @@ pub mod tags;
 /// Readers' pages list this many posts at a time.
 pub const PER_PAGE: u64 = 10;
 
-/// `?page=N`; anything unparsable or below 1 is page 1.
+/// `?page=N`, read by [`crate::models::page_number`].
 #[derive(Debug, serde::Deserialize)]
 pub struct PageQuery {
     #[serde(default)]
@@ -22,11 +22,7 @@ pub struct PageQuery {
 impl PageQuery {
     #[must_use]
     pub fn number(&self) -> u64 {
-        self.page
-            .as_deref()
-            .and_then(|p| p.parse::<u64>().ok())
-            .filter(|n| *n >= 1)
-            .unwrap_or(1)
+        crate::models::page_number(self.page.as_deref())
     }
 }
 

@@ -23,7 +23,7 @@ use crate::{
 #[derive(Debug, Default, Deserialize)]
 pub struct QueueQuery {
     #[serde(default)]
-    page: Option<u64>,
+    page: Option<String>,
     #[serde(default)]
     confirm: Option<String>,
     #[serde(default)]
@@ -48,9 +48,13 @@ pub async fn queue(
         .into_iter()
         .find(|s| s.name == name)
         .ok_or(AppError::NotFound)?;
-    let page_no = q.page.unwrap_or(1).max(1);
+    let page_no = crate::models::page_number(q.page.as_deref());
     let jobs = api
-        .queue_jobs(&name, (page_no - 1) * PER_PAGE, PER_PAGE)
+        .queue_jobs(
+            &name,
+            crate::models::page_offset(page_no, PER_PAGE),
+            PER_PAGE,
+        )
         .await
         .map_err(store_err)?;
     let total_pages = summary.size.div_ceil(PER_PAGE).max(1);
@@ -119,7 +123,7 @@ pub async fn delete_queued(
             .unwrap_or_default()
     };
     let jid = get("jid");
-    let page_no = get("page").parse::<u64>().unwrap_or(1).max(1);
+    let page_no = crate::models::page_number(Some(&get("page")));
     let deleted = !jid.is_empty()
         && inspector(&ctx)?
             .delete_from_queue(&name, &jid)
