@@ -193,12 +193,10 @@ both_backends!(
 fn may_give(giver: Role, role: Role) -> bool {
     rank(role) <= rank(giver)
         && TABLE.capabilities.iter().all(|cap| {
-            match (grant_named(role, cap), grant_named(giver, cap)) {
-                (None, _) => true,
-                (Some(Grant::Own), Some(_)) => true,
-                (Some(Grant::All), Some(Grant::All)) => true,
-                _ => false,
-            }
+            matches!(
+                (grant_named(role, cap), grant_named(giver, cap)),
+                (None, _) | (Some(Grant::Own), Some(_)) | (Some(Grant::All), Some(Grant::All))
+            )
         })
 }
 
