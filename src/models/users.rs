@@ -493,7 +493,7 @@ impl Model {
             "name": self.display_name,
             "inviter": actor.user.display_name,
             "role": self.role,
-            "hours": settings.accounts.invitation_ttl_hours,
+            "days": (settings.accounts.invitation_ttl_hours + 23) / 24,
             "site_title": settings.site.title,
         });
         let link = super::mail::Link {

@@ -90,9 +90,9 @@ pub async fn show(
     message["text"] = json!(m.text_body);
     message["kept"] = json!(m.status == "kept");
     message["link"] = json!(m.link().map(|l| match l.kind {
-        mail::LinkKind::VerifyEmail => "confirmation link",
-        mail::LinkKind::ResetPassword => "password reset link",
-        mail::LinkKind::Invitation => "invitation link",
+        mail::LinkKind::VerifyEmail => "a confirmation link",
+        mail::LinkKind::ResetPassword => "a password reset link",
+        mail::LinkKind::Invitation => "an invitation link",
     }));
     let jobs = super::jobs::record_jobs(&ctx, &format!("mail_outbox:{id}")).await?;
     let view = json!({
