@@ -28,7 +28,7 @@ use crate::{
     models::{
         audit::Who,
         mail, sessions,
-        user_tokens::{self, TokenProblem},
+        user_tokens::{self, PasswordByLink, TokenProblem},
         users::{self, Role},
     },
     views::{
@@ -578,9 +578,20 @@ pub async fn reset(
     Path(token): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
-    let user_id = match user_tokens::check(&ctx.db, &token, user_tokens::RESET_PASSWORD).await? {
-        Ok(id) => id,
-        Err(p) => {
+    let outcome = user_tokens::set_password_by_link(
+        &ctx.db,
+        &web.settings.security,
+        &meta,
+        &token,
+        user_tokens::RESET_PASSWORD,
+        &form.password,
+        "password_reset",
+    )
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    match outcome {
+        PasswordByLink::Set(_) => {}
+        PasswordByLink::Refused(p) => {
             return message(
                 &web,
                 StatusCode::GONE,
@@ -588,44 +599,18 @@ pub async fn reset(
                 token_problem_text(&p),
             );
         }
-    };
-    let user = users::Entity::find_by_id(user_id)
-        .one(&ctx.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if let Some(why) = passwords::weakness(&form.password, &user.email) {
-        let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
-        let view = json!({"title": "Choose a new password", "csrf": session.csrf_token, "token": token, "error": why});
-        return page(
-            &web,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "auth/reset.html",
-            &view,
-            cookie,
-        );
+        PasswordByLink::Weak(why) => {
+            let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
+            let view = json!({"title": "Choose a new password", "csrf": session.csrf_token, "token": token, "error": why});
+            return page(
+                &web,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "auth/reset.html",
+                &view,
+                cookie,
+            );
+        }
     }
-    // Use the token first: of two racing requests only one gets past this.
-    if let Err(p) = user_tokens::consume(&ctx.db, &token, user_tokens::RESET_PASSWORD).await? {
-        return message(
-            &web,
-            StatusCode::GONE,
-            "This link cannot be used",
-            token_problem_text(&p),
-        );
-    }
-    user.change_password(
-        &ctx.db,
-        &web.settings.security,
-        &meta,
-        PasswordChange {
-            current: None,
-            new_password: &form.password,
-            keep_session: None,
-            action: "password_reset",
-        },
-    )
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
     message(
         &web,
         StatusCode::OK,

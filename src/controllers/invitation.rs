@@ -15,11 +15,11 @@ use serde_json::json;
 
 use super::auth::{form_session, message, page, token_problem_text};
 use crate::{
-    auth::{RequestMeta, passwords, session::CurrentSession},
+    auth::{RequestMeta, session::CurrentSession},
     errors::{AppError, AppResult},
     models::{
-        user_tokens,
-        users::{self, PasswordChange},
+        user_tokens::{self, PasswordByLink},
+        users,
     },
     views::Web,
 };
@@ -88,39 +88,36 @@ pub async fn accept(
     Path(token): Path<String>,
     Form(form): Form<AcceptForm>,
 ) -> AppResult<Response> {
-    let user = match invited(&ctx, &token).await? {
-        Ok(u) => u,
-        Err(why) => return refused(&web, &why),
+    let outcome = user_tokens::set_password_by_link(
+        &ctx.db,
+        &web.settings.security,
+        &meta,
+        &token,
+        user_tokens::INVITATION,
+        &form.password,
+        "user.invitation_accepted",
+    )
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let user = match outcome {
+        PasswordByLink::Set(user) => user,
+        PasswordByLink::Refused(p) => return refused(&web, token_problem_text(&p)),
+        PasswordByLink::Weak(why) => {
+            let name = match invited(&ctx, &token).await? {
+                Ok(u) => u.display_name,
+                Err(why) => return refused(&web, &why),
+            };
+            let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
+            let view = form_view(&session.csrf_token, &token, &name, Some(&why));
+            return page(
+                &web,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "auth/reset.html",
+                &view,
+                cookie,
+            );
+        }
     };
-    if let Some(why) = passwords::weakness(&form.password, &user.email) {
-        let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
-        let view = form_view(&session.csrf_token, &token, &user.display_name, Some(&why));
-        return page(
-            &web,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "auth/reset.html",
-            &view,
-            cookie,
-        );
-    }
-    // Use the token first: of two racing requests only one gets past this.
-    if let Err(p) = user_tokens::consume(&ctx.db, &token, user_tokens::INVITATION).await? {
-        return refused(&web, token_problem_text(&p));
-    }
-    let user = user
-        .change_password(
-            &ctx.db,
-            &web.settings.security,
-            &meta,
-            PasswordChange {
-                current: None,
-                new_password: &form.password,
-                keep_session: None,
-                action: "user.invitation_accepted",
-            },
-        )
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
     // The link reached this address: it is confirmed.
     users::Model::mark_verified(&ctx.db, &user, &meta).await?;
     let door =

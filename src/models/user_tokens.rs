@@ -130,3 +130,58 @@ pub async fn check<C: ConnectionTrait>(
         Some(r) => Ok(r.user_id),
     })
 }
+
+/// What became of setting a password by a mailed link.
+#[derive(Debug)]
+pub enum PasswordByLink {
+    /// The password is set; every session of the account was ended.
+    Set(super::users::Model),
+    /// The link cannot be used (nothing changed).
+    Refused(TokenProblem),
+    /// The password is too weak (nothing changed; the link still works).
+    Weak(String),
+}
+
+/// Sets `password` for the account a link of `kind` was made for, using the link up: the
+/// one path behind password resets and accepted invitations. The token is used before the
+/// password is written, so of two racing requests only one sets it.
+///
+/// # Errors
+/// Database and hashing errors.
+pub async fn set_password_by_link(
+    db: &sea_orm::DatabaseConnection,
+    cfg: &crate::settings::Security,
+    meta: &crate::auth::RequestMeta,
+    token: &str,
+    kind: &str,
+    password: &str,
+    action: &str,
+) -> Result<PasswordByLink, super::users::AccountError> {
+    let user_id = match check(db, token, kind).await? {
+        Ok(id) => id,
+        Err(p) => return Ok(PasswordByLink::Refused(p)),
+    };
+    let Some(user) = super::users::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(PasswordByLink::Refused(TokenProblem::Unknown));
+    };
+    if let Some(why) = crate::auth::passwords::weakness(password, &user.email) {
+        return Ok(PasswordByLink::Weak(why));
+    }
+    if let Err(p) = consume(db, token, kind).await? {
+        return Ok(PasswordByLink::Refused(p));
+    }
+    let user = user
+        .change_password(
+            db,
+            cfg,
+            meta,
+            super::users::PasswordChange {
+                current: None,
+                new_password: password,
+                keep_session: None,
+                action,
+            },
+        )
+        .await?;
+    Ok(PasswordByLink::Set(user))
+}
