@@ -14,7 +14,7 @@ use loco_rs::{
     task::Tasks,
 };
 use migration::Migrator;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 use crate::{
     auth::{
@@ -64,8 +64,13 @@ impl Hooks for App {
         Ok(config)
     }
 
-    /// Reads the `settings:` block once, so a bad config fails at start, not on a request.
-    async fn after_context(ctx: AppContext) -> Result<AppContext> {
+    /// Reads the `settings:` block once, so a bad config fails at start, not on a request;
+    /// replaces Loco's SQLite pool with one whose every connection has the same settings.
+    async fn after_context(mut ctx: AppContext) -> Result<AppContext> {
+        if ctx.db.get_database_backend() == DatabaseBackend::Sqlite {
+            let pool = crate::db::connect(&ctx.config.database).await?;
+            std::mem::replace(&mut ctx.db, pool).close().await?;
+        }
         let settings = Settings::from_config(&ctx.config)?;
         let jobs = jobs::connect(&ctx, &settings).await?;
         ctx.shared_store.insert(jobs);

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod controllers;
+pub mod db;
 pub mod demo;
 pub mod errors;
 pub mod jobs;

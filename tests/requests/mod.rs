@@ -2,6 +2,7 @@ mod accounts;
 mod admin_engine;
 mod caching;
 mod comments;
+mod defects_first_use;
 mod feeds;
 mod jobs_queues;
 mod jobs_records;
