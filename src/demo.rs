@@ -291,7 +291,7 @@ pub async fn seed_failing_mail(ctx: &loco_rs::app::AppContext) -> loco_rs::Resul
     let settings = crate::settings::Settings::get(ctx)?;
     let locals = serde_json::json!({
         "name": rosa.display_name, "email": MISTYPED_ADDRESS,
-        "link": format!("{}/verify/demo-link", settings.site.base_url), "hours": 48, "site_title": settings.site.title,
+        "link": format!("{}/verify/demo-link", settings.site.base()), "hours": 48, "site_title": settings.site.title,
     });
     crate::models::mail::deliver(ctx, MISTYPED_ADDRESS, "verify_email", &locals).await?;
     Ok(())

@@ -11,5 +11,6 @@ pub mod jobs;
 pub mod markdown;
 pub mod models;
 pub mod settings;
+pub mod start;
 pub mod tasks;
 pub mod views;

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::assets::StaticAssets;
 use crate::{
+    auth::csrf::OriginRefused,
     errors::{AppError, AppResult, ErrorKind, ErrorPage},
     settings::Settings,
 };
@@ -82,7 +83,7 @@ impl Web {
         SiteView {
             title: &s.title,
             tagline: &s.tagline,
-            base_url: &s.base_url,
+            base_url: s.base(),
             language: &s.language,
             year: chrono::Datelike::year(&chrono::Utc::now()),
         }
@@ -91,7 +92,7 @@ impl Web {
     /// The absolute URL of a site path, for canonical links, feeds and the sitemap.
     #[must_use]
     pub fn absolute(&self, path: &str) -> String {
-        format!("{}{}", self.settings.site.base_url, path)
+        format!("{}{}", self.settings.site.base(), path)
     }
 
     /// Renders `template` with `data` under `page`, and `site` beside it.
@@ -217,6 +218,7 @@ pub async fn error_pages(
         .map_or_else(|| path.clone(), |p| p.as_str().to_string());
     let is_get = req.method() == Method::GET;
     let res = next.run(req).await;
+    let refused_origin = res.extensions().get::<OriginRefused>().cloned();
     let (status, kind) = match res.extensions().get::<ErrorPage>() {
         Some(ErrorPage(status, kind)) => (*status, *kind),
         // A panic caught further in, or a framework error: still show a page, not JSON.
@@ -250,27 +252,38 @@ pub async fn error_pages(
         status: u16,
         title: &'static str,
         message: &'static str,
+        /// Why, when the page can say more (the address forms are accepted from).
+        detail: Option<String>,
     }
     let view = match kind {
         ErrorKind::NotFound => ErrorView {
             status: 404,
             title: "Page not found",
             message: "We couldn't find that page. It may have moved, or it may not be published yet.",
+            detail: None,
         },
         ErrorKind::Csrf => ErrorView {
             status: 403,
             title: "This form could not be accepted",
             message: "The form had expired or was sent from another site, so nothing was saved. Go back, reload the page and send it again.",
+            detail: refused_origin.map(|o| {
+                format!(
+                    "This site accepts forms from {}; you opened it at {}. Open it at {} and send the form again.",
+                    o.accepted, o.sent, o.accepted
+                )
+            }),
         },
         ErrorKind::Forbidden(_) | ErrorKind::Unauthenticated => ErrorView {
             status: 403,
             title: "You don't have access to this",
             message: "Your account may not do this. If you think it should, ask an administrator.",
+            detail: None,
         },
         ErrorKind::Internal => ErrorView {
             status: status.as_u16(),
             title: "Something went wrong",
             message: "Something went wrong on our side and we've been told about it. Please try again in a moment.",
+            detail: None,
         },
     };
     match web.page(status, "public/error.html", &view, CachePolicy::NoStore) {

@@ -230,3 +230,254 @@ both_backends!(
         assert_eq!(stored.title, "Saved while another wrote");
     }
 );
+
+// ----- item 6: forms on another address or port -------------------------------------
+
+/// Signs in at `/login` with `headers` (Host, Origin) on the POST.
+async fn sign_in_from(app: &TestApp, email: &str, headers: &[(&str, &str)]) -> crate::common::Resp {
+    let mut b = Browser::new(app);
+    b.get("/login").await;
+    let csrf = b.csrf().await;
+    b.post_raw(
+        "/login",
+        &[
+            ("email", email),
+            ("password", crate::common::browser::PASSWORD),
+            ("_csrf", &csrf),
+        ],
+        headers,
+    )
+    .await
+}
+
+both_backends!(
+    in_development_a_form_from_the_loopback_address_the_browser_opened_is_accepted,
+    |app: TestApp| async move {
+        let member = user(&app, "member", "Loopback Reader").await;
+        for (host, origin) in [
+            ("localhost:5150", "http://localhost:5150"),
+            ("127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("127.3.4.5:5150", "http://127.3.4.5:5150"),
+            ("[::1]:5150", "http://[::1]:5150"),
+        ] {
+            let res =
+                sign_in_from(&app, &member.email, &[("host", host), ("origin", origin)]).await;
+            assert_eq!(
+                res.status,
+                StatusCode::SEE_OTHER,
+                "{origin} on {host}: {}",
+                res.text
+            );
+        }
+        // Another origin than the address opened, or an address that is not loopback, stays
+        // refused, and the page says where forms are accepted from.
+        for (host, origin) in [
+            ("localhost:5150", "http://localhost:9999"),
+            ("localhost:5150", "http://evil.example"),
+            ("evil.example", "http://evil.example"),
+            ("localhost.evil.example", "http://localhost.evil.example"),
+            ("localhost@evil.example", "http://localhost@evil.example"),
+        ] {
+            let res =
+                sign_in_from(&app, &member.email, &[("host", host), ("origin", origin)]).await;
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{origin} on {host}");
+            assert!(
+                res.text.contains(
+                    "This site accepts forms from http://copydesk.test; you opened it at"
+                ),
+                "{}",
+                res.text
+            );
+        }
+        // The configured address itself still works.
+        let res = sign_in_from(
+            &app,
+            &member.email,
+            &[
+                ("host", "copydesk.test"),
+                ("origin", "http://copydesk.test"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+    }
+);
+
+mod in_production_forms_are_accepted_from_the_base_url_only {
+    use super::*;
+
+    async fn body(app: TestApp) {
+        let member = user(&app, "member", "Production Reader").await;
+        let res = sign_in_from(
+            &app,
+            &member.email,
+            &[
+                ("host", "localhost:5150"),
+                ("origin", "http://localhost:5150"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert!(
+            res.text.contains(
+                "This site accepts forms from http://copydesk.test; you opened it at http://localhost:5150."
+            ),
+            "{}",
+            res.text
+        );
+        let res = sign_in_from(
+            &app,
+            &member.email,
+            &[
+                ("host", "copydesk.test"),
+                ("origin", "http://copydesk.test"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        crate::common::run_in(Backend::Sqlite, &Environment::Production, |_| {}, body).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        crate::common::run_in(Backend::Postgres, &Environment::Production, |_| {}, body).await;
+    }
+}
+
+/// One HTTP/1.1 exchange with the server on `port`, sent as `host`: (status, headers, body).
+fn http(port: u16, request: &str) -> (u16, Vec<(String, String)>, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+/// The development start (`copydesk-cli start --port`) on `database_url`, with no base URL
+/// configured: the start message names the port bound, feeds link to it, and signing in
+/// from `localhost` (not the `127.0.0.1` the server names) is accepted.
+fn start_on_another_port(database_url: &str) {
+    use std::io::BufRead;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_copydesk-cli"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["start", "--port", &port.to_string()])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LOCO_ENV", "development")
+        .env("DATABASE_URL", database_url)
+        .env("COPYDESK_LOG_LEVEL", "error")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let _child = Kill(child);
+    let mut message = String::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        message.push_str(&line);
+        message.push('\n');
+        if line.starts_with("Admin:") {
+            break;
+        }
+    }
+    let here = format!("http://127.0.0.1:{port}");
+    assert!(
+        message.contains(&format!("Copydesk is listening on {here}\n"))
+            && message.contains(&format!("Reader site: {here}/\n"))
+            && message.contains(&format!("Admin:       {here}/admin/login")),
+        "the start message names the port bound:\n{message}"
+    );
+
+    let (status, _, feed) = http(
+        port,
+        &format!("GET /feed.atom HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+    );
+    assert_eq!(status, 200);
+    assert!(feed.contains(&format!("{here}/posts/")), "{feed}");
+    assert!(!feed.contains(":5150/"), "{feed}");
+
+    let host = format!("localhost:{port}");
+    let (status, headers, page) = http(
+        port,
+        &format!(
+            "GET /login HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 200);
+    let cookie = headers
+        .iter()
+        .find(|(k, v)| k == "set-cookie" && v.starts_with("copydesk_session="))
+        .map(|(_, v)| v.split(';').next().unwrap().to_string())
+        .expect("a session cookie");
+    let csrf = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form token")
+        .to_string();
+    let form = format!(
+        "email=admin%40example.com&password={}&_csrf={}",
+        copydesk::demo::DEMO_PASSWORD,
+        crate::common::urlencode(&csrf)
+    );
+    let (status, headers, body) = http(
+        port,
+        &format!(
+            "POST /login HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nSec-Fetch-Site: same-origin\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert_eq!(
+        status, 303,
+        "signing in from http://{host} is accepted: {body}"
+    );
+    assert!(headers.iter().any(|(k, _)| k == "location"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn started_on_another_port_the_site_names_it_links_to_it_and_accepts_its_forms() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some((url, cleanup)) = crate::common::prepare(backend).await else {
+            continue;
+        };
+        let run = tokio::task::spawn_blocking({
+            let url = url.clone();
+            move || start_on_another_port(&url)
+        })
+        .await;
+        crate::common::cleanup(cleanup).await;
+        if let Err(e) = run {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
