@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod headers;
 pub mod passwords;
 pub mod permissions;
+pub mod reading;
 pub mod session;
 pub mod signin;
 pub mod tokens;

@@ -481,3 +481,79 @@ async fn started_on_another_port_the_site_names_it_links_to_it_and_accepts_its_f
         }
     }
 }
+
+// ----- item 9: members read members-only posts ---------------------------------------
+
+both_backends!(
+    signed_in_members_and_staff_read_members_only_posts_in_full,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let ada = fixtures::author(db, "Ada Members").await;
+        let members = fixtures::post(
+            db,
+            &ada,
+            PostSpec::published("For members", 1)
+                .visibility("members")
+                .body("MEMBERS BODY TEXT"),
+        )
+        .await;
+        let paid = fixtures::post(
+            db,
+            &ada,
+            PostSpec::published("For payers", 2)
+                .visibility("paid")
+                .body("PAID BODY TEXT"),
+        )
+        .await;
+        let members_url = format!("/posts/{}", members.slug);
+        let paid_url = format!("/posts/{}", paid.slug);
+
+        // Nobody signed in: the summary, and how to get in (no promise of "soon").
+        let res = app.get(&members_url).await;
+        assert!(!res.text.contains("MEMBERS BODY TEXT"));
+        assert!(res.text.contains(&format!(
+            "href=\"/login?next=%2Fposts%2F{}\">Sign in</a> to read it, or <a href=\"/signup\">create a free account</a>",
+            members.slug
+        )), "{}", res.text);
+        assert!(!res.text.contains("Memberships open soon"));
+
+        let member = user(&app, "member", "Mona Member").await;
+        let mut b = Browser::signed_in(&app, &member.email, "/login").await;
+        let res = b.get(&members_url).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(res.text.contains("MEMBERS BODY TEXT"), "{}", res.text);
+        assert!(!res.text.contains("Memberships open soon"));
+        assert!(!res.text.contains("members-notice"));
+        assert_eq!(res.header("cache-control"), Some("no-store"));
+
+        // Paid posts stay closed to members, and the page says why, truthfully.
+        let res = b.get(&paid_url).await;
+        assert!(!res.text.contains("PAID BODY TEXT"));
+        assert!(
+            res.text.contains(
+                "Paid memberships are not available yet, so your account cannot open it."
+            )
+        );
+        assert!(!res.text.contains("Memberships open soon"));
+
+        // Staff read members-only posts; those who see the post in the admin read paid ones.
+        let moderator = user(&app, "moderator", "Mo Derator").await;
+        let mut m = Browser::signed_in(&app, &moderator.email, "/admin/login").await;
+        assert!(m.get(&members_url).await.text.contains("MEMBERS BODY TEXT"));
+        let editor = user(&app, "editor", "Eddie Paid").await;
+        let mut e = Browser::signed_in(&app, &editor.email, "/admin/login").await;
+        assert!(e.get(&paid_url).await.text.contains("PAID BODY TEXT"));
+        let other_author = user(&app, "author", "Otto Author").await;
+        let mut o = Browser::signed_in(&app, &other_author.email, "/admin/login").await;
+        assert!(!o.get(&paid_url).await.text.contains("PAID BODY TEXT"));
+        assert!(o.get(&members_url).await.text.contains("MEMBERS BODY TEXT"));
+
+        // Feeds and the anonymous page still keep the body to themselves.
+        assert!(
+            !app.get("/feed.atom")
+                .await
+                .text
+                .contains("MEMBERS BODY TEXT")
+        );
+    }
+);
