@@ -1755,7 +1755,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .filter_map(|s| {
                 let theirs = values::form_string(&current.get(s.col.col));
                 let yours = typed.get(s.col.name).cloned().unwrap_or_default();
-                (theirs.trim() != yours.trim())
+                (!values::same_text(&theirs, &yours))
                     .then(|| json!({"field": s.label, "theirs": theirs, "yours": yours}))
             })
             .collect();

@@ -557,3 +557,40 @@ both_backends!(
         );
     }
 );
+
+// ----- item 10: the admin's conflict screen and feedback -------------------------------
+
+both_backends!(
+    the_conflict_screen_does_not_flag_a_body_the_browser_only_reformatted,
+    |app: TestApp| async move {
+        let editor = user(&app, "editor", "Clash Editor").await;
+        let body = "First paragraph.\n\nSecond paragraph,\nwith a second line.";
+        let post = fixtures::post(
+            &app.ctx.db,
+            &editor,
+            PostSpec::published("Clash", 1).state("draft").body(body),
+        )
+        .await;
+        let other = user(&app, "editor", "Other Clasher").await;
+        let mut second = Browser::signed_in(&app, &other.email, "/admin/login").await;
+        let mut first = Browser::signed_in(&app, &editor.email, "/admin/login").await;
+        let url = format!("/admin/content/posts/{}", post.id);
+        let theirs = post_form(&post, &[("title", "Their title")]);
+        assert_eq!(
+            second.post(&url, &pairs(&theirs)).await.status,
+            StatusCode::SEE_OTHER
+        );
+        // The same body as the browser sends it back: CRLF line ends, a trailing space and
+        // a final line break.
+        let sent_body = "First paragraph. \r\n\r\nSecond paragraph,\r\nwith a second line.\r\n";
+        let mine = post_form(
+            &post,
+            &[("title", "My title"), ("body_markdown", sent_body)],
+        );
+        let res = first.post(&url, &pairs(&mine)).await;
+        assert_eq!(res.status, StatusCode::CONFLICT);
+        let table = crate::common::fragment(&res.text, "<caption>Fields that differ", "</table>");
+        assert!(table.contains("<th scope=\"row\">Title</th>"), "{table}");
+        assert!(!table.contains("Body"), "the body is not flagged: {table}");
+    }
+);
