@@ -594,3 +594,66 @@ both_backends!(
         assert!(!table.contains("Body"), "the body is not flagged: {table}");
     }
 );
+
+both_backends!(
+    revoking_a_token_and_unlocking_sign_in_say_so_in_the_status_region,
+    |app: TestApp| async move {
+        use copydesk::models::_entities::api_tokens;
+        let admin = user(&app, "admin", "Flash Admin").await;
+        let mut b = Browser::signed_in(&app, &admin.email, "/admin/login").await;
+        let res = b
+            .post(
+                "/admin/tokens",
+                &[
+                    ("name", "Deploy bot"),
+                    ("scope", "read"),
+                    ("expires_in_days", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+        let token = api_tokens::Entity::find()
+            .one(&app.ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let res = b
+            .post(&format!("/admin/tokens/{}/revoke", token.id), &[])
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let page = b.get("/admin/tokens").await;
+        assert!(
+            page.text.contains(
+                "<div class=\"flash\" role=\"status\" aria-live=\"polite\">Revoked the token “Deploy bot”: it no longer works.</div>"
+            ),
+            "{}",
+            page.text
+        );
+        assert!(
+            !b.get("/admin/tokens")
+                .await
+                .text
+                .contains("class=\"flash\""),
+            "shown once"
+        );
+
+        let member = user(&app, "member", "Locked Reader").await;
+        let person = format!("/admin/people/users/{}", member.id);
+        let res = b
+            .post(
+                &format!("/admin/users/{}/unlock", member.id),
+                &[("back", person.as_str())],
+            )
+            .await;
+        assert_eq!(res.header("location"), Some(person.as_str()));
+        let page = b.get(&person).await;
+        assert!(
+            page.text.contains(
+                "<div class=\"flash\" role=\"status\" aria-live=\"polite\">Sign-in is unlocked for Locked Reader.</div>"
+            ),
+            "{}",
+            page.text
+        );
+        assert!(!b.get(&person).await.text.contains("class=\"flash\""));
+    }
+);

@@ -1,0 +1,39 @@
+//! The one-time message an admin page shows in its status region after a redirect ("Token
+//! revoked."): a short-lived cookie the next admin page reads and clears.
+use axum::{
+    http::{HeaderMap, HeaderValue, header},
+    response::Response,
+};
+
+const COOKIE: &str = "copydesk_flash";
+
+/// The message the previous response left, if any.
+#[must_use]
+pub fn read(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")))
+        .and_then(|v| {
+            url::form_urlencoded::parse(format!("m={v}").as_bytes())
+                .next()
+                .map(|(_, m)| m.into_owned())
+        })
+        .filter(|m| !m.is_empty())
+}
+
+/// Leaves `message` for the next admin page, or clears it (`None`) once shown.
+pub fn set(res: &mut Response, message: Option<&str>) {
+    let cookie = match message {
+        Some(m) => format!(
+            "{COOKIE}={}; Path=/admin; Max-Age=120; HttpOnly; SameSite=Lax",
+            url::form_urlencoded::byte_serialize(m.as_bytes()).collect::<String>()
+        ),
+        None => format!("{COOKIE}=; Path=/admin; Max-Age=0; HttpOnly; SameSite=Lax"),
+    };
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
