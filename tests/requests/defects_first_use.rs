@@ -657,3 +657,58 @@ both_backends!(
         assert!(!b.get(&person).await.text.contains("class=\"flash\""));
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_navigation_fits_a_phone_with_24_px_targets() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let browser = std::path::Path::new("/usr/bin/chromium").exists()
+        && std::path::Path::new("/usr/bin/chromedriver").exists()
+        && std::process::Command::new("python3")
+            .args(["-c", "import selenium"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !browser {
+        assert!(
+            !crate::common::required("chromium"),
+            "Chromium, chromedriver and selenium are required"
+        );
+        eprintln!("skipped: Chromium, chromedriver or the Python selenium package is missing");
+        return;
+    }
+    crate::common::run(Backend::Sqlite, move |app: TestApp| async move {
+        let admin = user(&app, "admin", "Phone Admin").await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = app.router.clone();
+        let web = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+        });
+        let script = root.join("tests/e2e/admin_phone.py");
+        let shots = root.join("target/e2e-screenshots/phone");
+        let email = admin.email.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("python3")
+                .arg(&script)
+                .arg(&base)
+                .arg(&shots)
+                .arg(&email)
+                .arg(crate::common::browser::PASSWORD)
+                .output()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        web.abort();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success() && text.contains("e2e: ok"), "{text}");
+    })
+    .await;
+}
