@@ -348,13 +348,16 @@ mod in_production_forms_are_accepted_from_the_base_url_only {
     }
 }
 
-/// One HTTP/1.1 exchange with the server on `port`, sent as `host`: (status, headers, body).
-fn http(port: u16, request: &str) -> (u16, Vec<(String, String)>, String) {
+/// A response read off the wire: status, headers (names lowercased), body.
+type Answer = (u16, Vec<(String, String)>, String);
+
+/// One HTTP/1.1 exchange with the server on `port`.
+fn http(port: u16, request: &str) -> std::io::Result<Answer> {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.write_all(request.as_bytes())?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
+    stream.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
@@ -367,7 +370,7 @@ fn http(port: u16, request: &str) -> (u16, Vec<(String, String)>, String) {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    (status, headers, body.to_string())
+    Ok((status, headers, body.to_string()))
 }
 
 /// The development start (`copydesk-cli start --port`) on `database_url`, with no base URL
@@ -389,7 +392,7 @@ fn start_on_another_port(database_url: &str) {
         .env("DATABASE_URL", database_url)
         .env("COPYDESK_LOG_LEVEL", "error")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     struct Kill(std::process::Child);
@@ -400,16 +403,43 @@ fn start_on_another_port(database_url: &str) {
         }
     }
     let stdout = child.stdout.take().unwrap();
-    let _child = Kill(child);
+    let stderr = child.stderr.take().unwrap();
+    let mut server = Kill(child);
+    // Keep reading both pipes to the end, so the server never writes into a closed one.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut errors_slot = Some(std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut std::io::BufReader::new(stderr), &mut text);
+        text
+    }));
     let mut message = String::new();
-    for line in std::io::BufReader::new(stdout).lines() {
-        let line = line.unwrap();
+    for line in rx.iter() {
         message.push_str(&line);
         message.push('\n');
         if line.starts_with("Admin:") {
             break;
         }
     }
+    let mut exchange = |request: String| match http(port, &request) {
+        Ok(answer) => answer,
+        Err(e) => {
+            let _ = server.0.kill();
+            let status = server.0.wait();
+            let log = errors_slot
+                .take()
+                .map(|h| h.join().unwrap_or_default())
+                .unwrap_or_default();
+            panic!("{request}\nfailed: {e}; the server ended with {status:?}:\n{log}");
+        }
+    };
     let here = format!("http://127.0.0.1:{port}");
     assert!(
         message.contains(&format!("Copydesk is listening on {here}\n"))
@@ -418,21 +448,17 @@ fn start_on_another_port(database_url: &str) {
         "the start message names the port bound:\n{message}"
     );
 
-    let (status, _, feed) = http(
-        port,
-        &format!("GET /feed.atom HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
-    );
+    let (status, _, feed) = exchange(format!(
+        "GET /feed.atom HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    ));
     assert_eq!(status, 200);
     assert!(feed.contains(&format!("{here}/posts/")), "{feed}");
     assert!(!feed.contains(":5150/"), "{feed}");
 
     let host = format!("localhost:{port}");
-    let (status, headers, page) = http(
-        port,
-        &format!(
-            "GET /login HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
-        ),
-    );
+    let (status, headers, page) = exchange(format!(
+        "GET /login HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+    ));
     assert_eq!(status, 200);
     let cookie = headers
         .iter()
@@ -450,13 +476,10 @@ fn start_on_another_port(database_url: &str) {
         copydesk::demo::DEMO_PASSWORD,
         crate::common::urlencode(&csrf)
     );
-    let (status, headers, body) = http(
-        port,
-        &format!(
-            "POST /login HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nSec-Fetch-Site: same-origin\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
-            form.len()
-        ),
-    );
+    let (status, headers, body) = exchange(format!(
+        "POST /login HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nSec-Fetch-Site: same-origin\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    ));
     assert_eq!(
         status, 303,
         "signing in from http://{host} is accepted: {body}"
