@@ -1,5 +1,5 @@
 //! Loco hooks: boot, routes, the rendering layer and the first-start demo.
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use axum::{Extension, Router as AxumRouter, middleware, routing::get};
@@ -7,14 +7,14 @@ use loco_rs::{
     Result,
     app::{AppContext, Hooks},
     bgworker::Queue,
-    boot::{BootResult, StartMode, create_app},
+    boot::{BootResult, ServeParams, StartMode, create_app, shutdown_signal},
     config::Config,
     controller::AppRoutes,
     environment::Environment,
     task::Tasks,
 };
 use migration::Migrator;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 use crate::{
     auth::{
@@ -24,7 +24,6 @@ use crate::{
         session,
     },
     controllers, demo, jobs,
-    models::users,
     settings::Settings,
     tasks,
     views::{
@@ -65,10 +64,20 @@ impl Hooks for App {
         Ok(config)
     }
 
-    /// Reads the `settings:` block once, so a bad config fails at start, not on a request.
-    async fn after_context(ctx: AppContext) -> Result<AppContext> {
+    /// Reads the `settings:` block once, so a bad config fails at start, not on a request;
+    /// replaces Loco's SQLite pool with one whose every connection has the same settings.
+    async fn after_context(mut ctx: AppContext) -> Result<AppContext> {
+        if ctx.db.get_database_backend() == DatabaseBackend::Sqlite {
+            let pool = crate::db::connect(&ctx.config.database).await?;
+            std::mem::replace(&mut ctx.db, pool).close().await?;
+        }
         let settings = Settings::from_config(&ctx.config)?;
         crate::auth::passwords::warm_up(&settings.security);
+        if ctx.environment == Environment::Production && !settings.site.base_configured() {
+            return Err(loco_rs::Error::string(
+                "COPYDESK_BASE_URL is empty: production needs the site's public address",
+            ));
+        }
         let jobs = jobs::connect(&ctx, &settings).await?;
         ctx.shared_store.insert(jobs);
         ctx.shared_store.insert(Arc::new(settings));
@@ -117,8 +126,8 @@ impl Hooks for App {
             .layer(middleware::from_fn_with_state(headers, security_headers)))
     }
 
-    /// In development (`demo.seed_on_start`): writes the demo on a first start, and prints
-    /// where to look and the demo sign-ins on every start.
+    /// Starts the in-process job server; in development (`demo.seed_on_start`) writes the
+    /// demo on a first start. Where to look is printed once the server listens ([`Self::serve`]).
     async fn before_run(ctx: &AppContext) -> Result<()> {
         let settings = Settings::get(ctx)?;
         if settings.jobs.in_process {
@@ -137,27 +146,31 @@ impl Hooks for App {
                 report.posts, report.tags, report.comments, report.users
             );
         }
-        let logins = demo::logins(&ctx.db).await?;
-        if !logins.is_empty() {
-            let base = &settings.site.base_url;
-            println!(
-                "\nReader site: {base}/\nAdmin:       {base}/admin/login  (password of every demo account: {})",
-                demo::DEMO_PASSWORD
-            );
-            for (role, email) in logins {
-                println!("  {role:<10} {email}");
-            }
-            if users::Model::find_by_email(&ctx.db, demo::MISTYPED_ADDRESS)
-                .await?
-                .is_some()
-            {
-                println!(
-                    "  A mail to the reader Rosa Kettering fails: her address is mistyped ({}). Sign in as\n  support, correct it under People, and retry the job under Jobs → Retries.",
-                    demo::MISTYPED_ADDRESS
-                );
-            }
-            println!();
-        }
+        Ok(())
+    }
+
+    /// Listens where `--port`/`--binding` (or `server:`) say, records the address bound so
+    /// links follow it when no base URL is configured, and prints where to open the site.
+    async fn serve(app: AxumRouter, ctx: &AppContext, params: &ServeParams) -> Result<()> {
+        let listener =
+            tokio::net::TcpListener::bind(format!("{}:{}", params.binding, params.port)).await?;
+        let settings = Settings::get(ctx)?;
+        let bound = settings.site.record_bound(listener.local_addr()?);
+        println!(
+            "{}",
+            crate::start::message(&ctx.db, &ctx.environment, &settings, &bound).await?
+        );
+        let shutdown_ctx = ctx.clone();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down...");
+            Self::on_shutdown(&shutdown_ctx).await;
+        })
+        .await?;
         Ok(())
     }
 

@@ -5,7 +5,7 @@
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, TransactionTrait,
+    PaginatorTrait, QueryFilter,
 };
 use serde::Deserialize;
 
@@ -98,7 +98,8 @@ pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
 /// When the bundled demo does not parse or a write fails; nothing is written then.
 pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Result<SeedReport> {
     let demo: Demo = serde_json::from_str(DEMO_JSON)?;
-    let txn = db.begin().await?;
+    // It reads before it writes: take the write lock first, or the job runtime's writes fail it.
+    let txn = crate::db::begin_write(db).await?;
     let mut report = SeedReport::default();
     let ts = now();
     let password_hash = passwords::hash_password(security, DEMO_PASSWORD)

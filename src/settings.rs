@@ -1,5 +1,8 @@
 //! Copydesk's own settings: the `settings:` block of each config file, read once at boot.
-use std::sync::Arc;
+use std::{
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
+    sync::{Arc, OnceLock},
+};
 
 use loco_rs::app::AppContext;
 use serde::Deserialize;
@@ -135,11 +138,71 @@ impl Default for Mail {
 pub struct Site {
     pub title: String,
     pub tagline: String,
-    /// The public address, without a trailing slash: canonical links, feeds and the sitemap
-    /// use it.
+    /// The public address, without a trailing slash. Left empty (development), it is the
+    /// server's own address from `server:`; read [`Site::base`], which follows the address
+    /// the server actually bound (`--port`).
+    #[serde(default)]
     pub base_url: String,
     #[serde(default = "default_language")]
     pub language: String,
+    /// Whether `base_url` was set in the config rather than taken from the server's address.
+    #[serde(skip)]
+    base_configured: bool,
+    /// The address the server bound, once it listens.
+    #[serde(skip)]
+    bound: Arc<OnceLock<String>>,
+}
+
+impl Site {
+    /// The address canonical links, feeds, the sitemap, mail links and the form origin check
+    /// use: the configured base URL, or else the address the server listens on.
+    #[must_use]
+    pub fn base(&self) -> &str {
+        match self.bound.get() {
+            Some(bound) if !self.base_configured => bound,
+            _ => &self.base_url,
+        }
+    }
+
+    /// Whether the base URL was configured (production requires it).
+    #[must_use]
+    pub const fn base_configured(&self) -> bool {
+        self.base_configured
+    }
+
+    /// Records the address the server bound and returns it as a URL; without a configured
+    /// base URL, [`Site::base`] follows it from then on.
+    pub fn record_bound(&self, addr: SocketAddr) -> String {
+        let url = server_url(addr);
+        // Set once per boot; a second listener of the same boot keeps the first address.
+        let _ = self.bound.set(url.clone());
+        url
+    }
+
+    fn resolve_base(&mut self, server: &loco_rs::config::Server) {
+        self.base_url = self.base_url.trim().trim_end_matches('/').to_string();
+        self.base_configured = !self.base_url.is_empty();
+        if self.base_configured {
+            return;
+        }
+        let port = u16::try_from(server.port).unwrap_or_default();
+        self.base_url = match server.binding.parse::<IpAddr>() {
+            Ok(ip) => server_url(SocketAddr::new(ip, port)),
+            Err(_) => format!("http://{}:{port}", server.binding),
+        };
+    }
+}
+
+/// `http://ip:port` for a listening address; an unspecified one (`0.0.0.0`, `::`) is
+/// reached on loopback.
+#[must_use]
+pub fn server_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
 fn default_language() -> String {
@@ -200,8 +263,10 @@ impl Settings {
             .settings
             .clone()
             .ok_or_else(|| loco_rs::Error::string("config has no `settings:` block"))?;
-        serde_json::from_value(value)
-            .map_err(|e| loco_rs::Error::string(&format!("config `settings:` block: {e}")))
+        let mut settings: Self = serde_json::from_value(value)
+            .map_err(|e| loco_rs::Error::string(&format!("config `settings:` block: {e}")))?;
+        settings.site.resolve_base(&config.server);
+        Ok(settings)
     }
 
     /// The settings stored in the context at boot.

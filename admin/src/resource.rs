@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, Iterable, ModelTrait, QueryFilter,
-    QueryOrder, RelationTrait, RelationType, SqlErr, TransactionTrait, Value,
+    QueryOrder, RelationTrait, RelationType, SqlErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait, Value,
     sea_query::{ForeignKeyAction, TableRef},
 };
 use serde_json::{Value as Json, json};
@@ -23,6 +24,17 @@ use crate::{
     saved_filters,
     values::{self, Kind},
 };
+
+/// Starts a transaction that reads and then writes. On SQLite it takes the write lock at
+/// `BEGIN` (waiting for the busy timeout): a transaction that has read cannot wait for the
+/// lock later and fails with "database is locked" when another connection writes meanwhile.
+async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
 
 /// Bulk actions and exports act on at most this many rows at once.
 const MAX_SET: u64 = 10_000;
@@ -925,7 +937,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 context,
             ));
         }
-        let txn = req.db.begin().await?;
+        let txn = begin_write(req.db).await?;
         let rows = self.rows_by_ids(&txn, &ids).await?;
         let (mut done, mut skipped) = (0_u64, 0_u64);
         for m in rows {
@@ -1554,7 +1566,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 .await;
         }
 
-        let txn = req.db.begin().await?;
+        let txn = begin_write(req.db).await?;
         let before = match id {
             Some(id) => match self.find(&txn, id).await? {
                 Some(m) => Some(m),
@@ -1792,7 +1804,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .filter_map(|s| {
                 let theirs = values::form_string(&current.get(s.col.col));
                 let yours = typed.get(s.col.name).cloned().unwrap_or_default();
-                (theirs.trim() != yours.trim())
+                (!values::same_text(&theirs, &yours))
                     .then(|| json!({"field": s.label, "theirs": theirs, "yours": yours}))
             })
             .collect();
@@ -1841,7 +1853,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         if req.post && blocked {
             error = Some("other records still refer to it.".to_string());
         } else if req.post {
-            let txn = req.db.begin().await?;
+            let txn = begin_write(req.db).await?;
             let before = self.json_of(req.user, &obj);
             let outcome = match self.admin.before_delete(&txn, req.user, &obj).await {
                 Err(e) => Err(save_message(&e, &self.label_of(&obj))),
@@ -2043,7 +2055,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let role = first(&req.form, "share_role")
             .filter(|r| site.roles.iter().any(|x| x == r))
             .map(str::to_string);
-        let txn = req.db.begin().await?;
+        let txn = begin_write(req.db).await?;
         let row = saved_filters::create(
             &txn,
             req.user.id(),
@@ -2080,7 +2092,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         req: &Request<'_>,
         id: i64,
     ) -> Result<Response> {
-        let txn = req.db.begin().await?;
+        let txn = begin_write(req.db).await?;
         let Some(row) = saved_filters::Entity::find_by_id(id).one(&txn).await? else {
             return Ok(Response::NotFound);
         };

@@ -138,6 +138,20 @@ pub fn display(v: &Value) -> String {
     }
 }
 
+/// Whether two field values say the same once what a browser changes on its own is set
+/// aside: line endings (a textarea sends CRLF), whitespace at line ends and blank lines at
+/// the end, and the one newline HTML drops after `<textarea>`.
+#[must_use]
+pub fn same_text(a: &str, b: &str) -> bool {
+    fn normal(s: &str) -> String {
+        let s = s.replace("\r\n", "\n").replace('\r', "\n");
+        let s = s.strip_prefix('\n').unwrap_or(&s);
+        let lines: Vec<&str> = s.lines().map(str::trim_end).collect();
+        lines.join("\n").trim_end().to_string()
+    }
+    normal(a) == normal(b)
+}
+
 /// The value as a form field holds it (`datetime-local` wants `YYYY-MM-DDTHH:MM`, in UTC).
 #[must_use]
 pub fn form_string(v: &Value) -> String {
@@ -258,6 +272,16 @@ pub fn csv_cell(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn text_the_browser_only_reformatted_is_the_same() {
+        assert!(same_text("one\ntwo", "one\r\ntwo\r\n"));
+        assert!(same_text("one  \ntwo\n", "one\r\ntwo  "));
+        assert!(same_text("\nlead", "lead"));
+        assert!(!same_text("one two", "one  two"));
+        assert!(!same_text("one\n\ntwo", "one\ntwo"));
+    }
+
     use super::*;
 
     #[test]

@@ -30,7 +30,7 @@ use crate::{
     controllers::admin::AdminChrome,
     errors::{AppError, AppResult},
     models::{audit, users::Role},
-    views::{Web, web::CachePolicy},
+    views::{Web, flash as flash_cookie, web::CachePolicy},
 };
 
 mod registrations;
@@ -184,50 +184,6 @@ pub static SITE: LazyLock<AdminSite> = LazyLock::new(|| {
     site
 });
 
-const FLASH_COOKIE: &str = "copydesk_flash";
-
-fn flash_from(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix(&format!("{FLASH_COOKIE}=")))
-        .map(|v| {
-            url::form_urlencoded::parse(format!("m={v}").as_bytes())
-                .next()
-                .map(|(_, m)| m.into_owned())
-                .unwrap_or_default()
-        })
-        .filter(|m| !m.is_empty())
-}
-
-fn set_flash(res: &mut Response, message: Option<&str>) {
-    let cookie = match message {
-        Some(m) => format!(
-            "{FLASH_COOKIE}={}; Path=/admin; Max-Age=120; HttpOnly; SameSite=Lax",
-            url::form_urlencoded::byte_serialize(m.as_bytes()).collect::<String>()
-        ),
-        None => format!("{FLASH_COOKIE}=; Path=/admin; Max-Age=0; HttpOnly; SameSite=Lax"),
-    };
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-}
-
-/// A redirect to the local admin path `to` that shows `message` in the status region of the
-/// engine page it lands on, for actions posted from those pages.
-#[must_use]
-pub fn flash_redirect(to: &str, message: &str) -> Response {
-    let location = HeaderValue::from_str(to)
-        .ok()
-        .filter(|_| to.starts_with("/admin") && !to.starts_with("//"))
-        .unwrap_or(HeaderValue::from_static("/admin"));
-    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
-    set_flash(&mut res, Some(message));
-    res
-}
-
 fn pairs(raw: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(raw).into_owned().collect()
 }
@@ -298,7 +254,7 @@ async fn handle(
             title,
             mut context,
         } => {
-            let flash = flash_from(&headers);
+            let flash = flash_cookie::read(&headers);
             if let Some(obj) = context.as_object_mut() {
                 obj.insert("title".into(), Json::from(title));
                 obj.insert(
@@ -310,7 +266,7 @@ async fn handle(
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut res = web.page(status, template, &context, CachePolicy::NoStore)?;
             if flash.is_some() {
-                set_flash(&mut res, None);
+                flash_cookie::set(&mut res, None);
             }
             res
         }
@@ -323,7 +279,7 @@ async fn handle(
                     HeaderValue::from_str(&prefix).unwrap_or(HeaderValue::from_static("/admin"))
                 });
             let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
-            set_flash(&mut res, flash.as_deref());
+            flash_cookie::set(&mut res, flash.as_deref());
             res
         }
         copydesk_admin::Response::Csv { filename, body } => (

@@ -1,7 +1,11 @@
 //! Cross-site request forgery protection for every state-changing request:
 //!
 //! 1. A request another site started is refused: `Sec-Fetch-Site: cross-site|same-site`, or
-//!    an `Origin` that is not this site's.
+//!    an `Origin` that is not this site's. This site is its base URL; in development and
+//!    tests also the address the browser opened when that is a loopback one (`localhost`,
+//!    `127.0.0.0/8`, `[::1]`) and `Origin` names the same, so another port or `localhost`
+//!    for `127.0.0.1` works. Production accepts only the configured base URL, and the
+//!    refusal page says which address that is.
 //! 2. A request that carries a session must carry that session's synchronizer token, as the
 //!    `_csrf` form field or the `X-CSRF-Token` header (htmx sends the header).
 //! 3. A request without a session is accepted only on the anonymous comment form, which acts
@@ -16,7 +20,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use loco_rs::app::AppContext;
+use loco_rs::{app::AppContext, environment::Environment};
 
 use super::{session::CurrentSession, tokens};
 use crate::{errors::AppError, settings::Settings};
@@ -28,6 +32,49 @@ fn origin_of(url: &str) -> String {
     url::Url::parse(url)
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default()
+}
+
+/// A form refused because its `Origin` is not one this site accepts; the error page names
+/// both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginRefused {
+    /// The origin this site accepts forms from (its base URL).
+    pub accepted: String,
+    /// The origin the browser sent.
+    pub sent: String,
+}
+
+/// The address the browser asked for: `Host`, or the URI's authority (HTTP/2).
+fn request_authority(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+}
+
+/// Whether `host` (a `Host` header) is a loopback address and `origin` is that same address.
+#[must_use]
+pub fn is_loopback_origin(origin: &str, host: &str) -> bool {
+    let Ok(url) = url::Url::parse(&format!("http://{host}")) else {
+        return false;
+    };
+    // Only a bare host and port: no user, path or query smuggled into the header.
+    let bare = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && !host.contains(['/', '@', '?', '#']);
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    bare && loopback
+        && ["http", "https"]
+            .iter()
+            .any(|scheme| origin_of(&format!("{scheme}://{host}")) == origin)
 }
 
 /// Paths that accept a request without a session.
@@ -67,11 +114,22 @@ pub async fn csrf(State(ctx): State<AppContext>, req: Request, next: Next) -> Re
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
     {
-        let ours = Settings::get(&ctx)
-            .map(|s| origin_of(&s.site.base_url))
-            .unwrap_or_default();
-        if origin != ours {
-            return AppError::Csrf("Origin is another site").into_response();
+        let ours = match Settings::get(&ctx) {
+            Ok(s) => origin_of(s.site.base()),
+            Err(e) => return AppError::Loco(e).into_response(),
+        };
+        let own_loopback = matches!(
+            ctx.environment,
+            Environment::Development | Environment::Test
+        ) && request_authority(&req)
+            .is_some_and(|host| is_loopback_origin(origin, host));
+        if origin != ours && !own_loopback {
+            let mut res = AppError::Csrf("Origin is another site").into_response();
+            res.extensions_mut().insert(OriginRefused {
+                accepted: ours,
+                sent: origin.chars().take(200).collect(),
+            });
+            return res;
         }
     }
     let Some(CurrentSession(session)) = req.extensions().get::<CurrentSession>().cloned() else {

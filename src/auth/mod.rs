@@ -7,6 +7,7 @@ pub mod headers;
 pub mod input;
 pub mod passwords;
 pub mod permissions;
+pub mod reading;
 pub mod session;
 pub mod signin;
 pub mod tokens;

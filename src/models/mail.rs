@@ -309,7 +309,7 @@ pub async fn send(ctx: &AppContext, row: Model) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
             let url = format!(
                 "{}{}{token}",
-                settings.site.base_url.trim_end_matches('/'),
+                settings.site.base().trim_end_matches('/'),
                 link.kind.path()
             );
             email.text = email.text.replace(LINK_PLACEHOLDER, &url);

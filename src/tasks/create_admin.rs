@@ -76,7 +76,7 @@ impl Task for CreateAdmin {
         .map_err(|e| loco_rs::Error::string(&e.to_string()))?;
         println!(
             "admin {email} created\none-time password: {password}\nsign in at {}/admin/login and change it at /account",
-            settings.site.base_url
+            settings.site.base()
         );
         Ok(())
     }

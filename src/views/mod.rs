@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod cache;
 pub mod feeds;
+pub mod flash;
 pub mod forms;
 pub mod jobs_chart;
 pub mod posts;

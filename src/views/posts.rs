@@ -245,6 +245,8 @@ pub struct PostPage {
     pub post: PostCard,
     /// `None` when the reader may only see the summary.
     pub body_html: Option<String>,
+    /// Why the body is not shown, and what would open it.
+    pub closed: Option<ClosedView>,
     pub canonical_url: String,
     pub description: String,
     pub json_ld: String,
@@ -253,6 +255,17 @@ pub struct PostPage {
     pub form: CommentFormView,
     /// Set after a comment was accepted: it awaits moderation.
     pub comment_pending: bool,
+}
+
+/// The notice in place of a body the reader may not read.
+#[derive(Debug, Serialize)]
+pub struct ClosedView {
+    /// `sign_in` (members only) or `paid` (paying members only).
+    pub why: &'static str,
+    pub signed_in: bool,
+    pub signup_enabled: bool,
+    /// The sign-in page, coming back to this post.
+    pub login_url: String,
 }
 
 /// JSON-LD `Article` for search engines; safe to print inside a `<script>` element.

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::assets::StaticAssets;
 use crate::{
-    auth::{Actor, Capability},
+    auth::{Actor, Capability, csrf::OriginRefused},
     controllers::admin::AdminChrome,
     errors::{AppError, AppResult, ErrorKind, ErrorPage},
     settings::Settings,
@@ -84,7 +84,7 @@ impl Web {
         SiteView {
             title: &s.title,
             tagline: &s.tagline,
-            base_url: &s.base_url,
+            base_url: s.base(),
             language: &s.language,
             year: chrono::Datelike::year(&chrono::Utc::now()),
         }
@@ -93,7 +93,7 @@ impl Web {
     /// The absolute URL of a site path, for canonical links, feeds and the sitemap.
     #[must_use]
     pub fn absolute(&self, path: &str) -> String {
-        format!("{}{}", self.settings.site.base_url, path)
+        format!("{}{}", self.settings.site.base(), path)
     }
 
     /// Renders `template` with `data` under `page`, and `site` beside it.
@@ -221,6 +221,7 @@ pub async fn error_pages(
     let is_get = req.method() == Method::GET;
     let api = path == "/api" || path.starts_with("/api/");
     let res = next.run(req).await;
+    let refused_origin = res.extensions().get::<OriginRefused>().cloned();
     let (status, kind) = match res.extensions().get::<ErrorPage>() {
         Some(ErrorPage(status, kind)) => (*status, *kind),
         // A rejection by the framework under /api (a bad query, a wrong method): JSON too.
@@ -256,7 +257,15 @@ pub async fn error_pages(
         .extensions()
         .get::<Actor>()
         .filter(|a| path.starts_with("/admin") && a.grant(Capability::ADMIN_ACCESS).is_some());
-    let view = error_view(status, kind, staff.is_some());
+    let mut view = error_view(status, kind, staff.is_some());
+    if kind == ErrorKind::Csrf {
+        view.detail = refused_origin.map(|o| {
+            format!(
+                "This site accepts forms from {}; you opened it at {}. Open it at {} and send the form again.",
+                o.accepted, o.sent, o.accepted
+            )
+        });
+    }
     let page = match staff {
         Some(actor) => {
             let chrome = AdminChrome::new(actor, &path);
@@ -297,6 +306,8 @@ struct ErrorView {
     status: u16,
     title: &'static str,
     message: String,
+    /// Why, when the page can say more (the address forms are accepted from).
+    detail: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -341,6 +352,7 @@ fn error_view(status: StatusCode, kind: ErrorKind, staff: bool) -> ErrorView {
         status: status.as_u16(),
         title,
         message,
+        detail: None,
     }
 }
 

@@ -52,7 +52,7 @@ pub struct TestApp {
     pub backend: Backend,
 }
 
-enum Cleanup {
+pub enum Cleanup {
     File(PathBuf),
     Postgres { admin_url: String, name: String },
 }
@@ -81,7 +81,7 @@ pub fn required(name: &str) -> bool {
         .is_ok_and(|v| v.split(',').map(str::trim).any(|s| s == name || s == "all"))
 }
 
-async fn prepare(backend: Backend) -> Option<(String, Cleanup)> {
+pub async fn prepare(backend: Backend) -> Option<(String, Cleanup)> {
     let name = unique_name();
     match backend {
         Backend::Sqlite => {
@@ -127,7 +127,7 @@ async fn prepare(backend: Backend) -> Option<(String, Cleanup)> {
     }
 }
 
-async fn cleanup(c: Cleanup) {
+pub async fn cleanup(c: Cleanup) {
     match c {
         Cleanup::File(path) => {
             for suffix in ["", "-wal", "-shm"] {
@@ -163,6 +163,19 @@ pub async fn run_with<F, Fut>(
     F: FnOnce(TestApp) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    run_in(backend, &Environment::Test, tweak, test).await;
+}
+
+/// As [`run_with`], booted as `environment` (the test config still applies).
+pub async fn run_in<F, Fut>(
+    backend: Backend,
+    environment: &Environment,
+    tweak: impl FnOnce(&mut loco_rs::config::Config),
+    test: F,
+) where
+    F: FnOnce(TestApp) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let Some((uri, c)) = prepare(backend).await else {
         return;
     };
@@ -171,7 +184,7 @@ pub async fn run_with<F, Fut>(
         .expect("config/test.yaml loads");
     config.database.uri = uri;
     tweak(&mut config);
-    let boot = create_app::<App, Migrator>(StartMode::ServerOnly, &Environment::Test, config)
+    let boot = create_app::<App, Migrator>(StartMode::ServerOnly, environment, config)
         .await
         .expect("app boots");
     let app = TestApp {

@@ -3,6 +3,7 @@ mod admin_engine;
 mod caching;
 mod comments;
 mod defects_access;
+mod defects_first_use;
 mod defects_web;
 mod feeds;
 mod jobs_queues;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use axum::{
     Extension, Form,
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use loco_rs::app::AppContext;
@@ -16,8 +16,17 @@ use crate::{
     auth::{Actor, Capability, RequestMeta, permissions::Grant},
     errors::{AppError, AppResult},
     models::api_tokens::{self, TokenError, TokenForm},
-    views::{Web, forms::field_errors, web::CachePolicy},
+    views::{Web, flash as flash_cookie, forms::field_errors, web::CachePolicy},
 };
+
+/// What the page shows above the list, besides form errors.
+enum Shown<'a> {
+    Nothing,
+    /// A token just created, shown this once.
+    Created(&'a str),
+    /// The message the previous action left (a revoked token).
+    Flash(&'a str),
+}
 
 async fn render(
     ctx: &AppContext,
@@ -25,9 +34,14 @@ async fn render(
     actor: &Actor,
     form: &TokenForm,
     errors: &Value,
-    created: Option<&str>,
+    shown: Shown<'_>,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let (created, flash) = match shown {
+        Shown::Nothing => (None, None),
+        Shown::Created(token) => (Some(token), None),
+        Shown::Flash(message) => (None, Some(message)),
+    };
     let owner = match actor.grant(Capability::API_TOKENS_VIEW) {
         Some(Grant::All) => None,
         _ => Some(actor.user.id),
@@ -52,8 +66,13 @@ async fn render(
         "errors": errors,
         "created": created,
         "can_add": actor.grant(Capability::API_TOKENS_ADD).is_some(),
+        "flash": flash,
     });
-    web.page(status, "admin/tokens.html", &view, CachePolicy::NoStore)
+    let mut res = web.page(status, "admin/tokens.html", &view, CachePolicy::NoStore)?;
+    if flash.is_some() {
+        flash_cookie::set(&mut res, None);
+    }
+    Ok(res)
 }
 
 /// `GET /admin/tokens`.
@@ -61,12 +80,23 @@ pub async fn index(
     State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
     actor: Actor,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let form = TokenForm {
         scope: "read".into(),
         ..TokenForm::default()
     };
-    render(&ctx, &web, &actor, &form, &json!({}), None, StatusCode::OK).await
+    let flash = flash_cookie::read(&headers);
+    render(
+        &ctx,
+        &web,
+        &actor,
+        &form,
+        &json!({}),
+        flash.as_deref().map_or(Shown::Nothing, Shown::Flash),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /admin/tokens`: the new token is shown on this response only.
@@ -89,7 +119,7 @@ pub async fn create(
                 &actor,
                 &blank,
                 &json!({}),
-                Some(&token),
+                Shown::Created(&token),
                 StatusCode::CREATED,
             )
             .await
@@ -102,7 +132,7 @@ pub async fn create(
                 &actor,
                 &form,
                 &errors,
-                None,
+                Shown::Nothing,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -115,7 +145,7 @@ pub async fn create(
                 &actor,
                 &form,
                 &errors,
-                None,
+                Shown::Nothing,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -137,5 +167,13 @@ pub async fn revoke(
         .ok_or(AppError::NotFound)?;
     actor.require_for(Capability::API_TOKENS_DELETE, token.user_id)?;
     api_tokens::revoke(&ctx.db, &actor, &meta, &token).await?;
-    Ok(Redirect::to("/admin/tokens").into_response())
+    let mut res = Redirect::to("/admin/tokens").into_response();
+    flash_cookie::set(
+        &mut res,
+        Some(&format!(
+            "Revoked the token “{}”: it no longer works.",
+            token.name
+        )),
+    );
+    Ok(res)
 }

@@ -183,7 +183,13 @@ pub async fn unlock(
     signin::unlock(&ctx, &actor, &target, &meta).await?;
     let back = Some(form.back.as_str()).filter(|b| b.starts_with("/admin/"));
     let to = crate::views::forms::safe_next(back, "/admin/users?done=unlock");
-    Ok(Redirect::to(&to).into_response())
+    let mut res = Redirect::to(&to).into_response();
+    // The People page says so itself (`done=unlock`); a person's page shows the flash.
+    if back.is_some() {
+        let msg = format!("Sign-in is unlocked for {}.", target.display_name);
+        crate::views::flash::set(&mut res, Some(&msg));
+    }
+    Ok(res)
 }
 
 /// `POST /admin/users/{id}/email`: corrects an address (undelivered mail follows it).
@@ -263,5 +269,5 @@ pub async fn resend_invitation(
     let fallback = format!("/admin/people/users/{id}");
     let back = Some(form.back.as_str()).filter(|b| b.starts_with("/admin/"));
     let to = crate::views::forms::safe_next(back, &fallback);
-    Ok(crate::admin::flash_redirect(&to, &flash))
+    Ok(crate::views::flash::redirect(&to, &flash))
 }

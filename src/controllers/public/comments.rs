@@ -66,6 +66,7 @@ pub async fn create(
                 &ctx,
                 &web,
                 &post,
+                actor.as_ref(),
                 CommentFormView::with_errors(&form, &errors),
                 false,
             )
@@ -88,7 +89,15 @@ pub async fn create(
                 )),
                 ..CommentFormView::default()
             };
-            let view = post_page(&ctx, &web, &post, personal(form_view), false).await?;
+            let view = post_page(
+                &ctx,
+                &web,
+                &post,
+                actor.as_ref(),
+                personal(form_view),
+                false,
+            )
+            .await?;
             let mut res = web.page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "public/post.html",

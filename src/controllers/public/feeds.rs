@@ -33,7 +33,7 @@ fn meta(web: &Web) -> FeedMeta<'_> {
     FeedMeta {
         title: &site.title,
         subtitle: &site.tagline,
-        base_url: &site.base_url,
+        base_url: site.base(),
         language: &site.language,
     }
 }
@@ -119,7 +119,7 @@ pub async fn sitemap(
         path: author_url(&a.slug),
         lastmod: None,
     }));
-    let body = feeds::sitemap(&web.settings.site.base_url, &urls);
+    let body = feeds::sitemap(web.settings.site.base(), &urls);
     Ok(web.respond(
         StatusCode::OK,
         "application/xml; charset=utf-8",

@@ -10,13 +10,21 @@ use loco_rs::app::AppContext;
 use serde::Deserialize;
 
 use crate::{
-    auth::{Actor, actor::MaybeActor, session::CurrentSession},
+    auth::{
+        Actor,
+        actor::MaybeActor,
+        reading::{self, ReadRefusal},
+        session::CurrentSession,
+    },
     errors::{AppError, AppResult},
     markdown,
     models::{comments, posts},
     views::{
         Web,
-        posts::{CommentFormView, PostPage, Related, article_json_ld, comment_views, post_url},
+        posts::{
+            ClosedView, CommentFormView, PostPage, Related, article_json_ld, comment_views,
+            post_url,
+        },
         web::CachePolicy,
     },
 };
@@ -43,10 +51,11 @@ pub async fn show(
     let mut form = CommentFormView::default();
     personalize(&mut form, session.as_ref().map(|e| &e.0), actor.as_ref());
     let personal = form.csrf.is_some();
-    let view = post_page(&ctx, &web, &post, form, pending).await?;
-    // The thank-you variant and pages with a session's token are personal: keep them out of
-    // shared caches.
-    let cache = if pending || personal {
+    let view = post_page(&ctx, &web, &post, actor.as_ref(), form, pending).await?;
+    // The thank-you variant, pages with a session's token and a closed post opened for this
+    // reader are personal: keep them out of shared caches.
+    let opened_for_reader = !post.is_public() && view.body_html.is_some();
+    let cache = if pending || personal || opened_for_reader {
         CachePolicy::NoStore
     } else {
         CachePolicy::Page
@@ -72,6 +81,7 @@ pub async fn post_page(
     ctx: &AppContext,
     web: &Web,
     post: &posts::Model,
+    reader: Option<&Actor>,
     form: CommentFormView,
     comment_pending: bool,
 ) -> AppResult<PostPage> {
@@ -103,8 +113,21 @@ pub async fn post_page(
         &web.absolute(&card.author.url),
         &web.settings.site.title,
     );
+    let access = reading::check_read(post, reader);
     Ok(PostPage {
-        body_html: public.then(|| post.body_html.clone()),
+        body_html: access.is_ok().then(|| post.body_html.clone()),
+        closed: access.err().map(|why| ClosedView {
+            why: match why {
+                ReadRefusal::SignIn => "sign_in",
+                ReadRefusal::Paid => "paid",
+            },
+            signed_in: reader.is_some(),
+            signup_enabled: web.settings.accounts.signup_enabled,
+            login_url: format!(
+                "/login?next={}",
+                crate::views::forms::urlencode(&post_url(&post.slug))
+            ),
+        }),
         canonical_url,
         description,
         json_ld,
