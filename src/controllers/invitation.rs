@@ -100,7 +100,7 @@ pub async fn accept(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let user = match outcome {
-        PasswordByLink::Set(user) => user,
+        PasswordByLink::Set(user) => *user,
         PasswordByLink::Refused(p) => return refused(&web, token_problem_text(&p)),
         PasswordByLink::Weak(why) => {
             let name = match invited(&ctx, &token).await? {

@@ -135,7 +135,7 @@ pub async fn check<C: ConnectionTrait>(
 #[derive(Debug)]
 pub enum PasswordByLink {
     /// The password is set; every session of the account was ended.
-    Set(super::users::Model),
+    Set(Box<super::users::Model>),
     /// The link cannot be used (nothing changed).
     Refused(TokenProblem),
     /// The password is too weak (nothing changed; the link still works).
@@ -183,5 +183,5 @@ pub async fn set_password_by_link(
             },
         )
         .await?;
-    Ok(PasswordByLink::Set(user))
+    Ok(PasswordByLink::Set(Box::new(user)))
 }
