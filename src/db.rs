@@ -7,9 +7,8 @@
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -70,9 +69,7 @@ pub async fn connect(config: &loco_rs::config::Database) -> Result<DatabaseConne
 ///
 /// # Errors
 /// When no connection is free or the lock is not had within the busy timeout.
-pub async fn begin_write<C: TransactionTrait<Transaction = DatabaseTransaction>>(
-    db: &C,
-) -> Result<DatabaseTransaction, DbErr> {
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..TransactionOptions::default()

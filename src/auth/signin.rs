@@ -2,7 +2,6 @@
 //! the same throttling for guesses of the current password when changing it.
 use chrono::{DateTime, FixedOffset};
 use loco_rs::app::AppContext;
-use sea_orm::TransactionTrait;
 
 use super::{RequestMeta, passwords};
 use crate::{
@@ -51,7 +50,7 @@ pub async fn sign_in(
     let ip_hash = hash_ip(&settings.secret_key, &meta.ip);
     let typed: String = email.trim().chars().take(254).collect();
     if let Some(until) = login_attempts::locked_until(&ctx.db, &key, &ip_hash, cfg).await? {
-        let txn = ctx.db.begin().await?;
+        let txn = crate::db::begin_write(&ctx.db).await?;
         audit::record(&txn, meta, failure_entry(&typed, "sign_in.locked")).await?;
         txn.commit().await?;
         return Err(SignInError::Locked { until });
@@ -65,7 +64,7 @@ pub async fn sign_in(
     let allowed = user.as_ref().is_some_and(|u| {
         u.status == users::UserStatus::Active.as_str() && (!staff || u.role() != Role::Member)
     });
-    let txn = ctx.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.db).await?;
     match user {
         Some(user) if password_ok && allowed => {
             login_attempts::record(&txn, &key, &ip_hash, true).await?;
@@ -117,7 +116,7 @@ pub async fn sign_out(
     who: Option<Who>,
     meta: &RequestMeta,
 ) -> Result<(), sea_orm::DbErr> {
-    let txn = ctx.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.db).await?;
     sessions::end(&txn, session.id).await?;
     if let Some(who) = who {
         let target_id = who.id.map(|i| i.to_string()).unwrap_or_default();
@@ -182,7 +181,7 @@ pub async fn change_password(
         after: None,
     };
     if let Some(until) = login_attempts::locked_until(&ctx.db, &key, &ip_hash, cfg).await? {
-        let txn = ctx.db.begin().await?;
+        let txn = crate::db::begin_write(&ctx.db).await?;
         audit::record(&txn, meta, entry("password_change.locked")).await?;
         txn.commit().await?;
         return Err(PasswordChangeError::Locked { until });
@@ -202,7 +201,7 @@ pub async fn change_password(
         .await;
     match &result {
         Err(users::AccountError::WrongPassword) => {
-            let txn = ctx.db.begin().await?;
+            let txn = crate::db::begin_write(&ctx.db).await?;
             login_attempts::record(&txn, &key, &ip_hash, false).await?;
             audit::record(&txn, meta, entry("password_change.failed")).await?;
             txn.commit().await?;
@@ -223,7 +222,7 @@ pub async fn unlock(
     target: &users::Model,
     meta: &RequestMeta,
 ) -> Result<(), sea_orm::DbErr> {
-    let txn = ctx.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.db).await?;
     login_attempts::record(&txn, &login_attempts::email_key(&target.email), "", true).await?;
     audit::record(
         &txn,

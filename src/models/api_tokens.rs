@@ -71,7 +71,7 @@ pub async fn create<C: TransactionTrait>(
         },
     };
     let token = format!("{PREFIX}{}", tokens::random_token());
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = ActiveModel {
         user_id: Set(actor.user.id),
         name: Set(form.name.trim().to_string()),
@@ -115,7 +115,7 @@ pub async fn revoke<C: TransactionTrait>(
     if token.revoked_at.is_some() {
         return Ok(());
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut active: ActiveModel = token.clone().into();
     active.revoked_at = Set(Some(now()));
     active.update(&txn).await?;

@@ -153,7 +153,7 @@ impl Model {
         form: &PostForm,
     ) -> Result<Self, PostError> {
         form.validate()?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let base = slug::slugify(&form.title, "post");
         let slug =
             slug::unique_slug::<Entity, _>(&txn, Column::Slug, Column::Id, &base, None).await?;
@@ -181,7 +181,7 @@ impl Model {
         form: &PostForm,
     ) -> Result<Self, PostError> {
         form.validate()?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let current = Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -460,7 +460,7 @@ pub async fn publish_scheduled<C: TransactionTrait + ConnectionTrait>(
     use sea_orm::sea_query::{Expr, ExprTrait};
     // Write first: on SQLite a transaction that reads and then writes cannot take the write
     // lock once another publish has written meanwhile.
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let res = Entity::update_many()
         .col_expr(Column::State, Expr::value(PostState::Published.as_str()))
         .col_expr(Column::PublishedAt, Expr::col(Column::ScheduledAt))

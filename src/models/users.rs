@@ -208,7 +208,7 @@ impl Model {
         }
         let hash = crate::auth::passwords::hash_password(cfg, new_password)
             .map_err(|e| DbErr::Custom(format!("password hashing failed: {e}")))?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let mut active: ActiveModel = self.clone().into();
         active.password_hash = Set(Some(hash));
         active.password_changed_at = Set(Some(super::now()));
@@ -259,7 +259,7 @@ impl Model {
             None => None,
         };
         check_role_change(actor.role(), self.role(), new_role)?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let was_active_admin =
             self.role() == Role::Admin && self.status == UserStatus::Active.as_str();
         let stays_active_admin = new_role.unwrap_or(self.role()) == Role::Admin
@@ -313,7 +313,7 @@ impl Model {
     ) -> Result<Self, ProfileError> {
         use sea_orm::{ActiveModelTrait, TransactionSession};
         form.validate()?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let mut active: ActiveModel = self.clone().into();
         active.display_name = Set(form.display_name.trim().to_string());
         active.bio = Set(form.bio.trim().to_string());
@@ -371,8 +371,8 @@ impl Model {
         user: &Self,
         meta: &crate::auth::RequestMeta,
     ) -> Result<(), sea_orm::DbErr> {
-        use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
-        let txn = db.begin().await?;
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let txn = crate::db::begin_write(db).await?;
         let mut active: ActiveModel = user.clone().into();
         active.email_verified_at = Set(Some(super::now()));
         active.update(&txn).await?;
@@ -424,7 +424,7 @@ impl Model {
         {
             return Err(AccountError::Unknown(new));
         }
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let mut active: ActiveModel = self.clone().into();
         active.email = Set(new.clone());
         active.email_verified_at = Set(None);
@@ -482,7 +482,6 @@ impl Model {
         actor: &crate::auth::Actor,
         meta: &crate::auth::RequestMeta,
     ) -> Result<super::mail::Model, InviteError> {
-        use sea_orm::TransactionTrait;
         actor.require(crate::auth::Capability::USERS_ADD)?;
         crate::auth::permissions::check_rank(actor.role(), self.role(), None)?;
         if !self.invitation_pending() {
@@ -500,7 +499,7 @@ impl Model {
             kind: super::mail::LinkKind::Invitation,
             user_id: self.id,
         };
-        let txn = ctx.db.begin().await?;
+        let txn = crate::db::begin_write(&ctx.db).await?;
         let row = super::mail::store(&txn, &self.email, "invitation", &locals, Some(link)).await?;
         super::audit::record(
             &txn,

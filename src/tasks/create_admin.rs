@@ -2,7 +2,6 @@ use loco_rs::{
     app::AppContext,
     task::{Task, TaskInfo, Vars},
 };
-use sea_orm::TransactionTrait;
 
 use crate::models::users::PasswordChange;
 use crate::{
@@ -43,7 +42,7 @@ impl Task for CreateAdmin {
         };
         let password = tokens::random_token()[..20].to_string();
         let meta = RequestMeta::system("create_admin task");
-        let txn = ctx.db.begin().await?;
+        let txn = crate::db::begin_write(&ctx.db).await?;
         let user = users::Model::create_user(&txn, &form)
             .await
             .map_err(|e| loco_rs::Error::string(&e.to_string()))?;

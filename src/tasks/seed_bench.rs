@@ -13,7 +13,7 @@ use loco_rs::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 
 use crate::{
@@ -86,7 +86,7 @@ pub async fn seed(db: &DatabaseConnection, target: u64) -> loco_rs::Result<u64> 
     let at = now();
     let mut written = 0u64;
     while written < missing {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let in_txn = (missing - written).min(ROWS_PER_TRANSACTION as u64);
         let mut done = 0u64;
         while done < in_txn {

@@ -18,7 +18,6 @@ use copydesk_workers::{
     store::SortedSet,
 };
 use loco_rs::{app::AppContext, controller::views::ViewRenderer};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -444,7 +443,7 @@ pub async fn retry_edited(
     copy.set("retried_from", jid.clone().into());
     copy.mark_enqueued(jobs.client.clock().now());
     jobs.client.push(vec![copy]).await.map_err(store_err)?;
-    let txn = ctx.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.db).await?;
     let before = Value::Array(original.payload.args().to_vec());
     audit::record(
         &txn,
@@ -494,7 +493,7 @@ async fn record(
     target_id: &str,
     after: Value,
 ) -> AppResult<()> {
-    let txn = ctx.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.db).await?;
     audit::record(
         &txn,
         meta,
