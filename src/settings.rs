@@ -185,10 +185,10 @@ impl Site {
         if self.base_configured {
             return;
         }
-        let port = u16::try_from(server.port).unwrap_or_default();
-        self.base_url = match server.binding.parse::<IpAddr>() {
-            Ok(ip) => server_url(SocketAddr::new(ip, port)),
-            Err(_) => format!("http://{}:{port}", server.binding),
+        // Provisional until the server records the address it bound.
+        self.base_url = match (server.binding.parse::<IpAddr>(), u16::try_from(server.port)) {
+            (Ok(ip), Ok(port)) => server_url(SocketAddr::new(ip, port)),
+            _ => format!("http://{}:{}", server.binding, server.port),
         };
     }
 }

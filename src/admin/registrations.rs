@@ -929,25 +929,6 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
         h
     }
 
-    fn list_display(&self, user: &dyn AdminUser) -> Vec<&ListColumn<users::Entity>> {
-        let hidden = self.hidden_fields(user);
-        self.0
-            .list_display
-            .iter()
-            .filter(|c| !matches!(c, ListColumn::Field(f) if hidden.contains(f)))
-            .collect()
-    }
-
-    fn search_fields(&self, user: &dyn AdminUser) -> Vec<&'static str> {
-        let hidden = self.hidden_fields(user);
-        self.0
-            .search_fields
-            .iter()
-            .copied()
-            .filter(|f| !hidden.contains(f))
-            .collect()
-    }
-
     fn readonly_fields(
         &self,
         user: &dyn AdminUser,

@@ -540,7 +540,7 @@ pub async fn forgot(
 #[derive(Debug, Default, Deserialize)]
 pub struct ResetForm {
     #[serde(default)]
-    password: String,
+    pub(crate) password: String,
 }
 
 /// `GET /password/reset/{token}`.

@@ -10,10 +10,9 @@ use axum::{
 };
 use loco_rs::app::AppContext;
 use sea_orm::EntityTrait;
-use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::{form_session, message, page, token_problem_text};
+use super::auth::{ResetForm, form_session, message, page, token_problem_text};
 use crate::{
     auth::{RequestMeta, session::CurrentSession},
     errors::{AppError, AppResult},
@@ -73,12 +72,6 @@ pub async fn show(
     page(&web, StatusCode::OK, "auth/reset.html", &view, cookie)
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct AcceptForm {
-    #[serde(default)]
-    password: String,
-}
-
 /// `POST /invitation/{token}`: sets the first password and confirms the address.
 pub async fn accept(
     State(ctx): State<AppContext>,
@@ -86,7 +79,7 @@ pub async fn accept(
     current: Option<Extension<CurrentSession>>,
     meta: RequestMeta,
     Path(token): Path<String>,
-    Form(form): Form<AcceptForm>,
+    Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
     let outcome = user_tokens::set_password_by_link(
         &ctx.db,
