@@ -23,8 +23,8 @@ pub mod saved_filters;
 pub mod values;
 
 pub use options::{
-    BulkAction, Change, ExtraField, FieldErrors, Fieldset, HiddenField, ListColumn, ModelAdmin,
-    Options, Panel, PanelButton, PanelRow, SaveError, SearchIndex, Widget,
+    BulkAction, BulkOutcome, Change, ExtraField, FieldErrors, Fieldset, HiddenField, ListColumn,
+    ModelAdmin, Options, Panel, PanelButton, PanelRow, SaveError, SearchIndex, Submission, Widget,
 };
 pub use query::AdminEntity;
 pub use resource::Registered;

@@ -279,8 +279,33 @@ pub struct ExtraField {
 /// Why a save was refused.
 #[derive(Debug)]
 pub enum SaveError {
+    /// Messages by field name (`__all__` for the form as a whole), shown next to the fields.
     Fields(FieldErrors),
+    /// Somebody saved the row first (its `lock_version` moved on): the engine shows the
+    /// conflict page over the current row.
+    Conflict,
     Db(DbErr),
+}
+
+/// A checked form submission, handed to [`ModelAdmin::save_model`].
+pub struct Submission<'a, E: EntityTrait> {
+    /// The row as it stood when the save began; `None` when adding.
+    pub before: Option<&'a E::Model>,
+    /// The row with the person's changes applied: `before` with every editable field that
+    /// changed set to its parsed value (a new active model with them when adding).
+    pub row: E::ActiveModel,
+    /// Every editable field and extra field as typed.
+    pub raw: &'a BTreeMap<String, String>,
+    /// The `lock_version` the form was shown with, when the entity has one.
+    pub lock_version: Option<i64>,
+}
+
+/// What a bulk action did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BulkOutcome {
+    pub done: u64,
+    /// Rows the person may not act on, left alone.
+    pub skipped: u64,
 }
 
 impl From<DbErr> for SaveError {
@@ -453,6 +478,44 @@ pub trait ModelAdmin<E: crate::AdminEntity>: Send + Sync + 'static {
         _values: &BTreeMap<String, String>,
     ) -> Result<BTreeMap<String, String>, SaveError> {
         Ok(BTreeMap::new())
+    }
+
+    /// Django's `save_model`: the write itself, for an application whose writes go through
+    /// its own functions (which then keep their own transaction and audit entry). `None`,
+    /// the default: the engine's generic write ([`Self::before_save`], the write,
+    /// [`Self::after_save`], [`Self::save_extra`] and the audit entry, in one transaction).
+    async fn save_model(
+        &self,
+        _db: &DatabaseConnection,
+        _user: &dyn AdminUser,
+        _submission: Submission<'_, E>,
+    ) -> Option<Result<E::Model, SaveError>> {
+        None
+    }
+
+    /// Django's `delete_model`: deletes `row`, with its own transaction and audit entry.
+    /// `None`, the default: the engine's generic delete ([`Self::before_delete`], the delete
+    /// and the audit entry, in one transaction).
+    async fn delete_model(
+        &self,
+        _db: &DatabaseConnection,
+        _user: &dyn AdminUser,
+        _row: &E::Model,
+    ) -> Option<Result<(), SaveError>> {
+        None
+    }
+
+    /// Runs a bulk action over the rows with these ids (already limited to what the person
+    /// may see and chose). `None`, the default: each row goes through
+    /// [`Self::save_model`] or [`Self::delete_model`], else the generic write.
+    async fn bulk_action(
+        &self,
+        _db: &DatabaseConnection,
+        _user: &dyn AdminUser,
+        _action: &BulkAction,
+        _ids: &[i64],
+    ) -> Option<Result<BulkOutcome, SaveError>> {
+        None
     }
 
     /// Extra sections on the change page (the jobs about this row, say).

@@ -19,7 +19,9 @@ use serde_json::{Value as Json, json};
 use crate::{
     Action, AdminSite, AdminUser, AuditEntry, Dependent, Example, Grant, Request, Resource,
     ResourceInfo, Response, Result, capitalized,
-    options::{BulkAction, FieldErrors, ListColumn, ModelAdmin, SaveError, Widget},
+    options::{
+        BulkAction, BulkOutcome, FieldErrors, ListColumn, ModelAdmin, SaveError, Submission, Widget,
+    },
     query::{self, AdminEntity, Col, FilterKind, ListParams},
     saved_filters,
     values::{self, Kind},
@@ -937,93 +939,24 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 context,
             ));
         }
-        let txn = begin_write(req.db).await?;
-        let rows = self.rows_by_ids(&txn, &ids).await?;
-        let (mut done, mut skipped) = (0_u64, 0_u64);
-        for m in rows {
-            if !self.may(req.user, action.needs, Some(&m)) {
-                skipped += 1;
-                continue;
+        let (done, skipped) = match self.admin.bulk_action(req.db, req.user, action, &ids).await {
+            Some(Ok(BulkOutcome { done, skipped })) => (done, skipped),
+            Some(Err(e)) => {
+                return Ok(Response::Redirect {
+                    to: back,
+                    flash: Some(save_message(&e, action.label)),
+                });
             }
-            let id = self.id_of(&m);
-            let before = self.json_of(req.user, &m);
-            if action.delete {
-                if let Err(e) = self.admin.before_delete(&txn, req.user, &m).await {
-                    txn.rollback().await?;
+            None => match self.generic_bulk(site, req, action, &ids).await? {
+                Ok(counts) => counts,
+                Err(msg) => {
                     return Ok(Response::Redirect {
                         to: back,
-                        flash: Some(save_message(&e, &self.label_of(&m))),
+                        flash: Some(msg),
                     });
                 }
-                let pk = self.pk()?;
-                if let Err(e) = E::delete_many()
-                    .filter(pk.col.eq(pk.kind.int(id)))
-                    .exec(&txn)
-                    .await
-                {
-                    txn.rollback().await?;
-                    return Ok(Response::Redirect {
-                        to: back,
-                        flash: Some(format!(
-                            "Nothing was deleted: “{}” could not be. {}",
-                            self.label_of(&m),
-                            db_message(&e)
-                        )),
-                    });
-                }
-                self.audit(site, &txn, req.user, "delete", id, Some(before), None)
-                    .await?;
-            } else {
-                let mut am: E::ActiveModel = m.clone().into();
-                for c in &action.sets {
-                    if let Some(col) = self.column(c.field) {
-                        let v = values::parse(col.kind, col.nullable, c.value)
-                            .map_err(crate::Error::Config)?;
-                        am.try_set(col.col, v)?;
-                    }
-                }
-                if let Some(lock) = self.lock_col() {
-                    let cur = values::to_json(&m.get(lock.col)).as_i64().unwrap_or(0);
-                    am.try_set(lock.col, lock.kind.int(cur + 1))?;
-                }
-                if let Err(e) = self
-                    .admin
-                    .before_save(&txn, req.user, &mut am, Some(&m))
-                    .await
-                {
-                    txn.rollback().await?;
-                    return Ok(Response::Redirect {
-                        to: back,
-                        flash: Some(save_message(&e, &self.label_of(&m))),
-                    });
-                }
-                let saved = am.update(&txn).await?;
-                if let Err(e) = self
-                    .admin
-                    .after_save(&txn, req.user, &saved, Some(&m))
-                    .await
-                {
-                    txn.rollback().await?;
-                    return Ok(Response::Redirect {
-                        to: back,
-                        flash: Some(save_message(&e, &self.label_of(&m))),
-                    });
-                }
-                let after = self.json_of(req.user, &saved);
-                self.audit(
-                    site,
-                    &txn,
-                    req.user,
-                    action.name,
-                    id,
-                    Some(before),
-                    Some(after),
-                )
-                .await?;
-            }
-            done += 1;
-        }
-        txn.commit().await?;
+            },
+        };
         let noun = if done == 1 {
             self.info.singular
         } else {
@@ -1056,6 +989,93 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             to: back,
             flash: Some(msg),
         })
+    }
+
+    /// The engine's own bulk write: every row in one transaction. `Err` is the message when
+    /// a row refused (and nothing was written).
+    async fn generic_bulk(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+        action: &BulkAction,
+        ids: &[i64],
+    ) -> Result<std::result::Result<(u64, u64), String>> {
+        let txn = begin_write(req.db).await?;
+        let rows = self.rows_by_ids(&txn, ids).await?;
+        let (mut done, mut skipped) = (0_u64, 0_u64);
+        for m in rows {
+            if !self.may(req.user, action.needs, Some(&m)) {
+                skipped += 1;
+                continue;
+            }
+            let id = self.id_of(&m);
+            let before = self.json_of(req.user, &m);
+            if action.delete {
+                if let Err(e) = self.admin.before_delete(&txn, req.user, &m).await {
+                    txn.rollback().await?;
+                    return Ok(Err(save_message(&e, &self.label_of(&m))));
+                }
+                let pk = self.pk()?;
+                if let Err(e) = E::delete_many()
+                    .filter(pk.col.eq(pk.kind.int(id)))
+                    .exec(&txn)
+                    .await
+                {
+                    txn.rollback().await?;
+                    return Ok(Err(format!(
+                        "Nothing was deleted: “{}” could not be. {}",
+                        self.label_of(&m),
+                        db_message(&e)
+                    )));
+                }
+                self.audit(site, &txn, req.user, "delete", id, Some(before), None)
+                    .await?;
+            } else {
+                let mut am: E::ActiveModel = m.clone().into();
+                for c in &action.sets {
+                    if let Some(col) = self.column(c.field) {
+                        let v = values::parse(col.kind, col.nullable, c.value)
+                            .map_err(crate::Error::Config)?;
+                        am.try_set(col.col, v)?;
+                    }
+                }
+                if let Some(lock) = self.lock_col() {
+                    let cur = values::to_json(&m.get(lock.col)).as_i64().unwrap_or(0);
+                    am.try_set(lock.col, lock.kind.int(cur + 1))?;
+                }
+                if let Err(e) = self
+                    .admin
+                    .before_save(&txn, req.user, &mut am, Some(&m))
+                    .await
+                {
+                    txn.rollback().await?;
+                    return Ok(Err(save_message(&e, &self.label_of(&m))));
+                }
+                let saved = am.update(&txn).await?;
+                if let Err(e) = self
+                    .admin
+                    .after_save(&txn, req.user, &saved, Some(&m))
+                    .await
+                {
+                    txn.rollback().await?;
+                    return Ok(Err(save_message(&e, &self.label_of(&m))));
+                }
+                let after = self.json_of(req.user, &saved);
+                self.audit(
+                    site,
+                    &txn,
+                    req.user,
+                    action.name,
+                    id,
+                    Some(before),
+                    Some(after),
+                )
+                .await?;
+            }
+            done += 1;
+        }
+        txn.commit().await?;
+        Ok(Ok((done, skipped)))
     }
 
     fn choice_label(&self, user: &dyn AdminUser, field: &str, value: &str) -> String {
@@ -1566,6 +1586,45 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 .await;
         }
 
+        // The application's own write, when the registration has one (Django's save_model).
+        let mut row: E::ActiveModel = match &existing {
+            Some(m) => m.clone().into(),
+            None => <E::ActiveModel as ActiveModelBehavior>::new(),
+        };
+        for (c, v) in &parsed {
+            row.try_set(c.col, v.clone())?;
+        }
+        if let (None, Some(lock)) = (&existing, self.lock_col()) {
+            row.try_set(lock.col, lock.kind.int(0))?;
+        }
+        let submission = Submission {
+            before: existing.as_ref(),
+            row,
+            raw: &typed,
+            lock_version: form_lock,
+        };
+        if let Some(outcome) = self.admin.save_model(req.db, user, submission).await {
+            return match outcome {
+                Ok(saved) => {
+                    self.saved(req, user, &saved, existing.as_ref(), existing.is_some())
+                        .await
+                }
+                Err(SaveError::Conflict) => {
+                    let Some(cur) = self.find(req.db, id.unwrap_or_default()).await? else {
+                        return Ok(Response::NotFound);
+                    };
+                    let current = self.lock_col().map_or(0, |l| {
+                        values::to_json(&cur.get(l.col)).as_i64().unwrap_or(0)
+                    });
+                    self.conflict(site, req, &cur, &typed, current).await
+                }
+                Err(e) => {
+                    self.refused(site, req, existing.as_ref(), &typed, e, form_lock)
+                        .await
+                }
+            };
+        }
+
         let txn = begin_write(req.db).await?;
         let before = match id {
             Some(id) => match self.find(&txn, id).await? {
@@ -1709,15 +1768,26 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         )
         .await?;
         txn.commit().await?;
+        self.saved(req, user, &saved, before.as_ref(), before.is_some())
+            .await
+    }
+
+    /// After a save has committed: the follow-up work, then back with the message.
+    async fn saved(
+        &self,
+        req: &Request<'_>,
+        user: &dyn AdminUser,
+        saved: &E::Model,
+        before: Option<&E::Model>,
+        changed: bool,
+    ) -> Result<Response> {
+        let saved_id = self.id_of(saved);
         // What must not happen for a save that rolled back (mail to a new person) happens
         // now; its outcome is told to the person with the save's own message.
-        let followup = self
-            .admin
-            .after_commit(req.db, user, &saved, before.as_ref())
-            .await;
+        let followup = self.admin.after_commit(req.db, user, saved, before).await;
 
-        let label = self.label_of(&saved);
-        let verb = if before.is_some() { "changed" } else { "added" };
+        let label = self.label_of(saved);
+        let verb = if changed { "changed" } else { "added" };
         let (to, flash) = if first(&req.form, "_addanother").is_some() {
             (
                 format!("{}/add", self.url()),
@@ -1761,6 +1831,10 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
     ) -> Result<Response> {
         let errors = match e {
             SaveError::Fields(f) => f,
+            SaveError::Conflict => FieldErrors::from([(
+                "__all__".to_string(),
+                "Somebody saved this meanwhile: reload it to see their version.".to_string(),
+            )]),
             SaveError::Db(e) => {
                 let mut f = FieldErrors::new();
                 match e.sql_err() {
@@ -1852,6 +1926,22 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let blocked = deps.iter().any(|d| d.effect == "blocks");
         if req.post && blocked {
             error = Some("other records still refer to it.".to_string());
+        } else if req.post
+            && let Some(outcome) = self.admin.delete_model(req.db, req.user, &obj).await
+        {
+            match outcome {
+                Ok(()) => {
+                    return Ok(Response::Redirect {
+                        to: self.url(),
+                        flash: Some(format!(
+                            "The {} “{}” was deleted.",
+                            self.info.singular,
+                            self.label_of(&obj)
+                        )),
+                    });
+                }
+                Err(e) => error = Some(save_message(&e, &self.label_of(&obj))),
+            }
         } else if req.post {
             let txn = begin_write(req.db).await?;
             let before = self.json_of(req.user, &obj);
@@ -2129,6 +2219,9 @@ fn save_message(e: &SaveError, label: &str) -> String {
             "Nothing was changed: “{label}”: {}",
             f.values().cloned().collect::<Vec<_>>().join(" ")
         ),
+        SaveError::Conflict => {
+            format!("Nothing was changed: “{label}” was changed meanwhile; try again.")
+        }
         SaveError::Db(e) => format!("Nothing was changed: “{label}”: {}", db_message(e)),
     }
 }
