@@ -160,27 +160,14 @@ pub enum Response {
 }
 
 /// An engine failure: the database, or a registration that does not fit its entity.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
-    Db(DbErr),
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    /// A registration that does not fit its entity (no primary key, an action value its
+    /// column cannot hold, a slug registered twice): a programming error, named here.
+    #[error("admin registration: {0}")]
     Config(String),
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Db(e) => write!(f, "database: {e}"),
-            Self::Config(m) => write!(f, "admin registration: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<DbErr> for Error {
-    fn from(e: DbErr) -> Self {
-        Self::Db(e)
-    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -2,8 +2,8 @@
 //! own rows, bounded counting, and the page of ids.
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, IdenStatic, IntoActiveModel, Iterable, Order, PrimaryKeyToColumn, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    FromQueryResult, IdenStatic, IntoActiveModel, Iterable, Order, PrimaryKeyToColumn, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, extension::postgres::PgExpr},
 };
 use serde::Serialize;
@@ -124,6 +124,9 @@ pub enum FilterKind {
     Bool,
     ForeignKey,
     Dates,
+    /// A plain text or number column: one link per value it holds (Django's
+    /// `AllValuesFieldListFilter`).
+    Values,
 }
 
 /// Reads the request's parameters. Anything not allowlisted, or not of the field's type, is
@@ -194,6 +197,11 @@ pub fn parse_params<E: EntityTrait>(
                     (FilterKind::ForeignKey, "isnull") => matches!(v, "true" | "false"),
                     (FilterKind::Dates, "gte" | "lt") => values::parse_datetime(v).is_some(),
                     (FilterKind::Dates, "isnull") => matches!(v, "true" | "false"),
+                    (FilterKind::Values, "") => {
+                        v.chars().count() <= 200
+                            && column::<E>(name)
+                                .is_some_and(|c| !c.kind.is_integer() || v.parse::<i64>().is_ok())
+                    }
                     _ => false,
                 };
                 if ok && column::<E>(name).is_some() {
@@ -382,6 +390,39 @@ pub async fn estimated_rows(db: &DatabaseConnection, table: &str) -> Option<u64>
         .ok()
         .and_then(|n| u64::try_from(n).ok())
         .filter(|n| *n > 0)
+}
+
+/// The values `col` holds among the rows of `select`, the `limit` most frequent, in
+/// alphabetical order (empty values and NULL left out).
+///
+/// # Errors
+/// A database failure.
+pub async fn distinct_values<E: EntityTrait>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    col: &Col<E>,
+    limit: u64,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    let count = Expr::cust("COUNT(*)");
+    let rows: Vec<(Option<String>, i64)> = select
+        .select_only()
+        .column_as(Expr::col(col.col).cast_as(Alias::new("text")), "value")
+        .column_as(count.clone(), "n")
+        .filter(col.col.is_not_null())
+        .group_by(col.col)
+        .order_by(count, Order::Desc)
+        .order_by(col.col, Order::Asc)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut values: Vec<String> = rows
+        .into_iter()
+        .filter_map(|(v, _)| v)
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    values.sort();
+    Ok(values)
 }
 
 #[derive(Debug, FromQueryResult)]

@@ -20,7 +20,8 @@ use crate::{
     Action, AdminSite, AdminUser, AuditEntry, Dependent, Example, Grant, Request, Resource,
     ResourceInfo, Response, Result, capitalized,
     options::{
-        BulkAction, BulkOutcome, FieldErrors, ListColumn, ModelAdmin, SaveError, Submission, Widget,
+        BulkAction, BulkOutcome, Change, FieldErrors, ListColumn, ModelAdmin, SaveError,
+        Submission, Widget,
     },
     query::{self, AdminEntity, Col, FilterKind, ListParams},
     saved_filters,
@@ -44,6 +45,8 @@ const MAX_SET: u64 = 10_000;
 const MAX_EXPORT: u64 = 200_000;
 /// A foreign-key select lists this many choices before asking the person to search.
 const FK_CHOICES: u64 = 200;
+/// A filter by a plain column's values offers at most this many (the most frequent).
+const MAX_VALUES: u64 = 50;
 
 /// A registration: an entity with its [`ModelAdmin`].
 pub struct Registered<E: AdminEntity, A: ModelAdmin<E>> {
@@ -332,6 +335,8 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                     FilterKind::Dates
                 } else if self.fk_target(site, f).is_some() {
                     FilterKind::ForeignKey
+                } else if matches!(c.kind, Kind::Text { .. }) || c.kind.is_integer() {
+                    FilterKind::Values
                 } else {
                     return None;
                 };
@@ -515,6 +520,28 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                         options.push(json!({
                             "label": l,
                             "href": link(&[field, &isnull], vec![(field.to_string(), v.clone())]),
+                            "selected": cur.as_deref() == Some(v.as_str()),
+                        }));
+                    }
+                }
+                FilterKind::Values => {
+                    let cur = current(field);
+                    options.push(json!({"label": "All", "href": link(&[field], vec![]), "selected": cur.is_none()}));
+                    let mut seen = match self.column(field) {
+                        Some(c) => {
+                            let select = E::find().filter(self.scope(req.user));
+                            query::distinct_values(req.db, select, &c, MAX_VALUES).await?
+                        }
+                        None => Vec::new(),
+                    };
+                    // The value filtered on stays offered, however rare.
+                    if let Some(v) = cur.as_ref().filter(|v| !seen.contains(v)) {
+                        seen.push(v.clone());
+                    }
+                    for v in seen {
+                        options.push(json!({
+                            "label": self.choice_label(req.user, field, &v),
+                            "href": link(&[field], vec![(field.to_string(), v.clone())]),
                             "selected": cur.as_deref() == Some(v.as_str()),
                         }));
                     }
@@ -947,7 +974,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                     flash: Some(save_message(&e, action.label)),
                 });
             }
-            None => match self.generic_bulk(site, req, action, &ids).await? {
+            None => match self.bulk_by_row(site, req, action, &ids).await? {
                 Ok(counts) => counts,
                 Err(msg) => {
                     return Ok(Response::Redirect {
@@ -989,6 +1016,122 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             to: back,
             flash: Some(msg),
         })
+    }
+
+    /// A bulk action the registration did not take whole: each permitted row through its
+    /// [`ModelAdmin::delete_model`] or [`ModelAdmin::save_model`], one write per row. When
+    /// the hook declines the first permitted row, the registration has none, and every row
+    /// takes the generic write in one transaction. `Err` is the message when a row refused
+    /// (the rows before it stay written, and the message says how many).
+    async fn bulk_by_row(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+        action: &BulkAction,
+        ids: &[i64],
+    ) -> Result<std::result::Result<(u64, u64), String>> {
+        let rows = self.rows_by_ids(req.db, ids).await?;
+        let (mut done, mut skipped) = (0_u64, 0_u64);
+        let mut probed = false;
+        for m in &rows {
+            if !self.may(req.user, action.needs, Some(m)) {
+                skipped += 1;
+                continue;
+            }
+            let outcome = self.bulk_hook(site, req, action, m).await?;
+            let outcome = match outcome {
+                Some(o) => o,
+                // No hook: the generic write, for every row at once.
+                None if !probed => return self.generic_bulk(site, req, action, ids).await,
+                // A hook that takes some rows and not others: the rest one by one.
+                None => match self
+                    .generic_bulk(site, req, action, &[self.id_of(m)])
+                    .await?
+                {
+                    Ok((n, s)) => {
+                        done += n;
+                        skipped += s;
+                        continue;
+                    }
+                    Err(msg) => return Ok(Err(self.partial_message(msg, done))),
+                },
+            };
+            probed = true;
+            match outcome {
+                Ok(()) => done += 1,
+                Err(e) => {
+                    let msg = save_message(&e, &self.label_of(m));
+                    return Ok(Err(self.partial_message(msg, done)));
+                }
+            }
+        }
+        Ok(Ok((done, skipped)))
+    }
+
+    /// One row of a bulk action through the registration's hook; `None` when it has none.
+    async fn bulk_hook(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+        action: &BulkAction,
+        m: &E::Model,
+    ) -> Result<Option<std::result::Result<(), SaveError>>> {
+        if action.delete {
+            return Ok(self.admin.delete_model(req.db, req.user, m).await);
+        }
+        let mut row: E::ActiveModel = m.clone().into();
+        for c in &action.sets {
+            if let Some(col) = self.column(c.field) {
+                row.try_set(col.col, action_value(action, c, &col)?)?;
+            }
+        }
+        // What the form would have sent: every editable field as stored, the action's
+        // changes applied, and the extra fields' current values.
+        let mut raw: BTreeMap<String, String> = self
+            .field_specs(site, req.user, Some(m))
+            .iter()
+            .filter(|s| !s.readonly)
+            .map(|s| {
+                (
+                    s.col.name.to_string(),
+                    values::form_string(&m.get(s.col.col)),
+                )
+            })
+            .collect();
+        for c in &action.sets {
+            raw.insert(c.field.to_string(), c.value.to_string());
+        }
+        if !self.admin.extra_fields(req.user).is_empty() {
+            raw.extend(self.admin.extra_values(req.db, m).await);
+        }
+        let lock_version = self
+            .lock_col()
+            .map(|l| values::to_json(&m.get(l.col)).as_i64().unwrap_or(0));
+        let submission = Submission {
+            before: Some(m),
+            row,
+            raw: &raw,
+            lock_version,
+        };
+        Ok(self
+            .admin
+            .save_model(req.db, req.user, submission)
+            .await
+            .map(|o| o.map(|_| ())))
+    }
+
+    /// A refusal's message, saying how many rows before it were already written.
+    fn partial_message(&self, msg: String, done: u64) -> String {
+        if done == 0 {
+            return msg;
+        }
+        let noun = if done == 1 {
+            self.info.singular
+        } else {
+            self.info.plural
+        };
+        let verb = if done == 1 { "was" } else { "were" };
+        format!("{msg} The {done} {noun} before it {verb} already done.")
     }
 
     /// The engine's own bulk write: every row in one transaction. `Err` is the message when
@@ -1034,9 +1177,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 let mut am: E::ActiveModel = m.clone().into();
                 for c in &action.sets {
                     if let Some(col) = self.column(c.field) {
-                        let v = values::parse(col.kind, col.nullable, c.value)
-                            .map_err(crate::Error::Config)?;
-                        am.try_set(col.col, v)?;
+                        am.try_set(col.col, action_value(action, c, &col)?)?;
                     }
                 }
                 if let Some(lock) = self.lock_col() {
@@ -2211,6 +2352,16 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             flash: Some(format!("Deleted the saved filter “{}”.", row.name)),
         })
     }
+}
+
+/// The value a bulk action sets, parsed for its column.
+fn action_value<E: EntityTrait>(action: &BulkAction, c: &Change, col: &Col<E>) -> Result<Value> {
+    values::parse(col.kind, col.nullable, c.value).map_err(|msg| {
+        crate::Error::Config(format!(
+            "action {}: {} = {:?}: {msg}",
+            action.name, c.field, c.value
+        ))
+    })
 }
 
 fn save_message(e: &SaveError, label: &str) -> String {
