@@ -1,0 +1,361 @@
+//! The form: what each field shows, the add and change pages, and the markdown preview.
+use std::{collections::BTreeMap, sync::Arc};
+
+use sea_orm::{EntityTrait, ModelTrait};
+use serde_json::{Value as Json, json};
+
+use super::{FK_CHOICES, Registered, first};
+use crate::{
+    Action, AdminSite, AdminUser, Request, Resource, Response, Result,
+    options::{FieldErrors, ModelAdmin, Widget},
+    query::{AdminEntity, Col},
+    values::{self, Kind},
+};
+
+/// What a form field shows.
+pub(super) struct FieldSpec<E: EntityTrait> {
+    pub(super) col: Col<E>,
+    pub(super) label: String,
+    pub(super) widget: Widget,
+    pub(super) readonly: bool,
+    pub(super) choices: Option<Vec<(String, String)>>,
+    pub(super) fk: Option<Arc<dyn Resource>>,
+    pub(super) help: Option<&'static str>,
+}
+
+impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
+    pub(super) fn field_specs(
+        &self,
+        site: &AdminSite,
+        user: &dyn AdminUser,
+        obj: Option<&E::Model>,
+    ) -> Vec<FieldSpec<E>> {
+        let o = self.admin.options();
+        let hidden = self.admin.hidden_fields(user);
+        let readonly = self.admin.readonly_fields(user, obj);
+        let pk_name = self.pk.as_ref().map(|c| c.name);
+        let fieldsets = self.admin.fieldsets(user, obj);
+        let names: Vec<&str> = if fieldsets.is_empty() {
+            self.columns.iter().map(|c| c.name).collect()
+        } else {
+            fieldsets
+                .iter()
+                .flat_map(|f| f.fields.iter().copied())
+                .collect()
+        };
+        names
+            .into_iter()
+            .filter(|n| !hidden.contains(n) && Some(*n) != pk_name && *n != "lock_version")
+            .filter_map(|n| {
+                let col = self.column(n)?;
+                let mut choices = self.admin.choices(user, n);
+                // The stored value stays choosable even when this person could not pick it
+                // (a role above what they may give): leaving it alone is not a change.
+                if let (Some(ch), Some(m)) = (choices.as_mut(), obj) {
+                    let current = values::form_string(&m.get(col.col));
+                    if !current.is_empty() && !ch.iter().any(|(v, _)| *v == current) {
+                        ch.insert(0, (current.clone(), current));
+                    }
+                }
+                let fk = self.fk_target(site, n);
+                let declared = o.widgets.iter().find(|(f, _)| *f == n).map(|(_, w)| *w);
+                let widget = declared.unwrap_or(if choices.is_some() {
+                    Widget::Select
+                } else if fk.is_some() {
+                    Widget::ForeignKey
+                } else {
+                    match col.kind {
+                        Kind::Bool => Widget::Checkbox,
+                        Kind::LongText => Widget::TextArea,
+                        Kind::DateTimeTz | Kind::DateTime => Widget::DateTime,
+                        Kind::Date => Widget::Date,
+                        Kind::Json => Widget::Json,
+                        k if k.is_integer() || k == Kind::Float => Widget::Number,
+                        _ => Widget::Text,
+                    }
+                });
+                Some(FieldSpec {
+                    label: self.label_for(n),
+                    readonly: readonly.contains(&n),
+                    help: o.help.iter().find(|(f, _)| *f == n).map(|(_, h)| *h),
+                    col,
+                    widget,
+                    choices,
+                    fk,
+                })
+            })
+            .collect()
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the form is drawn from many independent parts"
+    )]
+    pub(super) async fn render_form(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+        obj: Option<&E::Model>,
+        typed: Option<&BTreeMap<String, String>>,
+        errors: &FieldErrors,
+        conflict: Option<Json>,
+        preview: Option<(String, String)>,
+        lock_version: Option<i64>,
+    ) -> Result<Response> {
+        let o = self.admin.options();
+        let user = req.user;
+        let specs = self.field_specs(site, user, obj);
+        let mut fields: BTreeMap<&str, Json> = BTreeMap::new();
+        for s in &specs {
+            let stored = obj.map(|m| m.get(s.col.col));
+            let value = match (typed, &stored) {
+                (Some(t), _) if !s.readonly => t.get(s.col.name).cloned().unwrap_or_default(),
+                (_, Some(v)) => values::form_string(v),
+                (None, None) => self.admin.initial(user, s.col.name).unwrap_or_default(),
+                (Some(_), None) => self.admin.initial(user, s.col.name).unwrap_or_default(),
+            };
+            let mut choices: Vec<Json> = s
+                .choices
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(v, l)| json!({"value": v, "label": l, "selected": v == value}))
+                .collect();
+            let mut fk = Json::Null;
+            if let Some(target) = &s.fk {
+                let within = self.admin.limit_choices_to(user, s.col.name);
+                let mut opts = target
+                    .lookup(req.db, user, within, "", FK_CHOICES + 1)
+                    .await?;
+                let more = opts.len() as u64 > FK_CHOICES;
+                opts.truncate(FK_CHOICES as usize);
+                if let Ok(id) = value.parse::<i64>()
+                    && !opts.iter().any(|(i, _)| *i == id)
+                    && let Some(l) = target.labels(req.db, &[id]).await?.remove(&id)
+                {
+                    opts.insert(0, (id, l));
+                }
+                choices = opts
+                    .into_iter()
+                    .map(|(id, l)| json!({"value": id.to_string(), "label": l, "selected": id.to_string() == value}))
+                    .collect();
+                fk = json!({
+                    "lookup": format!("{}/lookup?field={}", self.url(), s.col.name),
+                    "target": target.options().singular,
+                    "more": more,
+                });
+            }
+            let readonly_text = if s.readonly {
+                stored.as_ref().map_or_else(String::new, |v| {
+                    if let Some(ch) = &s.choices {
+                        let raw = values::display(v);
+                        ch.iter()
+                            .find(|(val, _)| *val == raw)
+                            .map_or(raw, |(_, l)| l.clone())
+                    } else {
+                        values::display(v)
+                    }
+                })
+            } else {
+                String::new()
+            };
+            let preview_html = preview
+                .as_ref()
+                .filter(|(f, _)| f == s.col.name)
+                .map(|(_, html)| html.clone());
+            let describedby = [
+                errors
+                    .contains_key(s.col.name)
+                    .then(|| format!("field-{}-error", s.col.name)),
+                s.help.map(|_| format!("field-{}-help", s.col.name)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            fields.insert(
+                s.col.name,
+                json!({
+                    "name": s.col.name,
+                    "id": format!("field-{}", s.col.name),
+                    "label": s.label,
+                    "widget": s.widget.as_str(),
+                    "value": value,
+                    "checked": matches!(value.as_str(), "on" | "true" | "1"),
+                    "readonly": s.readonly,
+                    "readonly_text": readonly_text,
+                    "required": !s.col.nullable && !s.col.kind.is_textual() && s.col.kind != Kind::Bool,
+                    "maxlength": match s.col.kind { Kind::Text { max } => max, _ => None },
+                    "choices": choices,
+                    "fk": fk,
+                    "help": s.help,
+                    "error": errors.get(s.col.name),
+                    "describedby": describedby,
+                    "preview": preview_html,
+                    "preview_url": format!("{}/preview", self.url()),
+                }),
+            );
+        }
+        let declared = self.admin.fieldsets(user, obj);
+        let mut fieldsets: Vec<Json> = if declared.is_empty() {
+            vec![
+                json!({"title": null, "description": null, "fields": specs.iter().filter_map(|s| fields.get(s.col.name)).collect::<Vec<_>>()}),
+            ]
+        } else {
+            declared
+                .iter()
+                .map(|fs| {
+                    json!({
+                        "title": fs.title,
+                        "description": fs.description,
+                        "fields": fs.fields.iter().filter_map(|f| fields.get(f)).collect::<Vec<_>>(),
+                    })
+                })
+                .filter(|fs| fs["fields"].as_array().is_some_and(|a| !a.is_empty()))
+                .collect()
+        };
+        let extras = self.admin.extra_fields(user);
+        if !extras.is_empty() {
+            let stored = match obj {
+                Some(m) => self.admin.extra_values(req.db, m).await,
+                None => BTreeMap::new(),
+            };
+            for x in extras {
+                let value = typed
+                    .and_then(|t| t.get(x.name).cloned())
+                    .or_else(|| stored.get(x.name).cloned())
+                    .unwrap_or_default();
+                let id = format!("field-{}", x.name);
+                let describedby = [
+                    errors.contains_key(x.name).then(|| format!("{id}-error")),
+                    x.help.map(|_| format!("{id}-help")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+                let field = json!({
+                    "name": x.name, "id": id, "label": x.label, "widget": "text",
+                    "value": value, "readonly": false, "readonly_text": "", "required": false,
+                    "choices": [], "fk": null, "help": x.help, "error": errors.get(x.name),
+                    "describedby": describedby,
+                });
+                let at = fieldsets
+                    .iter()
+                    .position(|fs| fs["title"].as_str() == Some(x.fieldset))
+                    .unwrap_or(fieldsets.len().saturating_sub(1));
+                if let Some(list) = fieldsets
+                    .get_mut(at)
+                    .and_then(|fs| fs["fields"].as_array_mut())
+                {
+                    list.push(field);
+                }
+            }
+        }
+        let (title, object) = match obj {
+            Some(m) => {
+                let id = self.id_of(m);
+                let panels = self.admin.panels(req.db, user, m).await;
+                (
+                    format!("Change {} “{}”", o.singular, self.label_of(m)),
+                    json!({
+                        "id": id,
+                        "label": self.label_of(m),
+                        "url": format!("{}/{id}", self.url()),
+                        "view_on_site": o.view_on_site.and_then(|f| f(m)),
+                        "panels": panels,
+                    }),
+                )
+            }
+            None => (format!("Add {}", o.singular), Json::Null),
+        };
+        let editable = obj.map_or_else(
+            || self.may(user, Action::Add, None),
+            |m| self.may(user, Action::Change, Some(m)),
+        );
+        let status = if conflict.is_some() {
+            409
+        } else if errors.is_empty() {
+            200
+        } else {
+            422
+        };
+        let crumb = obj.map_or_else(|| format!("Add {}", o.singular), |m| self.label_of(m));
+        let context = json!({
+            "resource": self.base(site),
+            "breadcrumbs": self.crumbs(site, Some((crumb, None))),
+            "perms": self.perms(user, obj),
+            "object": object,
+            "adding": obj.is_none(),
+            "editable": editable,
+            "fieldsets": fieldsets,
+            "errors": errors.len(),
+            "form_error": errors.get("__all__"),
+            "error_fields": errors.keys().filter(|k| *k != "__all__").map(|k| json!({"id": format!("field-{k}"), "label": self.label_for(k), "message": errors.get(k)})).collect::<Vec<_>>(),
+            "lock_version": lock_version,
+            "has_lock": lock_version.is_some(),
+            "conflict": conflict,
+            "action": obj.map_or_else(|| format!("{}/add", self.url()), |m| format!("{}/{}", self.url(), self.id_of(m))),
+        });
+        Ok(self.page("admin/engine/form.html", status, title, context))
+    }
+
+    pub(super) async fn show_form(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+        id: Option<i64>,
+    ) -> Result<Response> {
+        let obj = match id {
+            Some(id) => match self.find(req.db, id).await? {
+                Some(m) if self.may(req.user, Action::View, Some(&m)) => Some(m),
+                Some(_) => {
+                    return Ok(Response::Forbidden(format!(
+                        "{}.view",
+                        self.info.permission
+                    )));
+                }
+                None => return Ok(Response::NotFound),
+            },
+            None => {
+                if !self.may(req.user, Action::Add, None) {
+                    return Ok(Response::Forbidden(format!("{}.add", self.info.permission)));
+                }
+                None
+            }
+        };
+        let lock = obj.as_ref().and_then(|m| {
+            self.lock_col()
+                .map(|c| values::to_json(&m.get(c.col)).as_i64().unwrap_or(0))
+        });
+        self.render_form(
+            site,
+            req,
+            obj.as_ref(),
+            None,
+            &FieldErrors::new(),
+            None,
+            None,
+            lock,
+        )
+        .await
+    }
+
+    pub(super) async fn preview(&self, site: &AdminSite, req: &Request<'_>) -> Result<Response> {
+        if !self.may(req.user, Action::Add, None) && !self.may(req.user, Action::Change, None) {
+            return Ok(Response::Forbidden(format!(
+                "{}.change",
+                self.info.permission
+            )));
+        }
+        let field = first(&req.form, "_preview").unwrap_or_default();
+        let markdown = first(&req.form, field).unwrap_or_default();
+        let html = (site.markdown)(markdown);
+        Ok(self.page(
+            "admin/engine/preview.html",
+            200,
+            String::new(),
+            json!({"html": html, "field": field}),
+        ))
+    }
+}

@@ -1,0 +1,150 @@
+//! The foreign-key picker's lookup, and saved filters.
+
+use sea_orm::EntityTrait;
+use serde_json::{Value as Json, json};
+
+use super::{Registered, begin_write, encode, first, with_query};
+use crate::{
+    Action, AdminSite, AuditEntry, Request, Response, Result, options::ModelAdmin,
+    query::AdminEntity, saved_filters,
+};
+
+impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
+    pub(super) async fn lookup_page(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+    ) -> Result<Response> {
+        if !self.may(req.user, Action::Add, None) && !self.may(req.user, Action::Change, None) {
+            return Ok(Response::Forbidden(format!(
+                "{}.change",
+                self.info.permission
+            )));
+        }
+        let Some(field) = first(&req.query, "field") else {
+            return Ok(Response::NotFound);
+        };
+        let Some(target) = self.fk_target(site, field) else {
+            return Ok(Response::NotFound);
+        };
+        // Only a field this person can set, or filter the list by, has a picker.
+        let settable = self
+            .field_specs(site, req.user, None)
+            .iter()
+            .any(|s| s.col.name == field && !s.readonly);
+        let filterable = self
+            .filter_kinds(site, req.user)
+            .iter()
+            .any(|(f, _)| *f == field);
+        if !settable && !filterable {
+            return Ok(Response::Forbidden(format!(
+                "{}.change",
+                self.info.permission
+            )));
+        }
+        let term = first(&req.query, "term").unwrap_or_default();
+        let selected = first(&req.query, field).unwrap_or_default();
+        let within = self.admin.limit_choices_to(req.user, field);
+        let opts = target.lookup(req.db, req.user, within, term, 50).await?;
+        let options: Vec<Json> = opts
+            .into_iter()
+            .map(|(id, l)| json!({"value": id.to_string(), "label": l, "selected": id.to_string() == selected}))
+            .collect();
+        let context = json!({"options": options, "term": term});
+        Ok(self.page("admin/engine/fk_options.html", 200, String::new(), context))
+    }
+
+    pub(super) async fn save_filter(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+    ) -> Result<Response> {
+        let name = first(&req.form, "name").unwrap_or_default().trim();
+        let query_string = first(&req.form, "query").unwrap_or_default();
+        // Keep only what the list itself would accept (and send people back to that).
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query_string.as_bytes())
+            .into_owned()
+            .collect();
+        let p = self.params(site, req.user, &pairs);
+        let mut keep = p.pairs();
+        let order = p.order_param();
+        if pairs.iter().any(|(k, _)| k == "o") && !order.is_empty() {
+            keep.push(("o".to_string(), order));
+        }
+        let back = with_query(&self.url(), &keep);
+        if name.is_empty() || name.chars().count() > 80 {
+            return Ok(Response::Redirect {
+                to: back,
+                flash: Some("Give the filter a name of 1 to 80 characters.".to_string()),
+            });
+        }
+        let role = first(&req.form, "share_role")
+            .filter(|r| site.roles.iter().any(|x| x == r))
+            .map(str::to_string);
+        let txn = begin_write(req.db).await?;
+        let row = saved_filters::create(
+            &txn,
+            req.user.id(),
+            self.info.section,
+            self.info.slug,
+            name,
+            &encode(&keep),
+            role.as_deref(),
+        )
+        .await?;
+        site.audit
+            .record(
+                &txn,
+                req.user,
+                AuditEntry {
+                    action: "saved_filter.add".to_string(),
+                    target_type: "saved_filter".to_string(),
+                    target_id: row.id.to_string(),
+                    before: None,
+                    after: serde_json::to_value(&row).ok(),
+                },
+            )
+            .await?;
+        txn.commit().await?;
+        Ok(Response::Redirect {
+            to: back,
+            flash: Some(format!("Saved the filter “{name}”.")),
+        })
+    }
+
+    pub(super) async fn delete_filter(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+        id: i64,
+    ) -> Result<Response> {
+        let txn = begin_write(req.db).await?;
+        let Some(row) = saved_filters::Entity::find_by_id(id).one(&txn).await? else {
+            return Ok(Response::NotFound);
+        };
+        if row.owner_id != req.user.id()
+            || row.resource != saved_filters::key(self.info.section, self.info.slug)
+        {
+            return Ok(Response::Forbidden("saved_filter.delete".to_string()));
+        }
+        saved_filters::Entity::delete_by_id(id).exec(&txn).await?;
+        site.audit
+            .record(
+                &txn,
+                req.user,
+                AuditEntry {
+                    action: "saved_filter.delete".to_string(),
+                    target_type: "saved_filter".to_string(),
+                    target_id: id.to_string(),
+                    before: serde_json::to_value(&row).ok(),
+                    after: None,
+                },
+            )
+            .await?;
+        txn.commit().await?;
+        Ok(Response::Redirect {
+            to: self.url(),
+            flash: Some(format!("Deleted the saved filter “{}”.", row.name)),
+        })
+    }
+}
