@@ -1,12 +1,13 @@
 //! The delete page: what refers to a row, what blocks its deletion, and the delete.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, sea_query::ForeignKeyAction};
 use serde_json::json;
 
-use super::{Registered, begin_write, db_message, save_message};
+use super::{Registered, begin_write, db_message, humanize, owned_relations, save_message};
 use crate::{
-    Action, AdminSite, Dependent, Request, Response, Result, options::ModelAdmin,
-    query::AdminEntity,
+    Action, AdminSite, Dependent, Example, Request, Response, Result,
+    options::ModelAdmin,
+    query::{self, AdminEntity},
 };
 
 impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
@@ -108,5 +109,51 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             format!("Delete {} “{}”", self.info.singular, self.label_of(&obj)),
             context,
         ))
+    }
+
+    /// Rows of this resource that reference `table.id = id`, grouped by foreign key.
+    pub(super) async fn references_to(
+        &self,
+        db: &DatabaseConnection,
+        table: &str,
+        id: i64,
+    ) -> Result<Vec<Dependent>> {
+        let mut out = Vec::new();
+        for (field, to, on_delete) in owned_relations::<E>() {
+            if to != table {
+                continue;
+            }
+            let Some(c) = self.column(&field) else {
+                continue;
+            };
+            let select = E::find().filter(c.col.eq(c.kind.int(id)));
+            let (count, _) = query::bounded_count(db, select.clone(), 100_000).await?;
+            if count == 0 {
+                continue;
+            }
+            let ids = query::page_ids(db, query::order(select, &[]), 0, 5).await?;
+            let examples: Vec<Example> = self
+                .rows_by_ids(db, &ids)
+                .await?
+                .iter()
+                .map(|m| Example {
+                    label: self.label_of(m),
+                    href: format!("{}/{}", self.url(), self.id_of(m)),
+                })
+                .collect();
+            out.push(Dependent {
+                resource: self.info.plural.to_string(),
+                field: humanize(&field).to_lowercase(),
+                effect: match on_delete {
+                    Some(ForeignKeyAction::Cascade) => "deleted",
+                    Some(ForeignKeyAction::SetNull) => "unlinked",
+                    _ => "blocks",
+                },
+                count,
+                more: count.saturating_sub(examples.len() as u64),
+                examples,
+            });
+        }
+        Ok(out)
     }
 }

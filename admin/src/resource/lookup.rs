@@ -1,12 +1,14 @@
 //! The foreign-key picker's lookup, and saved filters.
 
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value as Json, json};
 
 use super::{Registered, begin_write, encode, first, with_query};
 use crate::{
-    Action, AdminSite, AuditEntry, Request, Response, Result, options::ModelAdmin,
-    query::AdminEntity, saved_filters,
+    Action, AdminSite, AdminUser, AuditEntry, Request, Response, Result,
+    options::ModelAdmin,
+    query::{self, AdminEntity},
+    saved_filters,
 };
 
 impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
@@ -146,5 +148,52 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             to: self.url(),
             flash: Some(format!("Deleted the saved filter “{}”.", row.name)),
         })
+    }
+
+    /// Choices for a foreign-key picker elsewhere: see [`Resource::lookup`].
+    pub(super) async fn lookup_rows(
+        &self,
+        db: &DatabaseConnection,
+        user: &dyn AdminUser,
+        within: Option<Condition>,
+        term: &str,
+        limit: u64,
+    ) -> Result<Vec<(i64, String)>> {
+        if !self.may(user, Action::View, None) {
+            return Ok(Vec::new());
+        }
+        let o = self.admin.options();
+        let pk = self.pk()?;
+        let mut select = E::find().filter(self.scope(user));
+        if let Some(c) = within {
+            select = select.filter(c);
+        }
+        let term = term.trim();
+        if !term.is_empty() {
+            let mut fields = self.search_fields_for(user);
+            if !fields.contains(&o.display_field) {
+                fields.extend(self.visible(user, vec![o.display_field]));
+            }
+            let mut cond = Condition::any().add(query::search_condition::<E>(
+                db.get_database_backend(),
+                term,
+                &fields,
+                None,
+            ));
+            if let Ok(n) = term.parse::<i64>() {
+                cond = cond.add(pk.col.eq(pk.kind.int(n)));
+            }
+            select = select.filter(cond);
+        }
+        if let Some(d) = self.column(o.display_field) {
+            select = select.order_by_asc(d.col);
+        }
+        let ids = query::page_ids(db, select.order_by_asc(pk.col), 0, limit).await?;
+        Ok(self
+            .rows_by_ids(db, &ids)
+            .await?
+            .iter()
+            .map(|m| (self.id_of(m), self.label_of(m)))
+            .collect())
     }
 }

@@ -9,21 +9,22 @@ mod history;
 mod list;
 mod lookup;
 mod save;
+mod write;
 
 use std::{collections::BTreeMap, marker::PhantomData, sync::Arc};
 
 use async_trait::async_trait;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, Iterable, ModelTrait, QueryFilter, QueryOrder, RelationTrait, RelationType,
-    SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    EntityTrait, Iterable, ModelTrait, QueryFilter, RelationTrait, RelationType, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sea_query::{ForeignKeyAction, TableRef},
 };
 use serde_json::{Value as Json, json};
 
 use crate::{
-    Action, AdminSite, AdminUser, AuditEntry, Dependent, Example, Grant, Request, Resource,
-    ResourceInfo, Response, Result, capitalized,
+    Action, AdminSite, AdminUser, AuditEntry, Dependent, Grant, Request, Resource, ResourceInfo,
+    Response, Result, capitalized,
     options::{ListColumn, ModelAdmin, SaveError},
     query::{self, AdminEntity, Col},
     values::{self},
@@ -452,43 +453,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Resource for Registered<E, A> {
         table: &str,
         id: i64,
     ) -> Result<Vec<Dependent>> {
-        let mut out = Vec::new();
-        for (field, to, on_delete) in owned_relations::<E>() {
-            if to != table {
-                continue;
-            }
-            let Some(c) = self.column(&field) else {
-                continue;
-            };
-            let select = E::find().filter(c.col.eq(c.kind.int(id)));
-            let (count, _) = query::bounded_count(db, select.clone(), 100_000).await?;
-            if count == 0 {
-                continue;
-            }
-            let ids = query::page_ids(db, query::order(select, &[]), 0, 5).await?;
-            let examples: Vec<Example> = self
-                .rows_by_ids(db, &ids)
-                .await?
-                .iter()
-                .map(|m| Example {
-                    label: self.label_of(m),
-                    href: format!("{}/{}", self.url(), self.id_of(m)),
-                })
-                .collect();
-            out.push(Dependent {
-                resource: self.info.plural.to_string(),
-                field: humanize(&field).to_lowercase(),
-                effect: match on_delete {
-                    Some(ForeignKeyAction::Cascade) => "deleted",
-                    Some(ForeignKeyAction::SetNull) => "unlinked",
-                    _ => "blocks",
-                },
-                count,
-                more: count.saturating_sub(examples.len() as u64),
-                examples,
-            });
-        }
-        Ok(out)
+        self.references_to(db, table, id).await
     }
 
     async fn labels(&self, db: &DatabaseConnection, ids: &[i64]) -> Result<BTreeMap<i64, String>> {
@@ -508,41 +473,6 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Resource for Registered<E, A> {
         term: &str,
         limit: u64,
     ) -> Result<Vec<(i64, String)>> {
-        if !self.may(user, Action::View, None) {
-            return Ok(Vec::new());
-        }
-        let o = self.admin.options();
-        let pk = self.pk()?;
-        let mut select = E::find().filter(self.scope(user));
-        if let Some(c) = within {
-            select = select.filter(c);
-        }
-        let term = term.trim();
-        if !term.is_empty() {
-            let mut fields = self.search_fields_for(user);
-            if !fields.contains(&o.display_field) {
-                fields.extend(self.visible(user, vec![o.display_field]));
-            }
-            let mut cond = Condition::any().add(query::search_condition::<E>(
-                db.get_database_backend(),
-                term,
-                &fields,
-                None,
-            ));
-            if let Ok(n) = term.parse::<i64>() {
-                cond = cond.add(pk.col.eq(pk.kind.int(n)));
-            }
-            select = select.filter(cond);
-        }
-        if let Some(d) = self.column(o.display_field) {
-            select = select.order_by_asc(d.col);
-        }
-        let ids = query::page_ids(db, select.order_by_asc(pk.col), 0, limit).await?;
-        Ok(self
-            .rows_by_ids(db, &ids)
-            .await?
-            .iter()
-            .map(|m| (self.id_of(m), self.label_of(m)))
-            .collect())
+        self.lookup_rows(db, user, within, term, limit).await
     }
 }

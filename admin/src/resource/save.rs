@@ -2,18 +2,29 @@
 //! for an edit conflict.
 use std::collections::BTreeMap;
 
-use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ModelTrait, QueryFilter, SqlErr, Value,
-};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, EntityTrait, ModelTrait, SqlErr, Value};
 use serde_json::{Value as Json, json};
 
-use super::{Registered, begin_write, db_message, first};
+use super::{Registered, db_message, first, form::FieldSpec};
 use crate::{
     Action, AdminSite, AdminUser, Request, Response, Result,
-    options::{FieldErrors, ModelAdmin, SaveError, Submission},
+    options::{ExtraField, FieldErrors, ModelAdmin, SaveError, Submission},
     query::{AdminEntity, Col},
     values::{self},
 };
+
+/// A checked submission on its way to the write.
+pub(super) struct Checked<'a, E: EntityTrait> {
+    pub(super) id: Option<i64>,
+    /// The row as it stood before the save (read outside its transaction).
+    pub(super) existing: Option<&'a E::Model>,
+    pub(super) typed: &'a BTreeMap<String, String>,
+    /// The fields that changed, parsed.
+    pub(super) parsed: Vec<(Col<E>, Value)>,
+    pub(super) extras: &'a [ExtraField],
+    pub(super) before_extras: BTreeMap<String, String>,
+    pub(super) form_lock: Option<i64>,
+}
 
 impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
     pub(super) async fn save(
@@ -23,19 +34,9 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         id: Option<i64>,
     ) -> Result<Response> {
         let user = req.user;
-        let existing = match id {
-            Some(id) => match self.find(req.db, id).await? {
-                Some(m) if self.may(user, Action::Change, Some(&m)) => Some(m),
-                Some(_) => {
-                    return Ok(Response::Forbidden(format!(
-                        "{}.change",
-                        self.info.permission
-                    )));
-                }
-                None => return Ok(Response::NotFound),
-            },
-            None if self.may(user, Action::Add, None) => None,
-            None => return Ok(Response::Forbidden(format!("{}.add", self.info.permission))),
+        let existing = match self.row_to_save(user, req, id).await? {
+            Ok(m) => m,
+            Err(refusal) => return Ok(refusal),
         };
         let specs = self.field_specs(site, user, existing.as_ref());
         let mut typed: BTreeMap<String, String> = BTreeMap::new();
@@ -72,6 +73,70 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 .await;
         }
 
+        let (mut errors, parsed) = self
+            .check_fields(req, &specs, existing.as_ref(), &typed)
+            .await?;
+        for (k, v) in self.admin.validate(user, &typed, existing.as_ref()) {
+            errors.entry(k).or_insert(v);
+        }
+        if !errors.is_empty() {
+            return self
+                .render_form(
+                    site,
+                    req,
+                    existing.as_ref(),
+                    Some(&typed),
+                    &errors,
+                    None,
+                    None,
+                    form_lock,
+                )
+                .await;
+        }
+        let checked = Checked {
+            id,
+            existing: existing.as_ref(),
+            typed: &typed,
+            parsed,
+            extras: &extras,
+            before_extras,
+            form_lock,
+        };
+        if let Some(response) = self.save_by_hook(site, req, &checked).await? {
+            return Ok(response);
+        }
+        self.save_generic(site, req, checked).await
+    }
+
+    /// The row a save changes (`None` when adding), or the refusal to send instead.
+    async fn row_to_save(
+        &self,
+        user: &dyn AdminUser,
+        req: &Request<'_>,
+        id: Option<i64>,
+    ) -> Result<std::result::Result<Option<E::Model>, Response>> {
+        let permission = self.info.permission;
+        Ok(match id {
+            Some(id) => match self.find(req.db, id).await? {
+                Some(m) if self.may(user, Action::Change, Some(&m)) => Ok(Some(m)),
+                Some(_) => Err(Response::Forbidden(format!("{permission}.change"))),
+                None => Err(Response::NotFound),
+            },
+            None if self.may(user, Action::Add, None) => Ok(None),
+            None => Err(Response::Forbidden(format!("{permission}.add"))),
+        })
+    }
+
+    /// Parses what was typed for each editable field: the changed values, and the messages
+    /// for those that do not fit (not a listed choice, not of the column's type, a missing
+    /// related row).
+    async fn check_fields(
+        &self,
+        req: &Request<'_>,
+        specs: &[FieldSpec<E>],
+        existing: Option<&E::Model>,
+        typed: &BTreeMap<String, String>,
+    ) -> Result<(FieldErrors, Vec<(Col<E>, Value)>)> {
         let mut errors = FieldErrors::new();
         let mut parsed: Vec<(Col<E>, Value)> = Vec::new();
         for s in specs.iter().filter(|s| !s.readonly) {
@@ -88,7 +153,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             }
             // A field left as the form showed it keeps its stored value exactly (a time shown
             // to the minute keeps its seconds; text keeps its line endings).
-            if let Some(m) = &existing {
+            if let Some(m) = existing {
                 let shown = values::form_string(&m.get(s.col.col));
                 if shown.replace("\r\n", "\n") == raw.replace("\r\n", "\n") {
                     continue;
@@ -112,208 +177,72 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 }
             }
         }
-        for (k, v) in self.admin.validate(user, &typed, existing.as_ref()) {
-            errors.entry(k).or_insert(v);
-        }
-        if !errors.is_empty() {
-            return self
-                .render_form(
-                    site,
-                    req,
-                    existing.as_ref(),
-                    Some(&typed),
-                    &errors,
-                    None,
-                    None,
-                    form_lock,
-                )
-                .await;
-        }
+        Ok((errors, parsed))
+    }
 
-        // The application's own write, when the registration has one (Django's save_model).
-        let mut row: E::ActiveModel = match &existing {
+    /// The application's own write, when the registration has one (Django's save_model);
+    /// `None` when it has none.
+    async fn save_by_hook(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+        checked: &Checked<'_, E>,
+    ) -> Result<Option<Response>> {
+        let existing = checked.existing;
+        let mut row: E::ActiveModel = match existing {
             Some(m) => m.clone().into(),
             None => <E::ActiveModel as ActiveModelBehavior>::new(),
         };
-        for (c, v) in &parsed {
+        for (c, v) in &checked.parsed {
             row.try_set(c.col, v.clone())?;
         }
-        if let (None, Some(lock)) = (&existing, self.lock_col()) {
+        if let (None, Some(lock)) = (existing, self.lock_col()) {
             row.try_set(lock.col, lock.kind.int(0))?;
         }
         let submission = Submission {
-            before: existing.as_ref(),
+            before: existing,
             row,
-            raw: &typed,
-            lock_version: form_lock,
+            raw: checked.typed,
+            lock_version: checked.form_lock,
         };
-        if let Some(outcome) = self.admin.save_model(req.db, user, submission).await {
-            return match outcome {
-                Ok(saved) => {
-                    self.saved(req, user, &saved, existing.as_ref(), existing.is_some())
-                        .await
-                }
-                Err(SaveError::Conflict) => {
-                    let Some(cur) = self.find(req.db, id.unwrap_or_default()).await? else {
-                        return Ok(Response::NotFound);
-                    };
-                    let current = self.lock_col().map_or(0, |l| {
-                        values::to_json(&cur.get(l.col)).as_i64().unwrap_or(0)
-                    });
-                    self.conflict(site, req, &cur, &typed, current).await
-                }
-                Err(e) => {
-                    self.refused(site, req, existing.as_ref(), &typed, e, form_lock)
-                        .await
-                }
-            };
-        }
+        let Some(outcome) = self.admin.save_model(req.db, req.user, submission).await else {
+            return Ok(None);
+        };
+        let response = match outcome {
+            Ok(saved) => {
+                self.saved(req, req.user, &saved, existing, existing.is_some())
+                    .await?
+            }
+            Err(SaveError::Conflict) => self.conflict_now(site, req, checked).await?,
+            Err(e) => {
+                self.refused(site, req, existing, checked.typed, e, checked.form_lock)
+                    .await?
+            }
+        };
+        Ok(Some(response))
+    }
 
-        let txn = begin_write(req.db).await?;
-        let before = match id {
-            Some(id) => match self.find(&txn, id).await? {
-                Some(m) => Some(m),
-                None => return Ok(Response::NotFound),
-            },
-            None => None,
-        };
-        let lock = self.lock_col();
-        if let (Some(lock), Some(cur)) = (&lock, &before) {
-            let current = values::to_json(&cur.get(lock.col)).as_i64().unwrap_or(0);
-            if form_lock != Some(current) {
-                txn.rollback().await?;
-                return self.conflict(site, req, cur, &typed, current).await;
-            }
-        }
-        let mut am: E::ActiveModel = match &before {
-            Some(m) => m.clone().into(),
-            None => <E::ActiveModel as ActiveModelBehavior>::new(),
-        };
-        for (c, v) in parsed {
-            am.try_set(c.col, v)?;
-        }
-        if let (None, Some(lock)) = (&before, &lock) {
-            am.try_set(lock.col, lock.kind.int(0))?;
-        }
-        match self
-            .admin
-            .before_save(&txn, user, &mut am, before.as_ref())
-            .await
-        {
-            Ok(()) => {}
-            Err(e) => {
-                txn.rollback().await?;
-                return self
-                    .refused(site, req, existing.as_ref(), &typed, e, form_lock)
-                    .await;
-            }
-        }
-        let written = match (&before, &lock) {
-            (Some(b), Some(lock)) => {
-                let current = values::to_json(&b.get(lock.col)).as_i64().unwrap_or(0);
-                am.try_set(lock.col, lock.kind.int(current + 1))?;
-                let am = am.before_save(&txn, false).await;
-                match am {
-                    Ok(am) => {
-                        let pk = self.pk()?;
-                        let id = self.id_of(b);
-                        E::update_many()
-                            .set(am)
-                            .filter(pk.col.eq(pk.kind.int(id)))
-                            .filter(lock.col.eq(lock.kind.int(current)))
-                            .exec(&txn)
-                            .await
-                            .map(|r| (r.rows_affected == 1).then_some(id))
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-            (Some(_), None) => am.update(&txn).await.map(|m| Some(self.id_of(&m))),
-            (None, _) => am.insert(&txn).await.map(|m| Some(self.id_of(&m))),
-        };
-        let saved_id = match written {
-            Ok(Some(id)) => id,
-            Ok(None) => {
-                txn.rollback().await?;
-                let Some(cur) = self.find(req.db, id.unwrap_or_default()).await? else {
-                    return Ok(Response::NotFound);
-                };
-                let current = lock.as_ref().map_or(0, |l| {
-                    values::to_json(&cur.get(l.col)).as_i64().unwrap_or(0)
-                });
-                return self.conflict(site, req, &cur, &typed, current).await;
-            }
-            Err(e) => {
-                txn.rollback().await?;
-                return self
-                    .refused(
-                        site,
-                        req,
-                        existing.as_ref(),
-                        &typed,
-                        SaveError::Db(e),
-                        form_lock,
-                    )
-                    .await;
-            }
-        };
-        let Some(saved) = self.find(&txn, saved_id).await? else {
-            txn.rollback().await?;
+    /// The row's `lock_version` as stored (0 for an entity without one).
+    pub(super) fn current_lock(&self, m: &E::Model) -> i64 {
+        self.lock_col()
+            .map_or(0, |l| values::to_json(&m.get(l.col)).as_i64().unwrap_or(0))
+    }
+
+    /// Somebody saved first: the conflict page over the row as it now stands.
+    pub(super) async fn conflict_now(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+        checked: &Checked<'_, E>,
+    ) -> Result<Response> {
+        let Some(id) = checked.id else {
             return Ok(Response::NotFound);
         };
-        if let Err(e) = self
-            .admin
-            .after_save(&txn, user, &saved, before.as_ref())
-            .await
-        {
-            txn.rollback().await?;
-            return self
-                .refused(site, req, existing.as_ref(), &typed, e, form_lock)
-                .await;
-        }
-        let mut before_json = before.as_ref().map(|b| self.json_of(user, b));
-        let mut after_json = self.json_of(user, &saved);
-        if !extras.is_empty() {
-            let extra_typed: BTreeMap<String, String> = extras
-                .iter()
-                .filter_map(|x| typed.get(x.name).map(|v| (x.name.to_string(), v.clone())))
-                .collect();
-            match self
-                .admin
-                .save_extra(&txn, user, &saved, &extra_typed)
-                .await
-            {
-                Ok(stored) => {
-                    for (k, v) in stored {
-                        after_json[k.as_str()] = Json::from(v);
-                    }
-                }
-                Err(e) => {
-                    txn.rollback().await?;
-                    return self
-                        .refused(site, req, existing.as_ref(), &typed, e, form_lock)
-                        .await;
-                }
-            }
-            if let Some(bj) = before_json.as_mut() {
-                for (k, v) in before_extras {
-                    bj[k.as_str()] = Json::from(v);
-                }
-            }
-        }
-        self.audit(
-            site,
-            &txn,
-            user,
-            if before.is_some() { "change" } else { "add" },
-            saved_id,
-            before_json,
-            Some(after_json),
-        )
-        .await?;
-        txn.commit().await?;
-        self.saved(req, user, &saved, before.as_ref(), before.is_some())
-            .await
+        let Some(cur) = self.find(req.db, id).await? else {
+            return Ok(Response::NotFound);
+        };
+        let current = self.current_lock(&cur);
+        self.conflict(site, req, &cur, checked.typed, current).await
     }
 
     /// After a save has committed: the follow-up work, then back with the message.
