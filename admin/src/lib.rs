@@ -21,6 +21,7 @@ mod query;
 mod resource;
 pub mod saved_filters;
 pub mod values;
+mod views;
 
 pub use options::{
     BulkAction, BulkOutcome, Change, ExtraField, FieldErrors, Fieldset, HiddenField, ListColumn,

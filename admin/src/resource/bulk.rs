@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Value};
-use serde_json::{Value as Json, json};
 
 use super::{MAX_SET, Registered, begin_write, db_message, first, save_message};
 use crate::{
@@ -114,47 +113,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             }
         };
         if first(&req.form, "_confirm") != Some("yes") {
-            let rows = self
-                .rows_by_ids(req.db, &ids.iter().take(100).copied().collect::<Vec<_>>())
-                .await?;
-            let listed: Vec<Json> = rows
-                .iter()
-                .map(|m| json!({"id": self.id_of(m), "label": self.label_of(m), "href": format!("{}/{}", self.url(), self.id_of(m)), "allowed": self.may(req.user, action.needs, Some(m))}))
-                .collect();
-            let dependents = if action.delete && ids.len() <= 100 {
-                let mut all = Vec::new();
-                for id in &ids {
-                    for d in self.dependents(site, req.db, *id).await? {
-                        all.push(d);
-                    }
-                }
-                all
-            } else {
-                Vec::new()
-            };
-            let changes: Vec<Json> = action
-                .sets
-                .iter()
-                .map(|c| json!({"field": self.label_for(c.field), "value": self.choice_label(req.user, c.field, c.value)}))
-                .collect();
-            let context = json!({
-                "resource": self.base(site),
-                "breadcrumbs": self.crumbs(site, Some((action.label.to_string(), None))),
-                "action": {"name": action.name, "label": action.label, "describe": action.describe, "delete": action.delete},
-                "changes": changes,
-                "ids": ids,
-                "count": ids.len(),
-                "rows": listed,
-                "more": ids.len().saturating_sub(listed.len()),
-                "dependents": dependents,
-                "back": back,
-            });
-            return Ok(self.page(
-                "admin/engine/confirm.html",
-                200,
-                format!("{} — confirm", action.label),
-                context,
-            ));
+            return self.confirm_page(site, req, action, ids, back).await;
         }
         let (done, skipped) = match self.admin.bulk_action(req.db, req.user, action, &ids).await {
             Some(Ok(BulkOutcome { done, skipped })) => (done, skipped),

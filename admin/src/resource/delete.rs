@@ -1,13 +1,13 @@
 //! The delete page: what refers to a row, what blocks its deletion, and the delete.
 
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, sea_query::ForeignKeyAction};
-use serde_json::json;
 
 use super::{Registered, begin_write, db_message, humanize, owned_relations, save_message};
 use crate::{
     Action, AdminSite, Dependent, Example, Request, Response, Result,
     options::ModelAdmin,
     query::{self, AdminEntity},
+    views::{DeletePage, ObjectRef},
 };
 
 impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
@@ -94,21 +94,27 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 }
             }
         }
-        let context = json!({
-            "resource": self.base(site),
-            "breadcrumbs": self.crumbs(site, Some((self.label_of(&obj), Some(format!("{}/{id}", self.url()))))),
-            "object": {"id": id, "label": self.label_of(&obj), "url": format!("{}/{id}", self.url())},
-            "dependents": deps,
-            "blocked": blocked,
-            "error": error,
-        });
+        let url = format!("{}/{id}", self.url());
+        let label = self.label_of(&obj);
         let status = if error.is_some() { 409 } else { 200 };
-        Ok(self.page(
+        let view = DeletePage {
+            resource: self.base(site),
+            breadcrumbs: self.crumbs(site, Some((label.clone(), Some(url.clone())))),
+            object: ObjectRef {
+                id,
+                label: label.clone(),
+                url,
+            },
+            dependents: deps,
+            blocked,
+            error,
+        };
+        self.view(
             "admin/engine/delete.html",
             status,
-            format!("Delete {} “{}”", self.info.singular, self.label_of(&obj)),
-            context,
-        ))
+            format!("Delete {} “{label}”", self.info.singular),
+            &view,
+        )
     }
 
     /// Rows of this resource that reference `table.id = id`, grouped by foreign key.

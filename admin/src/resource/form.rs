@@ -10,6 +10,7 @@ use crate::{
     options::{FieldErrors, ModelAdmin, Widget},
     query::{AdminEntity, Col},
     values::{self, Kind},
+    views::PreviewPage,
 };
 
 /// What a form field shows.
@@ -351,11 +352,11 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let field = first(&req.form, "_preview").unwrap_or_default();
         let markdown = first(&req.form, field).unwrap_or_default();
         let html = (site.markdown)(markdown);
-        Ok(self.page(
+        self.view(
             "admin/engine/preview.html",
             200,
             String::new(),
-            json!({"html": html, "field": field}),
-        ))
+            &PreviewPage { html, field },
+        )
     }
 }

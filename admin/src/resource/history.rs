@@ -1,11 +1,11 @@
 //! The history page: a row's audit entries.
 
-use serde_json::json;
-
 use super::Registered;
 use crate::{
-    Action, AdminSite, AdminUser, Grant, Request, Response, Result, options::ModelAdmin,
+    Action, AdminSite, AdminUser, Grant, Request, Response, Result,
+    options::ModelAdmin,
     query::AdminEntity,
+    views::{HistoryPage, ObjectRef},
 };
 
 impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
@@ -58,18 +58,23 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             || format!("{} #{id} (deleted)", self.info.singular),
             |m| self.label_of(m),
         );
-        let context = json!({
-            "resource": self.base(site),
-            "breadcrumbs": self.crumbs(site, Some((label.clone(), obj.as_ref().map(|_| format!("{}/{id}", self.url()))))),
-            "object": {"id": id, "label": label, "url": obj.as_ref().map(|_| format!("{}/{id}", self.url()))},
-            "entries": entries,
-        });
-        Ok(self.page(
+        let url = obj.as_ref().map(|_| format!("{}/{id}", self.url()));
+        let view = HistoryPage {
+            resource: self.base(site),
+            breadcrumbs: self.crumbs(site, Some((label.clone(), url.clone()))),
+            object: ObjectRef {
+                id,
+                label: label.clone(),
+                url,
+            },
+            entries,
+        };
+        self.view(
             "admin/engine/history.html",
             200,
             format!("History of {label}"),
-            context,
-        ))
+            &view,
+        )
     }
 
     pub(super) fn owner_scoped(&self, user: &dyn AdminUser) -> bool {

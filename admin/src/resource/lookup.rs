@@ -1,7 +1,6 @@
 //! The foreign-key picker's lookup, and saved filters.
 
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::{Value as Json, json};
 
 use super::{Registered, begin_write, encode, first, with_query};
 use crate::{
@@ -9,6 +8,7 @@ use crate::{
     options::ModelAdmin,
     query::{self, AdminEntity},
     saved_filters,
+    views::{ChoiceView, OptionsPage},
 };
 
 impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
@@ -48,12 +48,16 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let selected = first(&req.query, field).unwrap_or_default();
         let within = self.admin.limit_choices_to(req.user, field);
         let opts = target.lookup(req.db, req.user, within, term, 50).await?;
-        let options: Vec<Json> = opts
+        let options = opts
             .into_iter()
-            .map(|(id, l)| json!({"value": id.to_string(), "label": l, "selected": id.to_string() == selected}))
+            .map(|(id, label)| ChoiceView {
+                selected: id.to_string() == selected,
+                value: id.to_string(),
+                label,
+            })
             .collect();
-        let context = json!({"options": options, "term": term});
-        Ok(self.page("admin/engine/fk_options.html", 200, String::new(), context))
+        let view = OptionsPage { options, term };
+        self.view("admin/engine/fk_options.html", 200, String::new(), &view)
     }
 
     pub(super) async fn save_filter(

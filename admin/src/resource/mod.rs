@@ -1,6 +1,7 @@
 //! One registered entity: its list, form, delete, history, bulk action, export and lookup
 //! pages, built from the entity's columns and relations and the registration's options.
 mod bulk;
+mod confirm;
 mod delete;
 mod export;
 mod filters;
@@ -8,26 +9,27 @@ mod form;
 mod history;
 mod list;
 mod lookup;
+mod routes;
 mod save;
 mod write;
 
 use std::{collections::BTreeMap, marker::PhantomData, sync::Arc};
 
-use async_trait::async_trait;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, Iterable, ModelTrait, QueryFilter, RelationTrait, RelationType, SqlErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sea_query::{ForeignKeyAction, TableRef},
 };
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 use crate::{
-    Action, AdminSite, AdminUser, AuditEntry, Dependent, Grant, Request, Resource, ResourceInfo,
-    Response, Result, capitalized,
+    Action, AdminSite, AdminUser, AuditEntry, Grant, Resource, ResourceInfo, Response, Result,
+    capitalized,
     options::{ListColumn, ModelAdmin, SaveError},
     query::{self, AdminEntity, Col},
     values::{self},
+    views::{Crumb, Perms, ResourceView},
 };
 
 /// Starts a transaction that reads and then writes. On SQLite it takes the write lock at
@@ -265,45 +267,66 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         Ok(E::find().filter(pk.col.eq(pk.kind.int(id))).one(db).await?)
     }
 
-    pub(super) fn base(&self, site: &AdminSite) -> Json {
-        let section = site
-            .sections
+    fn section_title(&self, site: &AdminSite) -> &'static str {
+        site.sections
             .iter()
             .find(|(k, _)| *k == self.info.section)
-            .map_or(self.info.section, |(_, t)| t);
-        json!({
-            "slug": self.info.slug,
-            "singular": self.info.singular,
-            "plural": self.info.plural,
-            "url": self.url(),
-            "section": section,
-        })
+            .map_or(self.info.section, |(_, t)| t)
     }
 
-    pub(super) fn perms(&self, user: &dyn AdminUser, obj: Option<&E::Model>) -> Json {
-        json!({
-            "view": self.may(user, Action::View, obj),
-            "add": self.may(user, Action::Add, None),
-            "change": self.may(user, Action::Change, obj),
-            "delete": self.may(user, Action::Delete, obj),
-        })
+    pub(super) fn base(&self, site: &AdminSite) -> ResourceView {
+        ResourceView {
+            slug: self.info.slug,
+            singular: self.info.singular,
+            plural: self.info.plural,
+            url: self.url(),
+            section: self.section_title(site),
+        }
     }
 
-    pub(super) fn crumbs(&self, site: &AdminSite, last: Option<(String, Option<String>)>) -> Json {
-        let section = site
-            .sections
-            .iter()
-            .find(|(k, _)| *k == self.info.section)
-            .map_or(self.info.section, |(_, t)| t);
+    pub(super) fn perms(&self, user: &dyn AdminUser, obj: Option<&E::Model>) -> Perms {
+        Perms {
+            view: self.may(user, Action::View, obj),
+            add: self.may(user, Action::Add, None),
+            change: self.may(user, Action::Change, obj),
+            delete: self.may(user, Action::Delete, obj),
+        }
+    }
+
+    pub(super) fn crumbs(
+        &self,
+        site: &AdminSite,
+        last: Option<(String, Option<String>)>,
+    ) -> Vec<Crumb> {
+        let crumb = |label: String, href: Option<String>| Crumb { label, href };
         let mut c = vec![
-            json!({"label": "Dashboard", "href": "/admin"}),
-            json!({"label": section, "href": null}),
-            json!({"label": capitalized(self.info.plural), "href": self.url()}),
+            crumb("Dashboard".to_string(), Some("/admin".to_string())),
+            crumb(self.section_title(site).to_string(), None),
+            crumb(capitalized(self.info.plural), Some(self.url())),
         ];
         if let Some((label, href)) = last {
-            c.push(json!({"label": label, "href": href}));
+            c.push(crumb(label, href));
         }
-        Json::from(c)
+        c
+    }
+
+    /// A page with a typed view-model as its context.
+    ///
+    /// # Errors
+    /// A view-model that does not serialise to a JSON object: a programming error,
+    /// reported as [`crate::Error::Config`] (the error enum keeps the variants the
+    /// application matches on).
+    pub(super) fn view(
+        &self,
+        template: &'static str,
+        status: u16,
+        title: String,
+        view: &impl serde::Serialize,
+    ) -> Result<Response> {
+        let context = serde_json::to_value(view).map_err(|e| {
+            crate::Error::Config(format!("the view of {template} does not serialise: {e}"))
+        })?;
+        Ok(self.page(template, status, title, context))
     }
 
     pub(super) fn page(
@@ -352,7 +375,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
 
     #[expect(
         clippy::too_many_arguments,
-        reason = "the form is drawn from many independent parts"
+        reason = "an audit entry names its site, transaction, actor, action, row and both states"
     )]
     pub(super) async fn audit(
         &self,
@@ -391,88 +414,5 @@ fn save_message(e: &SaveError, label: &str) -> String {
             format!("Nothing was changed: “{label}” was changed meanwhile; try again.")
         }
         SaveError::Db(e) => format!("Nothing was changed: “{label}”: {}", db_message(e)),
-    }
-}
-
-#[async_trait]
-impl<E: AdminEntity, A: ModelAdmin<E>> Resource for Registered<E, A> {
-    fn options(&self) -> &ResourceInfo {
-        &self.info
-    }
-
-    async fn handle(&self, site: &AdminSite, req: &Request<'_>) -> Result<Response> {
-        let rest: Vec<&str> = req.rest.iter().map(String::as_str).collect();
-        if !self.may(req.user, Action::View, None) {
-            return Ok(Response::Forbidden(format!(
-                "{}.view",
-                self.info.permission
-            )));
-        }
-        let id = |s: &str| s.parse::<i64>().ok();
-        match (req.post, rest.as_slice()) {
-            (false, []) => self.changelist(site, req, None).await,
-            (true, []) => self.bulk(site, req).await,
-            (false, ["export.csv"]) => self.export(site, req).await,
-            (false, ["add"]) => self.show_form(site, req, None).await,
-            (true, ["add"]) => self.save(site, req, None).await,
-            (false, ["lookup"]) => self.lookup_page(site, req).await,
-            (true, ["preview"]) => self.preview(site, req).await,
-            (true, ["filters"]) => self.save_filter(site, req).await,
-            (true, ["filters", n, "delete"]) => match id(n) {
-                Some(n) => self.delete_filter(site, req, n).await,
-                None => Ok(Response::NotFound),
-            },
-            (post, [n]) => match id(n) {
-                Some(n) if post => self.save(site, req, Some(n)).await,
-                Some(n) => self.show_form(site, req, Some(n)).await,
-                None => Ok(Response::NotFound),
-            },
-            (_, [n, "delete"]) => match id(n) {
-                Some(n) => self.delete(site, req, n).await,
-                None => Ok(Response::NotFound),
-            },
-            (false, [n, "history"]) => match id(n) {
-                Some(n) => self.history(site, req, n).await,
-                None => Ok(Response::NotFound),
-            },
-            _ => Ok(Response::NotFound),
-        }
-    }
-
-    async fn count(&self, _site: &AdminSite, req: &Request<'_>) -> Result<Option<u64>> {
-        let select = E::find().filter(self.scope(req.user));
-        let (n, exact) =
-            query::bounded_count(req.db, select, self.admin.options().count_limit).await?;
-        Ok(exact.then_some(n))
-    }
-
-    async fn references(
-        &self,
-        _site: &AdminSite,
-        db: &DatabaseConnection,
-        table: &str,
-        id: i64,
-    ) -> Result<Vec<Dependent>> {
-        self.references_to(db, table, id).await
-    }
-
-    async fn labels(&self, db: &DatabaseConnection, ids: &[i64]) -> Result<BTreeMap<i64, String>> {
-        Ok(self
-            .rows_by_ids(db, ids)
-            .await?
-            .iter()
-            .map(|m| (self.id_of(m), self.label_of(m)))
-            .collect())
-    }
-
-    async fn lookup(
-        &self,
-        db: &DatabaseConnection,
-        user: &dyn AdminUser,
-        within: Option<Condition>,
-        term: &str,
-        limit: u64,
-    ) -> Result<Vec<(i64, String)>> {
-        self.lookup_rows(db, user, within, term, limit).await
     }
 }
