@@ -119,3 +119,118 @@ pub(crate) struct ConfirmPage {
     pub dependents: Vec<Dependent>,
     pub back: String,
 }
+
+/// A list column's heading, with its sort link when it sorts.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ColumnHead {
+    pub label: String,
+    pub sort: Option<SortLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SortLink {
+    pub href: String,
+    /// The list is sorted by this column first.
+    pub active: bool,
+    pub desc: bool,
+}
+
+/// An action's button: its form value and label.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ActionButton {
+    pub name: &'static str,
+    pub label: String,
+}
+
+/// One row of the list.
+#[derive(Debug, Serialize)]
+pub(crate) struct ListRow {
+    pub id: i64,
+    /// The row's own buttons (inline actions that would change something).
+    pub inline: Vec<ActionButton>,
+    pub href: String,
+    pub label: String,
+    pub editable: bool,
+    /// `text`, and as the column needs: `href`, `badge`, `bool`; `label` is the column's.
+    pub cells: Vec<serde_json::Value>,
+}
+
+/// A link in the pager, or a gap between two.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum PageLink {
+    Gap { gap: bool },
+    Page { n: u64, href: String, current: bool },
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Paging {
+    pub number: u64,
+    pub pages: Vec<PageLink>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub last: Option<u64>,
+    pub empty_past_end: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct CountView {
+    pub n: u64,
+    pub exact: bool,
+    pub estimate: Option<u64>,
+    pub text: String,
+}
+
+/// A filter in force, with the link that removes it.
+#[derive(Debug, Serialize)]
+pub(crate) struct AppliedFilter {
+    pub label: String,
+    pub value: String,
+    pub op: Option<String>,
+    pub remove: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct SavedFilterLink {
+    pub id: i64,
+    pub name: String,
+    pub href: String,
+    pub shared_role: Option<String>,
+    pub mine: bool,
+}
+
+/// A query parameter the list's forms carry as a hidden field.
+#[derive(Debug, Serialize)]
+pub(crate) struct HiddenPair {
+    pub name: String,
+    pub value: String,
+}
+
+/// `admin/engine/list.html` and its htmx fragment `list_results.html`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ListPage {
+    pub resource: ResourceView,
+    pub breadcrumbs: Vec<Crumb>,
+    pub perms: Perms,
+    pub columns: Vec<ColumnHead>,
+    pub rows: Vec<ListRow>,
+    pub q: String,
+    pub search: Option<String>,
+    /// The filter panels (still built as JSON in `resource/filters.rs`).
+    pub filters: serde_json::Value,
+    pub applied: Vec<AppliedFilter>,
+    pub order: String,
+    pub count: CountView,
+    pub page: Paging,
+    pub actions: Vec<ActionButton>,
+    pub has_inline: bool,
+    pub list: bool,
+    pub keep: Vec<HiddenPair>,
+    pub list_href: String,
+    pub export_href: String,
+    pub saved: Vec<SavedFilterLink>,
+    pub saved_query: String,
+    pub roles: Vec<String>,
+    pub notice: Option<String>,
+    pub select_across_max: u64,
+}

@@ -9,10 +9,17 @@ use super::{MAX_SET, Registered, encode, with_query};
 use crate::{
     Action, AdminSite, AdminUser, Request, Response, Result,
     options::{BulkAction, ListColumn, ModelAdmin},
-    query::{self, AdminEntity},
+    query::{self, AdminEntity, ListParams},
     saved_filters,
     values::{self, Kind},
+    views::{
+        ActionButton, AppliedFilter, ColumnHead, CountView, HiddenPair, ListPage, ListRow,
+        PageLink, Paging, SavedFilterLink, SortLink,
+    },
 };
+
+/// Foreign-key labels of a page of rows: field → id → (label, link).
+type FkLabels = BTreeMap<String, BTreeMap<i64, (String, Option<String>)>>;
 
 impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
     /// Foreign-key labels for the given rows: field → id → (label, link).
@@ -22,7 +29,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         req: &Request<'_>,
         fields: &[&str],
         rows: &[E::Model],
-    ) -> Result<BTreeMap<String, BTreeMap<i64, (String, Option<String>)>>> {
+    ) -> Result<FkLabels> {
         let mut out = BTreeMap::new();
         for f in fields {
             let (Some(target), Some(c)) = (self.fk_target(site, f), self.column(f)) else {
@@ -52,7 +59,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         user: &dyn AdminUser,
         m: &E::Model,
         column: &ListColumn<E>,
-        fks: &BTreeMap<String, BTreeMap<i64, (String, Option<String>)>>,
+        fks: &FkLabels,
     ) -> Json {
         match column {
             ListColumn::Computed { value, .. } => json!({"text": value(m)}),
@@ -114,7 +121,6 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let rows = self.rows_by_ids(req.db, &ids).await?;
 
         let list_display = self.list_display_for(user);
-        let sortable = self.sortable_for(user);
         let fk_fields: Vec<&str> = list_display
             .iter()
             .filter_map(|c| match c {
@@ -123,14 +129,112 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             })
             .collect();
         let fks = self.fk_labels(site, req, &fk_fields, &rows).await?;
-        let pairs = p.pairs();
+        let columns = self.column_heads(user, &list_display, &p);
+        let inline_actions: Vec<&BulkAction> = o
+            .actions
+            .iter()
+            .filter(|a| a.inline && self.action_allowed(user, a))
+            .collect();
+        let list_rows = self.list_rows(user, &rows, &list_display, &columns, &fks, &inline_actions);
+
         let order_param = p.order_param();
-        let columns: Vec<Json> = list_display
+        let mut keep = p.pairs();
+        if !order_param.is_empty() {
+            keep.push(("o".to_string(), order_param.clone()));
+        }
+        let full_page = rows.len() as u64 == per_page;
+        let known_total = if exact { Some(count) } else { estimate };
+        let page = self.paging(
+            &p,
+            &keep,
+            full_page,
+            known_total.map(|t| t.div_ceil(per_page).max(1)),
+            exact,
+        );
+        let page = Paging {
+            empty_past_end: rows.is_empty() && p.page > 1,
+            ..page
+        };
+        let count_text = if exact {
+            format!("{count} {}", if count == 1 { o.singular } else { o.plural })
+        } else if let Some(e) = estimate {
+            format!("about {e} {}", o.plural)
+        } else {
+            format!("more than {count} {}", o.plural)
+        };
+        let actions = o
+            .actions
+            .iter()
+            .filter(|a| self.action_allowed(user, a))
+            .map(|a| ActionButton {
+                name: a.name,
+                label: a.label.to_string(),
+            })
+            .collect();
+        let search_labels: Vec<String> = self
+            .search_fields_for(user)
+            .iter()
+            .map(|f| self.label_for(f).to_lowercase())
+            .collect();
+        let view = ListPage {
+            resource: self.base(site),
+            breadcrumbs: self.crumbs(site, None),
+            perms: self.perms(user, None),
+            columns,
+            rows: list_rows,
+            search: (!search_labels.is_empty()).then(|| search_labels.join(", ")),
+            filters: self.filter_panels(site, req, &p).await?,
+            applied: self.applied_filters(user, &p),
+            order: order_param,
+            count: CountView {
+                n: count,
+                exact,
+                estimate,
+                text: count_text,
+            },
+            page,
+            actions,
+            has_inline: !inline_actions.is_empty(),
+            list: true,
+            list_href: with_query(&self.url(), &keep),
+            export_href: with_query(&format!("{}/export.csv", self.url()), &keep),
+            saved: self.saved_links(req).await?,
+            saved_query: encode(&keep),
+            keep: keep
+                .into_iter()
+                .map(|(name, value)| HiddenPair { name, value })
+                .collect(),
+            roles: site.roles.clone(),
+            notice,
+            select_across_max: MAX_SET,
+            q: p.q,
+        };
+        let template = if req.htmx {
+            "admin/engine/list_results.html"
+        } else {
+            "admin/engine/list.html"
+        };
+        self.view(template, 200, o.plural.to_string(), &view)
+    }
+
+    /// The columns' headings; a sortable one links to the list sorted by it (descending
+    /// when it already sorts ascending).
+    fn column_heads(
+        &self,
+        user: &dyn AdminUser,
+        list_display: &[&ListColumn<E>],
+        p: &ListParams,
+    ) -> Vec<ColumnHead> {
+        let sortable = self.sortable_for(user);
+        let pairs = p.pairs();
+        list_display
             .iter()
             .map(|c| match c {
-                ListColumn::Computed { label, .. } => json!({"label": label, "sort": null}),
+                ListColumn::Computed { label, .. } => ColumnHead {
+                    label: (*label).to_string(),
+                    sort: None,
+                },
                 ListColumn::Field(f) => {
-                    let sortable = sortable.contains(f);
                     let current = p.order.iter().position(|(n, _)| n == f);
                     let desc_now = current
                         .and_then(|i| p.order.get(i))
@@ -142,37 +246,42 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                     };
                     let mut link_pairs = pairs.clone();
                     link_pairs.push(("o".to_string(), next));
-                    json!({
-                        "label": self.label_for(f),
-                        "sort": sortable.then(|| json!({
-                            "href": with_query(&self.url(), &link_pairs),
-                            "active": current == Some(0),
-                            "desc": desc_now,
-                        })),
-                    })
+                    ColumnHead {
+                        label: self.label_for(f),
+                        sort: sortable.contains(f).then(|| SortLink {
+                            href: with_query(&self.url(), &link_pairs),
+                            active: current == Some(0),
+                            desc: desc_now,
+                        }),
+                    }
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    fn list_rows(
+        &self,
+        user: &dyn AdminUser,
+        rows: &[E::Model],
+        list_display: &[&ListColumn<E>],
+        columns: &[ColumnHead],
+        fks: &FkLabels,
+        inline_actions: &[&BulkAction],
+    ) -> Vec<ListRow> {
         let may_change = self.may(user, Action::Change, None);
-        let inline_actions: Vec<&BulkAction> = o
-            .actions
-            .iter()
-            .filter(|a| a.inline && self.action_allowed(user, a))
-            .collect();
-        let rows_json: Vec<Json> = rows
-            .iter()
+        rows.iter()
             .map(|m| {
                 let id = self.id_of(m);
-                let cells: Vec<Json> = list_display
+                let cells = list_display
                     .iter()
-                    .zip(&columns)
+                    .zip(columns)
                     .map(|(c, head)| {
-                        let mut cell = self.cell(user, m, c, &fks);
-                        cell["label"] = head["label"].clone();
+                        let mut cell = self.cell(user, m, c, fks);
+                        cell["label"] = Json::from(head.label.clone());
                         cell
                     })
                     .collect();
-                let inline: Vec<Json> = inline_actions
+                let inline = inline_actions
                     .iter()
                     .filter(|a| self.may(user, a.needs, Some(m)))
                     .filter(|a| {
@@ -182,34 +291,39 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                                 .is_some_and(|col| values::display(&m.get(col.col)) == c.value)
                         })
                     })
-                    .map(|a| json!({"name": a.name, "label": a.label.replace(" selected", "")}))
+                    .map(|a| ActionButton {
+                        name: a.name,
+                        label: a.label.replace(" selected", ""),
+                    })
                     .collect();
-                json!({
-                    "id": id,
-                    "inline": inline,
-                    "href": format!("{}/{id}", self.url()),
-                    "label": self.label_of(m),
-                    "editable": may_change && self.may(user, Action::Change, Some(m)),
-                    "cells": cells,
-                })
+                ListRow {
+                    id,
+                    inline,
+                    href: format!("{}/{id}", self.url()),
+                    label: self.label_of(m),
+                    editable: may_change && self.may(user, Action::Change, Some(m)),
+                    cells,
+                }
             })
-            .collect();
+            .collect()
+    }
 
-        let mut keep = pairs.clone();
-        if !order_param.is_empty() {
-            keep.push(("o".to_string(), order_param.clone()));
-        }
+    /// The pager: the first pages, those around this one, and the last when it is known.
+    fn paging(
+        &self,
+        p: &ListParams,
+        keep: &[(String, String)],
+        full_page: bool,
+        last_page: Option<u64>,
+        exact: bool,
+    ) -> Paging {
         let page_link = |n: u64| {
-            let mut pp = keep.clone();
+            let mut pp = keep.to_vec();
             if n > 1 {
                 pp.push(("p".to_string(), n.to_string()));
             }
             with_query(&self.url(), &pp)
         };
-        let known_total = if exact { Some(count) } else { estimate };
-        let last_page = known_total.map(|t| t.div_ceil(per_page).max(1));
-        let mut pages = Vec::new();
-        let mut prev_n = 0;
         let mut wanted: BTreeSet<u64> = BTreeSet::new();
         for n in [
             1,
@@ -220,10 +334,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             p.page + 1,
             p.page + 2,
         ] {
-            if n >= 1
-                && last_page.is_none_or(|l| n <= l)
-                && (n <= p.page || rows.len() as u64 == per_page)
-            {
+            if n >= 1 && last_page.is_none_or(|l| n <= l) && (n <= p.page || full_page) {
                 wanted.insert(n);
             }
         }
@@ -231,94 +342,72 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             wanted.insert(l);
             wanted.insert(l.saturating_sub(1).max(1));
         }
+        let mut pages = Vec::new();
+        let mut prev_n = 0;
         for n in wanted {
             if prev_n != 0 && n > prev_n + 1 {
-                pages.push(json!({"gap": true}));
+                pages.push(PageLink::Gap { gap: true });
             }
-            pages.push(json!({"n": n, "href": page_link(n), "current": n == p.page}));
+            pages.push(PageLink::Page {
+                n,
+                href: page_link(n),
+                current: n == p.page,
+            });
             prev_n = n;
         }
-        let has_next = rows.len() as u64 == per_page && last_page.is_none_or(|l| p.page < l);
-        let count_text = if exact {
-            format!("{count} {}", if count == 1 { o.singular } else { o.plural })
-        } else if let Some(e) = estimate {
-            format!("about {e} {}", o.plural)
-        } else {
-            format!("more than {count} {}", o.plural)
-        };
+        let has_next = full_page && last_page.is_none_or(|l| p.page < l);
+        Paging {
+            number: p.page,
+            pages,
+            prev: (p.page > 1).then(|| page_link(p.page - 1)),
+            next: has_next.then(|| page_link(p.page + 1)),
+            last: last_page,
+            empty_past_end: false,
+        }
+    }
 
-        let actions: Vec<Json> = o
-            .actions
-            .iter()
-            .filter(|a| self.action_allowed(user, a))
-            .map(|a| json!({"name": a.name, "label": a.label}))
-            .collect();
-        let applied: Vec<Json> = p
-            .filters
+    /// The filters in force, each with the link that drops it.
+    fn applied_filters(&self, user: &dyn AdminUser, p: &ListParams) -> Vec<AppliedFilter> {
+        let pairs = p.pairs();
+        let order_param = p.order_param();
+        p.filters
             .iter()
             .map(|f| {
-                let mut rest: Vec<(String, String)> = pairs.iter().filter(|(k, _)| *k != f.param).cloned().collect();
+                let mut rest: Vec<(String, String)> = pairs
+                    .iter()
+                    .filter(|(k, _)| *k != f.param)
+                    .cloned()
+                    .collect();
                 if !order_param.is_empty() {
                     rest.push(("o".to_string(), order_param.clone()));
                 }
-                json!({"label": self.label_for(&f.field), "value": self.choice_label(user, &f.field, &f.value), "op": f.param.split_once("__").map(|(_, o)| o), "remove": with_query(&self.url(), &rest)})
+                AppliedFilter {
+                    label: self.label_for(&f.field),
+                    value: self.choice_label(user, &f.field, &f.value),
+                    op: f.param.split_once("__").map(|(_, o)| o.to_string()),
+                    remove: with_query(&self.url(), &rest),
+                }
             })
-            .collect();
-        let saved = saved_filters::visible(req.db, user, self.info.section, self.info.slug).await?;
-        let saved: Vec<Json> = saved
+            .collect()
+    }
+
+    /// The saved filters this person sees on this list.
+    async fn saved_links(&self, req: &Request<'_>) -> Result<Vec<SavedFilterLink>> {
+        let saved =
+            saved_filters::visible(req.db, req.user, self.info.section, self.info.slug).await?;
+        Ok(saved
             .into_iter()
-            .map(|s| {
-                json!({
-                    "id": s.id,
-                    "name": s.name,
-                    "href": if s.query.is_empty() { self.url() } else { format!("{}?{}", self.url(), s.query) },
-                    "shared_role": s.shared_role,
-                    "mine": s.owner_id == user.id(),
-                })
+            .map(|s| SavedFilterLink {
+                href: if s.query.is_empty() {
+                    self.url()
+                } else {
+                    format!("{}?{}", self.url(), s.query)
+                },
+                mine: s.owner_id == req.user.id(),
+                id: s.id,
+                name: s.name,
+                shared_role: s.shared_role,
             })
-            .collect();
-        let search_labels: Vec<String> = self
-            .search_fields_for(user)
-            .iter()
-            .map(|f| self.label_for(f).to_lowercase())
-            .collect();
-        let context = json!({
-            "resource": self.base(site),
-            "breadcrumbs": self.crumbs(site, None),
-            "perms": self.perms(user, None),
-            "columns": columns,
-            "rows": rows_json,
-            "q": p.q,
-            "search": (!search_labels.is_empty()).then(|| search_labels.join(", ")),
-            "filters": self.filter_panels(site, req, &p).await?,
-            "applied": applied,
-            "order": order_param,
-            "count": {"n": count, "exact": exact, "estimate": estimate, "text": count_text},
-            "page": {
-                "number": p.page,
-                "pages": pages,
-                "prev": (p.page > 1).then(|| page_link(p.page - 1)),
-                "next": has_next.then(|| page_link(p.page + 1)),
-                "last": last_page,
-                "empty_past_end": rows.is_empty() && p.page > 1,
-            },
-            "actions": actions,
-            "has_inline": !inline_actions.is_empty(),
-            "list": true,
-            "keep": keep.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
-            "list_href": with_query(&self.url(), &keep),
-            "export_href": with_query(&format!("{}/export.csv", self.url()), &keep),
-            "saved": saved,
-            "saved_query": encode(&keep),
-            "roles": site.roles,
-            "notice": notice,
-            "select_across_max": MAX_SET,
-        });
-        let template = if req.htmx {
-            "admin/engine/list_results.html"
-        } else {
-            "admin/engine/list.html"
-        };
-        Ok(self.page(template, 200, o.plural.to_string(), context))
+            .collect())
     }
 }
