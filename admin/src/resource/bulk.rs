@@ -202,7 +202,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                         skipped += s;
                         continue;
                     }
-                    Err(msg) => return Ok(Err(self.partial_message(msg, done))),
+                    Err(msg) => return Ok(Err(self.partial_message(action, msg, done))),
                 },
             };
             probed = true;
@@ -210,7 +210,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 Ok(()) => done += 1,
                 Err(e) => {
                     let msg = save_message(&e, &self.label_of(m));
-                    return Ok(Err(self.partial_message(msg, done)));
+                    return Ok(Err(self.partial_message(action, msg, done)));
                 }
             }
         }
@@ -270,7 +270,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
     }
 
     /// A refusal's message, saying how many rows before it were already written.
-    pub(super) fn partial_message(&self, msg: String, done: u64) -> String {
+    pub(super) fn partial_message(&self, action: &BulkAction, msg: String, done: u64) -> String {
         if done == 0 {
             return msg;
         }
@@ -279,8 +279,14 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         } else {
             self.info.plural
         };
-        let verb = if done == 1 { "was" } else { "were" };
-        format!("{msg} The {done} {noun} before it {verb} already done.")
+        let reason = ["Nothing was changed: ", "Nothing was deleted: "]
+            .iter()
+            .find_map(|p| msg.strip_prefix(p))
+            .unwrap_or(&msg);
+        format!(
+            "{} stopped after {done} {noun}: {reason}",
+            action.label.replace(" selected", "")
+        )
     }
 
     /// The engine's own bulk write: every row in one transaction. `Err` is the message when

@@ -88,6 +88,166 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .collect()
     }
 
+    /// One field of the form, as the template shows it.
+    async fn form_field(
+        &self,
+        req: &Request<'_>,
+        s: &FieldSpec<E>,
+        obj: Option<&E::Model>,
+        typed: Option<&BTreeMap<String, String>>,
+        errors: &FieldErrors,
+        preview: Option<&(String, String)>,
+    ) -> Result<Json> {
+        let user = req.user;
+        let stored = obj.map(|m| m.get(s.col.col));
+        let value = match (typed, &stored) {
+            (Some(t), _) if !s.readonly => t.get(s.col.name).cloned().unwrap_or_default(),
+            (_, Some(v)) => values::form_string(v),
+            (None, None) => self.admin.initial(user, s.col.name).unwrap_or_default(),
+            (Some(_), None) => self.admin.initial(user, s.col.name).unwrap_or_default(),
+        };
+        let mut choices: Vec<Json> = s
+            .choices
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(v, l)| json!({"value": v, "label": l, "selected": v == value}))
+            .collect();
+        let mut fk = Json::Null;
+        if let Some(target) = &s.fk {
+            (choices, fk) = self.fk_choices(req, s, target, &value).await?;
+        }
+        let readonly_text = if s.readonly {
+            stored.as_ref().map_or_else(String::new, |v| {
+                if let Some(ch) = &s.choices {
+                    let raw = values::display(v);
+                    ch.iter()
+                        .find(|(val, _)| *val == raw)
+                        .map_or(raw, |(_, l)| l.clone())
+                } else {
+                    values::display(v)
+                }
+            })
+        } else {
+            String::new()
+        };
+        let preview_html = preview
+            .filter(|(f, _)| f == s.col.name)
+            .map(|(_, html)| html.clone());
+        let describedby = [
+            errors
+                .contains_key(s.col.name)
+                .then(|| format!("field-{}-error", s.col.name)),
+            s.help.map(|_| format!("field-{}-help", s.col.name)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        Ok(json!({
+            "name": s.col.name,
+            "id": format!("field-{}", s.col.name),
+            "label": s.label,
+            "widget": s.widget.as_str(),
+            "value": value,
+            "checked": matches!(value.as_str(), "on" | "true" | "1"),
+            "readonly": s.readonly,
+            "readonly_text": readonly_text,
+            "required": !s.col.nullable && !s.col.kind.is_textual() && s.col.kind != Kind::Bool,
+            "maxlength": match s.col.kind { Kind::Text { max } => max, _ => None },
+            "choices": choices,
+            "fk": fk,
+            "help": s.help,
+            "error": errors.get(s.col.name),
+            "describedby": describedby,
+            "preview": preview_html,
+            "preview_url": format!("{}/preview", self.url()),
+        }))
+    }
+
+    /// A foreign-key field's choices (the first rows, and the current one) and its picker.
+    async fn fk_choices(
+        &self,
+        req: &Request<'_>,
+        s: &FieldSpec<E>,
+        target: &Arc<dyn Resource>,
+        value: &str,
+    ) -> Result<(Vec<Json>, Json)> {
+        let user = req.user;
+        let within = self.admin.limit_choices_to(user, s.col.name);
+        let mut opts = target
+            .lookup(req.db, user, within, "", FK_CHOICES + 1)
+            .await?;
+        let more = opts.len() as u64 > FK_CHOICES;
+        opts.truncate(FK_CHOICES as usize);
+        if let Ok(id) = value.parse::<i64>()
+            && !opts.iter().any(|(i, _)| *i == id)
+            && let Some(l) = target.labels(req.db, &[id]).await?.remove(&id)
+        {
+            opts.insert(0, (id, l));
+        }
+        let choices = opts
+            .into_iter()
+            .map(|(id, l)| json!({"value": id.to_string(), "label": l, "selected": id.to_string() == value}))
+            .collect();
+        let fk = json!({
+            "lookup": format!("{}/lookup?field={}", self.url(), s.col.name),
+            "target": target.options().singular,
+            "more": more,
+        });
+        Ok((choices, fk))
+    }
+
+    /// The extra fields (not columns), each in the fieldset it names.
+    async fn add_extra_fields(
+        &self,
+        req: &Request<'_>,
+        obj: Option<&E::Model>,
+        typed: Option<&BTreeMap<String, String>>,
+        errors: &FieldErrors,
+        fieldsets: &mut [Json],
+    ) {
+        let extras = self.admin.extra_fields(req.user);
+        if extras.is_empty() {
+            return;
+        }
+        let stored = match obj {
+            Some(m) => self.admin.extra_values(req.db, m).await,
+            None => BTreeMap::new(),
+        };
+        for x in extras {
+            let value = typed
+                .and_then(|t| t.get(x.name).cloned())
+                .or_else(|| stored.get(x.name).cloned())
+                .unwrap_or_default();
+            let id = format!("field-{}", x.name);
+            let describedby = [
+                errors.contains_key(x.name).then(|| format!("{id}-error")),
+                x.help.map(|_| format!("{id}-help")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            let field = json!({
+                "name": x.name, "id": id, "label": x.label, "widget": "text",
+                "value": value, "readonly": false, "readonly_text": "", "required": false,
+                "choices": [], "fk": null, "help": x.help, "error": errors.get(x.name),
+                "describedby": describedby,
+            });
+            let at = fieldsets
+                .iter()
+                .position(|fs| fs["title"].as_str() == Some(x.fieldset))
+                .unwrap_or(fieldsets.len().saturating_sub(1));
+            if let Some(list) = fieldsets
+                .get_mut(at)
+                .and_then(|fs| fs["fields"].as_array_mut())
+            {
+                list.push(field);
+            }
+        }
+    }
+
     #[expect(
         clippy::too_many_arguments,
         reason = "the form is drawn from many independent parts"
@@ -108,94 +268,10 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let specs = self.field_specs(site, user, obj);
         let mut fields: BTreeMap<&str, Json> = BTreeMap::new();
         for s in &specs {
-            let stored = obj.map(|m| m.get(s.col.col));
-            let value = match (typed, &stored) {
-                (Some(t), _) if !s.readonly => t.get(s.col.name).cloned().unwrap_or_default(),
-                (_, Some(v)) => values::form_string(v),
-                (None, None) => self.admin.initial(user, s.col.name).unwrap_or_default(),
-                (Some(_), None) => self.admin.initial(user, s.col.name).unwrap_or_default(),
-            };
-            let mut choices: Vec<Json> = s
-                .choices
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(v, l)| json!({"value": v, "label": l, "selected": v == value}))
-                .collect();
-            let mut fk = Json::Null;
-            if let Some(target) = &s.fk {
-                let within = self.admin.limit_choices_to(user, s.col.name);
-                let mut opts = target
-                    .lookup(req.db, user, within, "", FK_CHOICES + 1)
-                    .await?;
-                let more = opts.len() as u64 > FK_CHOICES;
-                opts.truncate(FK_CHOICES as usize);
-                if let Ok(id) = value.parse::<i64>()
-                    && !opts.iter().any(|(i, _)| *i == id)
-                    && let Some(l) = target.labels(req.db, &[id]).await?.remove(&id)
-                {
-                    opts.insert(0, (id, l));
-                }
-                choices = opts
-                    .into_iter()
-                    .map(|(id, l)| json!({"value": id.to_string(), "label": l, "selected": id.to_string() == value}))
-                    .collect();
-                fk = json!({
-                    "lookup": format!("{}/lookup?field={}", self.url(), s.col.name),
-                    "target": target.options().singular,
-                    "more": more,
-                });
-            }
-            let readonly_text = if s.readonly {
-                stored.as_ref().map_or_else(String::new, |v| {
-                    if let Some(ch) = &s.choices {
-                        let raw = values::display(v);
-                        ch.iter()
-                            .find(|(val, _)| *val == raw)
-                            .map_or(raw, |(_, l)| l.clone())
-                    } else {
-                        values::display(v)
-                    }
-                })
-            } else {
-                String::new()
-            };
-            let preview_html = preview
-                .as_ref()
-                .filter(|(f, _)| f == s.col.name)
-                .map(|(_, html)| html.clone());
-            let describedby = [
-                errors
-                    .contains_key(s.col.name)
-                    .then(|| format!("field-{}-error", s.col.name)),
-                s.help.map(|_| format!("field-{}-help", s.col.name)),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-            fields.insert(
-                s.col.name,
-                json!({
-                    "name": s.col.name,
-                    "id": format!("field-{}", s.col.name),
-                    "label": s.label,
-                    "widget": s.widget.as_str(),
-                    "value": value,
-                    "checked": matches!(value.as_str(), "on" | "true" | "1"),
-                    "readonly": s.readonly,
-                    "readonly_text": readonly_text,
-                    "required": !s.col.nullable && !s.col.kind.is_textual() && s.col.kind != Kind::Bool,
-                    "maxlength": match s.col.kind { Kind::Text { max } => max, _ => None },
-                    "choices": choices,
-                    "fk": fk,
-                    "help": s.help,
-                    "error": errors.get(s.col.name),
-                    "describedby": describedby,
-                    "preview": preview_html,
-                    "preview_url": format!("{}/preview", self.url()),
-                }),
-            );
+            let field = self
+                .form_field(req, s, obj, typed, errors, preview.as_ref())
+                .await?;
+            fields.insert(s.col.name, field);
         }
         let declared = self.admin.fieldsets(user, obj);
         let mut fieldsets: Vec<Json> = if declared.is_empty() {
@@ -215,44 +291,8 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 .filter(|fs| fs["fields"].as_array().is_some_and(|a| !a.is_empty()))
                 .collect()
         };
-        let extras = self.admin.extra_fields(user);
-        if !extras.is_empty() {
-            let stored = match obj {
-                Some(m) => self.admin.extra_values(req.db, m).await,
-                None => BTreeMap::new(),
-            };
-            for x in extras {
-                let value = typed
-                    .and_then(|t| t.get(x.name).cloned())
-                    .or_else(|| stored.get(x.name).cloned())
-                    .unwrap_or_default();
-                let id = format!("field-{}", x.name);
-                let describedby = [
-                    errors.contains_key(x.name).then(|| format!("{id}-error")),
-                    x.help.map(|_| format!("{id}-help")),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-                let field = json!({
-                    "name": x.name, "id": id, "label": x.label, "widget": "text",
-                    "value": value, "readonly": false, "readonly_text": "", "required": false,
-                    "choices": [], "fk": null, "help": x.help, "error": errors.get(x.name),
-                    "describedby": describedby,
-                });
-                let at = fieldsets
-                    .iter()
-                    .position(|fs| fs["title"].as_str() == Some(x.fieldset))
-                    .unwrap_or(fieldsets.len().saturating_sub(1));
-                if let Some(list) = fieldsets
-                    .get_mut(at)
-                    .and_then(|fs| fs["fields"].as_array_mut())
-                {
-                    list.push(field);
-                }
-            }
-        }
+        self.add_extra_fields(req, obj, typed, errors, &mut fieldsets)
+            .await;
         let (title, object) = match obj {
             Some(m) => {
                 let id = self.id_of(m);

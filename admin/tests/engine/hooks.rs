@@ -138,3 +138,35 @@ async fn bulk_action_takes_the_whole_action_over_the_chosen_ids() {
     assert_eq!(book.status, "draft", "the hook chose to write nothing");
     assert!(lib.audit_actions().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_row_its_hook_refuses_stops_the_action_and_the_message_says_where() {
+    let lib = library(Hooks::Rows).await;
+    let ann = lib.author("Ann").await;
+    let a = lib.book("Fine", "draft", "novel", ann).await;
+    let b = lib.book("Refused", "draft", "novel", ann).await;
+    let c = lib.book("Later", "draft", "novel", ann).await;
+    let admin = User::admin();
+    let ids = [a.to_string(), b.to_string(), c.to_string()];
+    let mut form = vec![("_action", "publish"), ("_confirm", "yes")];
+    form.extend(ids.iter().map(|i| ("_selected", i.as_str())));
+    let (_, flash) = redirect(lib.post(&admin, "books", "", &form).await);
+    assert_eq!(
+        flash,
+        "Publish stopped after 1 book: “Refused”: Not this one."
+    );
+    let status = |id| {
+        let db = &lib.db;
+        async move {
+            books::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+                .status
+        }
+    };
+    assert_eq!(status(a).await, "published");
+    assert_eq!(status(b).await, "draft");
+    assert_eq!(status(c).await, "draft", "nothing after the refusal");
+}

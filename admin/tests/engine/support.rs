@@ -248,6 +248,10 @@ impl ModelAdmin<books::Entity> for Books {
             before.map_or(0, |b| b.id),
             raw.get("status").map_or("", String::as_str),
         ));
+        if raw.get("title").is_some_and(|t| t == "Refused") {
+            let why = FieldErrors::from([("title".to_string(), "Not this one.".to_string())]);
+            return Some(Err(SaveError::Fields(why)));
+        }
         if let (Some(b), Some(lock)) = (before, lock_version) {
             if b.lock_version != lock {
                 return Some(Err(SaveError::Conflict));
