@@ -216,8 +216,7 @@ pub(crate) struct ListPage {
     pub rows: Vec<ListRow>,
     pub q: String,
     pub search: Option<String>,
-    /// The filter panels (still built as JSON in `resource/filters.rs`).
-    pub filters: serde_json::Value,
+    pub filters: Vec<FilterPanel>,
     pub applied: Vec<AppliedFilter>,
     pub order: String,
     pub count: CountView,
@@ -233,4 +232,19 @@ pub(crate) struct ListPage {
     pub roles: Vec<String>,
     pub notice: Option<String>,
     pub select_across_max: u64,
+}
+
+/// A filter's panel beside the list: its field and the links it offers.
+#[derive(Debug, Serialize)]
+pub(crate) struct FilterPanel {
+    pub field: &'static str,
+    pub label: String,
+    pub options: Vec<FilterOption>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct FilterOption {
+    pub label: String,
+    pub href: String,
+    pub selected: bool,
 }

@@ -2,7 +2,6 @@
 //! panels of links beside the list.
 
 use sea_orm::{DatabaseConnection, QueryFilter};
-use serde_json::{Value as Json, json};
 
 use super::{MAX_VALUES, Registered, with_query};
 use crate::{
@@ -10,6 +9,7 @@ use crate::{
     options::ModelAdmin,
     query::{self, AdminEntity, FilterKind, ListParams},
     values::Kind,
+    views::{FilterOption, FilterPanel},
 };
 
 impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
@@ -77,122 +77,186 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         site: &AdminSite,
         req: &Request<'_>,
         p: &ListParams,
-    ) -> Result<Json> {
-        let base_pairs = p.pairs();
-        let mut panels = Vec::new();
-        let order = p.order_param();
-        let link = |drop: &[&str], add: Vec<(String, String)>| {
-            let mut pairs: Vec<(String, String)> = base_pairs
-                .iter()
-                .filter(|(k, _)| !drop.contains(&k.as_str()))
-                .cloned()
-                .collect();
-            pairs.extend(add);
-            if !order.is_empty() {
-                pairs.push(("o".to_string(), order.clone()));
-            }
-            with_query(&self.url(), &pairs)
+    ) -> Result<Vec<FilterPanel>> {
+        let links = Links {
+            url: self.url(),
+            pairs: p.pairs(),
+            order: p.order_param(),
         };
+        let mut panels = Vec::new();
         for (field, kind) in self.filter_kinds(site, req.user) {
-            let current = |param: &str| {
-                p.filters
-                    .iter()
-                    .find(|f| f.param == param)
-                    .map(|f| f.value.clone())
-            };
-            let mut options = Vec::new();
-            match kind {
+            let options = match kind {
                 FilterKind::Choices(_) | FilterKind::Bool | FilterKind::ForeignKey => {
-                    let cur = current(field);
-                    let isnull = format!("{field}__isnull");
-                    options.push(json!({"label": "All", "href": link(&[field, &isnull], vec![]), "selected": cur.is_none() && current(&isnull).is_none()}));
                     let choices: Vec<(String, String)> = match kind {
                         FilterKind::Bool => vec![
                             ("true".to_string(), "Yes".to_string()),
                             ("false".to_string(), "No".to_string()),
                         ],
-                        FilterKind::ForeignKey => match self.fk_target(site, field) {
-                            Some(t) => t
-                                .lookup(
-                                    req.db,
-                                    req.user,
-                                    self.admin.limit_choices_to(req.user, field),
-                                    "",
-                                    50,
-                                )
-                                .await?
-                                .into_iter()
-                                .map(|(id, l)| (id.to_string(), l))
-                                .collect(),
-                            None => Vec::new(),
-                        },
+                        FilterKind::ForeignKey => self.fk_filter_choices(site, req, field).await?,
                         _ => self.admin.choices(req.user, field).unwrap_or_default(),
                     };
-                    for (v, l) in choices {
-                        options.push(json!({
-                            "label": l,
-                            "href": link(&[field, &isnull], vec![(field.to_string(), v.clone())]),
-                            "selected": cur.as_deref() == Some(v.as_str()),
-                        }));
-                    }
-                }
-                FilterKind::Values => {
-                    let cur = current(field);
-                    options.push(json!({"label": "All", "href": link(&[field], vec![]), "selected": cur.is_none()}));
-                    let mut seen = match self.column(field) {
-                        Some(c) => {
-                            let select = E::find().filter(self.scope(req.user));
-                            query::distinct_values(req.db, select, &c, MAX_VALUES).await?
-                        }
-                        None => Vec::new(),
-                    };
-                    // The value filtered on stays offered, however rare.
-                    if let Some(v) = cur.as_ref().filter(|v| !seen.contains(v)) {
-                        seen.push(v.clone());
-                    }
-                    for v in seen {
-                        options.push(json!({
-                            "label": self.choice_label(req.user, field, &v),
-                            "href": link(&[field], vec![(field.to_string(), v.clone())]),
-                            "selected": cur.as_deref() == Some(v.as_str()),
-                        }));
-                    }
-                }
-                FilterKind::Dates => {
-                    let now = chrono::Utc::now();
-                    let day = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d").to_string();
-                    let today = day(now);
-                    let tomorrow = day(now + chrono::Duration::days(1));
-                    let ranges = [
-                        ("Today", today.clone()),
-                        ("Past 7 days", day(now - chrono::Duration::days(7))),
-                        ("Past 30 days", day(now - chrono::Duration::days(30))),
-                        ("Past year", day(now - chrono::Duration::days(365))),
-                    ];
-                    let gte = format!("{field}__gte");
-                    let lt = format!("{field}__lt");
                     let isnull = format!("{field}__isnull");
-                    let drop = [gte.as_str(), lt.as_str(), isnull.as_str()];
-                    let none_set = current(&gte).is_none()
-                        && current(&lt).is_none()
-                        && current(&isnull).is_none();
-                    options.push(json!({"label": "Any date", "href": link(&drop, vec![]), "selected": none_set}));
-                    for (label, from) in ranges {
-                        options.push(json!({
-                            "label": label,
-                            "href": link(&drop, vec![(gte.clone(), from.clone()), (lt.clone(), tomorrow.clone())]),
-                            "selected": current(&gte).as_deref() == Some(from.as_str()) && current(&lt).as_deref() == Some(tomorrow.as_str()),
-                        }));
+                    let cur = current(p, field);
+                    let mut options = vec![FilterOption {
+                        label: "All".to_string(),
+                        href: links.link(&[field, &isnull], vec![]),
+                        selected: cur.is_none() && current(p, &isnull).is_none(),
+                    }];
+                    for (v, label) in choices {
+                        options.push(FilterOption {
+                            href: links
+                                .link(&[field, &isnull], vec![(field.to_string(), v.clone())]),
+                            selected: cur == Some(v.as_str()),
+                            label,
+                        });
                     }
-                    if self.column(field).is_some_and(|c| c.nullable) {
-                        options.push(json!({"label": "No date", "href": link(&drop, vec![(isnull.clone(), "true".into())]), "selected": current(&isnull).as_deref() == Some("true")}));
-                        options.push(json!({"label": "Has date", "href": link(&drop, vec![(isnull.clone(), "false".into())]), "selected": current(&isnull).as_deref() == Some("false")}));
-                    }
+                    options
                 }
-            }
-            panels
-                .push(json!({"field": field, "label": self.label_for(field), "options": options}));
+                FilterKind::Values => self.value_options(req, p, &links, field).await?,
+                FilterKind::Dates => self.date_options(p, &links, field),
+            };
+            panels.push(FilterPanel {
+                field,
+                label: self.label_for(field),
+                options,
+            });
         }
-        Ok(Json::from(panels))
+        Ok(panels)
+    }
+
+    /// The rows a foreign-key filter offers: the first the person may see.
+    async fn fk_filter_choices(
+        &self,
+        site: &AdminSite,
+        req: &Request<'_>,
+        field: &str,
+    ) -> Result<Vec<(String, String)>> {
+        let Some(target) = self.fk_target(site, field) else {
+            return Ok(Vec::new());
+        };
+        let within = self.admin.limit_choices_to(req.user, field);
+        Ok(target
+            .lookup(req.db, req.user, within, "", 50)
+            .await?
+            .into_iter()
+            .map(|(id, l)| (id.to_string(), l))
+            .collect())
+    }
+
+    /// A plain column's filter: "All", then each value it holds (the most frequent).
+    async fn value_options(
+        &self,
+        req: &Request<'_>,
+        p: &ListParams,
+        links: &Links,
+        field: &str,
+    ) -> Result<Vec<FilterOption>> {
+        let cur = current(p, field);
+        let mut options = vec![FilterOption {
+            label: "All".to_string(),
+            href: links.link(&[field], vec![]),
+            selected: cur.is_none(),
+        }];
+        let mut seen = match self.column(field) {
+            Some(c) => {
+                let select = E::find().filter(self.scope(req.user));
+                query::distinct_values(req.db, select, &c, MAX_VALUES).await?
+            }
+            None => Vec::new(),
+        };
+        // The value filtered on stays offered, however rare.
+        if let Some(v) = cur.filter(|v| !seen.iter().any(|s| s == v)) {
+            seen.push(v.to_string());
+        }
+        for v in seen {
+            options.push(FilterOption {
+                label: self.choice_label(req.user, field, &v),
+                href: links.link(&[field], vec![(field.to_string(), v.clone())]),
+                selected: cur == Some(v.as_str()),
+            });
+        }
+        Ok(options)
+    }
+
+    /// A date's filter: any date, today, the past week, month and year, and for a
+    /// nullable column whether it has one.
+    fn date_options(&self, p: &ListParams, links: &Links, field: &str) -> Vec<FilterOption> {
+        let now = chrono::Utc::now();
+        let day = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d").to_string();
+        let tomorrow = day(now + chrono::Duration::days(1));
+        let ranges = [
+            ("Today", day(now)),
+            ("Past 7 days", day(now - chrono::Duration::days(7))),
+            ("Past 30 days", day(now - chrono::Duration::days(30))),
+            ("Past year", day(now - chrono::Duration::days(365))),
+        ];
+        let gte = format!("{field}__gte");
+        let lt = format!("{field}__lt");
+        let isnull = format!("{field}__isnull");
+        let drop = [gte.as_str(), lt.as_str(), isnull.as_str()];
+        let option = |label: &str, add: Vec<(String, String)>, selected: bool| FilterOption {
+            label: label.to_string(),
+            href: links.link(&drop, add),
+            selected,
+        };
+        let none_set = current(p, &gte).is_none()
+            && current(p, &lt).is_none()
+            && current(p, &isnull).is_none();
+        let mut options = vec![option("Any date", vec![], none_set)];
+        for (label, from) in ranges {
+            let selected = current(p, &gte) == Some(from.as_str())
+                && current(p, &lt) == Some(tomorrow.as_str());
+            options.push(option(
+                label,
+                vec![(gte.clone(), from), (lt.clone(), tomorrow.clone())],
+                selected,
+            ));
+        }
+        if self.column(field).is_some_and(|c| c.nullable) {
+            let null = current(p, &isnull);
+            options.push(option(
+                "No date",
+                vec![(isnull.clone(), "true".into())],
+                null == Some("true"),
+            ));
+            options.push(option(
+                "Has date",
+                vec![(isnull.clone(), "false".into())],
+                null == Some("false"),
+            ));
+        }
+        options
+    }
+}
+
+/// The value of a filter parameter in force.
+fn current<'p>(p: &'p ListParams, param: &str) -> Option<&'p str> {
+    p.filters
+        .iter()
+        .find(|f| f.param == param)
+        .map(|f| f.value.as_str())
+}
+
+/// Links to the list that keep its query, ordering included.
+struct Links {
+    url: String,
+    pairs: Vec<(String, String)>,
+    order: String,
+}
+
+impl Links {
+    /// The list without the parameters in `drop`, with those in `add`.
+    fn link(&self, drop: &[&str], add: Vec<(String, String)>) -> String {
+        let mut pairs: Vec<(String, String)> = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| !drop.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        pairs.extend(add);
+        if !self.order.is_empty() {
+            pairs.push(("o".to_string(), self.order.clone()));
+        }
+        with_query(&self.url, &pairs)
     }
 }
