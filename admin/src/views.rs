@@ -151,8 +151,24 @@ pub(crate) struct ListRow {
     pub href: String,
     pub label: String,
     pub editable: bool,
-    /// `text`, and as the column needs: `href`, `badge`, `bool`; `label` is the column's.
-    pub cells: Vec<serde_json::Value>,
+    pub cells: Vec<Cell>,
+}
+
+/// One cell of a list row. The keys a column does not use are left out, as the
+/// templates test for them.
+#[derive(Debug, Serialize)]
+pub(crate) struct Cell {
+    pub text: String,
+    /// A foreign key's link (`null` when the person may not open the row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub href: Option<Option<String>>,
+    /// A choice's raw value, for its badge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub badge: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bool: Option<serde_json::Value>,
+    /// The column's heading, for narrow screens.
+    pub label: String,
 }
 
 /// A link in the pager, or a gap between two.

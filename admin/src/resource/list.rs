@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::ModelTrait;
-use serde_json::{Value as Json, json};
 
 use super::{MAX_SET, Registered, encode, with_query};
 use crate::{
@@ -13,7 +12,7 @@ use crate::{
     saved_filters,
     values::{self, Kind},
     views::{
-        ActionButton, AppliedFilter, ColumnHead, CountView, HiddenPair, ListPage, ListRow,
+        ActionButton, AppliedFilter, Cell, ColumnHead, CountView, HiddenPair, ListPage, ListRow,
         PageLink, Paging, SavedFilterLink, SortLink,
     },
 };
@@ -54,41 +53,59 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         Ok(out)
     }
 
+    /// One cell: the text, and as the column needs a link (a foreign key), the raw value
+    /// for a badge (a choice) or the boolean (a check mark).
     pub(super) fn cell(
         &self,
         user: &dyn AdminUser,
         m: &E::Model,
         column: &ListColumn<E>,
         fks: &FkLabels,
-    ) -> Json {
-        match column {
-            ListColumn::Computed { value, .. } => json!({"text": value(m)}),
-            ListColumn::Field(f) => {
-                let Some(c) = self.column(f) else {
-                    return json!({"text": ""});
-                };
-                let v = m.get(c.col);
-                if let Some(map) = fks.get(*f) {
-                    let id = values::to_json(&v).as_i64();
-                    return match id.and_then(|i| map.get(&i)) {
-                        Some((label, href)) => json!({"text": label, "href": href}),
-                        None => json!({"text": values::display(&v)}),
-                    };
-                }
-                if let Some(ch) = self.admin.choices(user, f) {
-                    let raw = values::display(&v);
-                    let label = ch
-                        .into_iter()
-                        .find(|(val, _)| *val == raw)
-                        .map_or(raw, |(_, l)| l);
-                    return json!({"text": label, "badge": values::display(&v)});
-                }
-                if c.kind == Kind::Bool {
-                    return json!({"text": values::display(&v), "bool": values::to_json(&v)});
-                }
-                json!({"text": values::display(&v)})
-            }
+        label: &str,
+    ) -> Cell {
+        let text = |text: String| Cell {
+            text,
+            href: None,
+            badge: None,
+            bool: None,
+            label: label.to_string(),
+        };
+        let f = match column {
+            ListColumn::Computed { value, .. } => return text(value(m)),
+            ListColumn::Field(f) => f,
+        };
+        let Some(c) = self.column(f) else {
+            return text(String::new());
+        };
+        let v = m.get(c.col);
+        if let Some(map) = fks.get(*f) {
+            let id = values::to_json(&v).as_i64();
+            return match id.and_then(|i| map.get(&i)) {
+                Some((name, href)) => Cell {
+                    href: Some(href.clone()),
+                    ..text(name.clone())
+                },
+                None => text(values::display(&v)),
+            };
         }
+        if let Some(ch) = self.admin.choices(user, f) {
+            let raw = values::display(&v);
+            let shown = ch
+                .into_iter()
+                .find(|(val, _)| *val == raw)
+                .map_or_else(|| raw.clone(), |(_, l)| l);
+            return Cell {
+                badge: Some(raw),
+                ..text(shown)
+            };
+        }
+        if c.kind == Kind::Bool {
+            return Cell {
+                bool: Some(values::to_json(&v)),
+                ..text(values::display(&v))
+            };
+        }
+        text(values::display(&v))
     }
 
     pub(super) async fn changelist(
@@ -275,11 +292,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                 let cells = list_display
                     .iter()
                     .zip(columns)
-                    .map(|(c, head)| {
-                        let mut cell = self.cell(user, m, c, fks);
-                        cell["label"] = Json::from(head.label.clone());
-                        cell
-                    })
+                    .map(|(c, head)| self.cell(user, m, c, fks, &head.label))
                     .collect();
                 let inline = inline_actions
                     .iter()
