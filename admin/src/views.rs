@@ -264,3 +264,54 @@ pub(crate) struct FilterOption {
     pub href: String,
     pub selected: bool,
 }
+
+/// The row a change page is about.
+#[derive(Debug, Serialize)]
+pub(crate) struct FormObject {
+    pub id: i64,
+    pub label: String,
+    pub url: String,
+    pub view_on_site: Option<String>,
+    pub panels: Vec<crate::Panel>,
+}
+
+/// A field with an error, for the summary at the top of the form.
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorLink {
+    pub id: String,
+    pub label: String,
+    pub message: String,
+}
+
+/// What differs between the saved version and what the person typed.
+#[derive(Debug, Serialize)]
+pub(crate) struct ConflictView {
+    pub fields: Vec<ConflictField>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct ConflictField {
+    pub field: String,
+    pub theirs: String,
+    pub yours: String,
+}
+
+/// `admin/engine/form.html`: the add and change pages. The fields themselves are still
+/// built as JSON in `resource/form.rs` (a column's field and an extra field differ in keys).
+#[derive(Debug, Serialize)]
+pub(crate) struct FormPage {
+    pub resource: ResourceView,
+    pub breadcrumbs: Vec<Crumb>,
+    pub perms: Perms,
+    pub object: Option<FormObject>,
+    pub adding: bool,
+    pub editable: bool,
+    pub fieldsets: Vec<serde_json::Value>,
+    pub errors: usize,
+    pub form_error: Option<String>,
+    pub error_fields: Vec<ErrorLink>,
+    pub lock_version: Option<i64>,
+    pub has_lock: bool,
+    pub conflict: Option<ConflictView>,
+    pub action: String,
+}

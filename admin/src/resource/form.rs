@@ -10,7 +10,7 @@ use crate::{
     options::{FieldErrors, ModelAdmin, Widget},
     query::{AdminEntity, Col},
     values::{self, Kind},
-    views::PreviewPage,
+    views::{ConflictView, ErrorLink, FormObject, FormPage, PreviewPage},
 };
 
 /// What a form field shows.
@@ -259,7 +259,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         obj: Option<&E::Model>,
         typed: Option<&BTreeMap<String, String>>,
         errors: &FieldErrors,
-        conflict: Option<Json>,
+        conflict: Option<ConflictView>,
         preview: Option<(String, String)>,
         lock_version: Option<i64>,
     ) -> Result<Response> {
@@ -296,19 +296,19 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let (title, object) = match obj {
             Some(m) => {
                 let id = self.id_of(m);
-                let panels = self.admin.panels(req.db, user, m).await;
+                let object = FormObject {
+                    id,
+                    label: self.label_of(m),
+                    url: format!("{}/{id}", self.url()),
+                    view_on_site: o.view_on_site.and_then(|f| f(m)),
+                    panels: self.admin.panels(req.db, user, m).await,
+                };
                 (
-                    format!("Change {} “{}”", o.singular, self.label_of(m)),
-                    json!({
-                        "id": id,
-                        "label": self.label_of(m),
-                        "url": format!("{}/{id}", self.url()),
-                        "view_on_site": o.view_on_site.and_then(|f| f(m)),
-                        "panels": panels,
-                    }),
+                    format!("Change {} “{}”", o.singular, object.label),
+                    Some(object),
                 )
             }
-            None => (format!("Add {}", o.singular), Json::Null),
+            None => (format!("Add {}", o.singular), None),
         };
         let editable = obj.map_or_else(
             || self.may(user, Action::Add, None),
@@ -322,23 +322,34 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             422
         };
         let crumb = obj.map_or_else(|| format!("Add {}", o.singular), |m| self.label_of(m));
-        let context = json!({
-            "resource": self.base(site),
-            "breadcrumbs": self.crumbs(site, Some((crumb, None))),
-            "perms": self.perms(user, obj),
-            "object": object,
-            "adding": obj.is_none(),
-            "editable": editable,
-            "fieldsets": fieldsets,
-            "errors": errors.len(),
-            "form_error": errors.get("__all__"),
-            "error_fields": errors.keys().filter(|k| *k != "__all__").map(|k| json!({"id": format!("field-{k}"), "label": self.label_for(k), "message": errors.get(k)})).collect::<Vec<_>>(),
-            "lock_version": lock_version,
-            "has_lock": lock_version.is_some(),
-            "conflict": conflict,
-            "action": obj.map_or_else(|| format!("{}/add", self.url()), |m| format!("{}/{}", self.url(), self.id_of(m))),
-        });
-        Ok(self.page("admin/engine/form.html", status, title, context))
+        let error_fields = errors
+            .iter()
+            .filter(|(k, _)| *k != "__all__")
+            .map(|(k, message)| ErrorLink {
+                id: format!("field-{k}"),
+                label: self.label_for(k),
+                message: message.clone(),
+            })
+            .collect();
+        let view = FormPage {
+            resource: self.base(site),
+            breadcrumbs: self.crumbs(site, Some((crumb, None))),
+            perms: self.perms(user, obj),
+            action: object
+                .as_ref()
+                .map_or_else(|| format!("{}/add", self.url()), |ob| ob.url.clone()),
+            object,
+            adding: obj.is_none(),
+            editable,
+            fieldsets,
+            errors: errors.len(),
+            form_error: errors.get("__all__").cloned(),
+            error_fields,
+            lock_version,
+            has_lock: lock_version.is_some(),
+            conflict,
+        };
+        self.view("admin/engine/form.html", status, title, &view)
     }
 
     pub(super) async fn show_form(

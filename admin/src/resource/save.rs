@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use sea_orm::{ActiveModelBehavior, ActiveModelTrait, EntityTrait, ModelTrait, SqlErr, Value};
-use serde_json::{Value as Json, json};
 
 use super::{Registered, db_message, first, form::FieldSpec};
 use crate::{
@@ -11,6 +10,7 @@ use crate::{
     options::{ExtraField, FieldErrors, ModelAdmin, SaveError, Submission},
     query::{AdminEntity, Col},
     values::{self},
+    views::{ConflictField, ConflictView},
 };
 
 /// A checked submission on its way to the write.
@@ -345,17 +345,20 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         current_lock: i64,
     ) -> Result<Response> {
         let specs = self.field_specs(site, req.user, Some(current));
-        let diffs: Vec<Json> = specs
+        let fields = specs
             .iter()
             .filter(|s| !s.readonly)
             .filter_map(|s| {
                 let theirs = values::form_string(&current.get(s.col.col));
                 let yours = typed.get(s.col.name).cloned().unwrap_or_default();
-                (!values::same_text(&theirs, &yours))
-                    .then(|| json!({"field": s.label, "theirs": theirs, "yours": yours}))
+                (!values::same_text(&theirs, &yours)).then(|| ConflictField {
+                    field: s.label.clone(),
+                    theirs,
+                    yours,
+                })
             })
             .collect();
-        let conflict = json!({"fields": diffs});
+        let conflict = ConflictView { fields };
         self.render_form(
             site,
             req,
