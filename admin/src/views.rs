@@ -296,8 +296,7 @@ pub(crate) struct ConflictField {
     pub yours: String,
 }
 
-/// `admin/engine/form.html`: the add and change pages. The fields themselves are still
-/// built as JSON in `resource/form.rs` (a column's field and an extra field differ in keys).
+/// `admin/engine/form.html`: the add and change pages.
 #[derive(Debug, Serialize)]
 pub(crate) struct FormPage {
     pub resource: ResourceView,
@@ -306,7 +305,7 @@ pub(crate) struct FormPage {
     pub object: Option<FormObject>,
     pub adding: bool,
     pub editable: bool,
-    pub fieldsets: Vec<serde_json::Value>,
+    pub fieldsets: Vec<FieldsetView>,
     pub errors: usize,
     pub form_error: Option<String>,
     pub error_fields: Vec<ErrorLink>,
@@ -314,4 +313,48 @@ pub(crate) struct FormPage {
     pub has_lock: bool,
     pub conflict: Option<ConflictView>,
     pub action: String,
+}
+
+/// A titled group of form fields (one untitled group when the registration declares none).
+#[derive(Debug, Serialize)]
+pub(crate) struct FieldsetView {
+    pub title: Option<&'static str>,
+    pub description: Option<&'static str>,
+    pub fields: Vec<FormField>,
+}
+
+/// A foreign-key field's searchable picker.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FkPicker {
+    pub lookup: String,
+    pub target: &'static str,
+    /// There are more rows than the select lists: search for them.
+    pub more: bool,
+}
+
+/// One form field. An extra field (not a column) leaves out the keys that only a column
+/// has (`checked`, `maxlength`, `preview`, `preview_url`), as before.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FormField {
+    pub name: &'static str,
+    pub id: String,
+    pub label: String,
+    pub widget: &'static str,
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked: Option<bool>,
+    pub readonly: bool,
+    pub readonly_text: String,
+    pub required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maxlength: Option<Option<u32>>,
+    pub choices: Vec<ChoiceView>,
+    pub fk: Option<FkPicker>,
+    pub help: Option<&'static str>,
+    pub error: Option<String>,
+    pub describedby: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview_url: Option<String>,
 }

@@ -2,7 +2,6 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use sea_orm::{EntityTrait, ModelTrait};
-use serde_json::{Value as Json, json};
 
 use super::{FK_CHOICES, Registered, first};
 use crate::{
@@ -10,7 +9,10 @@ use crate::{
     options::{FieldErrors, ModelAdmin, Widget},
     query::{AdminEntity, Col},
     values::{self, Kind},
-    views::{ConflictView, ErrorLink, FormObject, FormPage, PreviewPage},
+    views::{
+        ChoiceView, ConflictView, ErrorLink, FieldsetView, FkPicker, FormField, FormObject,
+        FormPage, PreviewPage,
+    },
 };
 
 /// What a form field shows.
@@ -97,7 +99,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         typed: Option<&BTreeMap<String, String>>,
         errors: &FieldErrors,
         preview: Option<&(String, String)>,
-    ) -> Result<Json> {
+    ) -> Result<FormField> {
         let user = req.user;
         let stored = obj.map(|m| m.get(s.col.col));
         let value = match (typed, &stored) {
@@ -106,16 +108,21 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             (None, None) => self.admin.initial(user, s.col.name).unwrap_or_default(),
             (Some(_), None) => self.admin.initial(user, s.col.name).unwrap_or_default(),
         };
-        let mut choices: Vec<Json> = s
+        let mut choices: Vec<ChoiceView> = s
             .choices
             .clone()
             .unwrap_or_default()
             .into_iter()
-            .map(|(v, l)| json!({"value": v, "label": l, "selected": v == value}))
+            .map(|(v, label)| ChoiceView {
+                selected: v == value,
+                value: v,
+                label,
+            })
             .collect();
-        let mut fk = Json::Null;
+        let mut fk = None;
         if let Some(target) = &s.fk {
-            (choices, fk) = self.fk_choices(req, s, target, &value).await?;
+            let (fk_choices, picker) = self.fk_choices(req, s, target, &value).await?;
+            (choices, fk) = (fk_choices, Some(picker));
         }
         let readonly_text = if s.readonly {
             stored.as_ref().map_or_else(String::new, |v| {
@@ -144,25 +151,28 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-        Ok(json!({
-            "name": s.col.name,
-            "id": format!("field-{}", s.col.name),
-            "label": s.label,
-            "widget": s.widget.as_str(),
-            "value": value,
-            "checked": matches!(value.as_str(), "on" | "true" | "1"),
-            "readonly": s.readonly,
-            "readonly_text": readonly_text,
-            "required": !s.col.nullable && !s.col.kind.is_textual() && s.col.kind != Kind::Bool,
-            "maxlength": match s.col.kind { Kind::Text { max } => max, _ => None },
-            "choices": choices,
-            "fk": fk,
-            "help": s.help,
-            "error": errors.get(s.col.name),
-            "describedby": describedby,
-            "preview": preview_html,
-            "preview_url": format!("{}/preview", self.url()),
-        }))
+        Ok(FormField {
+            name: s.col.name,
+            id: format!("field-{}", s.col.name),
+            label: s.label.clone(),
+            widget: s.widget.as_str(),
+            checked: Some(matches!(value.as_str(), "on" | "true" | "1")),
+            value,
+            readonly: s.readonly,
+            readonly_text,
+            required: !s.col.nullable && !s.col.kind.is_textual() && s.col.kind != Kind::Bool,
+            maxlength: Some(match s.col.kind {
+                Kind::Text { max } => max,
+                _ => None,
+            }),
+            choices,
+            fk,
+            help: s.help,
+            error: errors.get(s.col.name).cloned(),
+            describedby,
+            preview: Some(preview_html),
+            preview_url: Some(format!("{}/preview", self.url())),
+        })
     }
 
     /// A foreign-key field's choices (the first rows, and the current one) and its picker.
@@ -172,7 +182,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         s: &FieldSpec<E>,
         target: &Arc<dyn Resource>,
         value: &str,
-    ) -> Result<(Vec<Json>, Json)> {
+    ) -> Result<(Vec<ChoiceView>, FkPicker)> {
         let user = req.user;
         let within = self.admin.limit_choices_to(user, s.col.name);
         let mut opts = target
@@ -188,13 +198,17 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         }
         let choices = opts
             .into_iter()
-            .map(|(id, l)| json!({"value": id.to_string(), "label": l, "selected": id.to_string() == value}))
+            .map(|(id, label)| ChoiceView {
+                value: id.to_string(),
+                selected: id.to_string() == value,
+                label,
+            })
             .collect();
-        let fk = json!({
-            "lookup": format!("{}/lookup?field={}", self.url(), s.col.name),
-            "target": target.options().singular,
-            "more": more,
-        });
+        let fk = FkPicker {
+            lookup: format!("{}/lookup?field={}", self.url(), s.col.name),
+            target: target.options().singular,
+            more,
+        };
         Ok((choices, fk))
     }
 
@@ -205,7 +219,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         obj: Option<&E::Model>,
         typed: Option<&BTreeMap<String, String>>,
         errors: &FieldErrors,
-        fieldsets: &mut [Json],
+        fieldsets: &mut [FieldsetView],
     ) {
         let extras = self.admin.extra_fields(req.user);
         if extras.is_empty() {
@@ -229,21 +243,31 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-            let field = json!({
-                "name": x.name, "id": id, "label": x.label, "widget": "text",
-                "value": value, "readonly": false, "readonly_text": "", "required": false,
-                "choices": [], "fk": null, "help": x.help, "error": errors.get(x.name),
-                "describedby": describedby,
-            });
+            let field = FormField {
+                name: x.name,
+                id,
+                label: x.label.to_string(),
+                widget: "text",
+                value,
+                checked: None,
+                readonly: false,
+                readonly_text: String::new(),
+                required: false,
+                maxlength: None,
+                choices: Vec::new(),
+                fk: None,
+                help: x.help,
+                error: errors.get(x.name).cloned(),
+                describedby,
+                preview: None,
+                preview_url: None,
+            };
             let at = fieldsets
                 .iter()
-                .position(|fs| fs["title"].as_str() == Some(x.fieldset))
+                .position(|fs| fs.title == Some(x.fieldset))
                 .unwrap_or(fieldsets.len().saturating_sub(1));
-            if let Some(list) = fieldsets
-                .get_mut(at)
-                .and_then(|fs| fs["fields"].as_array_mut())
-            {
-                list.push(field);
+            if let Some(fs) = fieldsets.get_mut(at) {
+                fs.fields.push(field);
             }
         }
     }
@@ -266,7 +290,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
         let o = self.admin.options();
         let user = req.user;
         let specs = self.field_specs(site, user, obj);
-        let mut fields: BTreeMap<&str, Json> = BTreeMap::new();
+        let mut fields: BTreeMap<&str, FormField> = BTreeMap::new();
         for s in &specs {
             let field = self
                 .form_field(req, s, obj, typed, errors, preview.as_ref())
@@ -274,21 +298,28 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
             fields.insert(s.col.name, field);
         }
         let declared = self.admin.fieldsets(user, obj);
-        let mut fieldsets: Vec<Json> = if declared.is_empty() {
-            vec![
-                json!({"title": null, "description": null, "fields": specs.iter().filter_map(|s| fields.get(s.col.name)).collect::<Vec<_>>()}),
-            ]
+        let mut fieldsets: Vec<FieldsetView> = if declared.is_empty() {
+            vec![FieldsetView {
+                title: None,
+                description: None,
+                fields: specs
+                    .iter()
+                    .filter_map(|s| fields.get(s.col.name).cloned())
+                    .collect(),
+            }]
         } else {
             declared
                 .iter()
-                .map(|fs| {
-                    json!({
-                        "title": fs.title,
-                        "description": fs.description,
-                        "fields": fs.fields.iter().filter_map(|f| fields.get(f)).collect::<Vec<_>>(),
-                    })
+                .map(|fs| FieldsetView {
+                    title: Some(fs.title),
+                    description: fs.description,
+                    fields: fs
+                        .fields
+                        .iter()
+                        .filter_map(|f| fields.get(f).cloned())
+                        .collect(),
                 })
-                .filter(|fs| fs["fields"].as_array().is_some_and(|a| !a.is_empty()))
+                .filter(|fs| !fs.fields.is_empty())
                 .collect()
         };
         self.add_extra_fields(req, obj, typed, errors, &mut fieldsets)
