@@ -95,8 +95,9 @@ const TABLES: &[&str] = &[
         query TEXT NOT NULL, shared_role TEXT, created_at TEXT NOT NULL)",
 ];
 
-/// A fresh database file of its own for each test, with the tables and foreign keys on.
-pub async fn database() -> DatabaseConnection {
+/// A fresh database file of its own for each test, with the tables and foreign keys on;
+/// the path is for removing it afterwards.
+pub async fn database() -> (DatabaseConnection, std::path::PathBuf) {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
     let path = std::env::temp_dir().join(format!(
@@ -114,7 +115,7 @@ pub async fn database() -> DatabaseConnection {
     for t in TABLES {
         db.execute_unprepared(t).await.unwrap();
     }
-    db
+    (db, path)
 }
 
 /// Runs SQL that returns one integer.

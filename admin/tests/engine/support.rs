@@ -310,12 +310,13 @@ impl ModelAdmin<books::Entity> for Books {
 /// The site of the tests, and what the books' hooks were called with.
 pub struct Library {
     pub db: DatabaseConnection,
+    path: std::path::PathBuf,
     pub site: AdminSite,
     pub calls: Arc<Mutex<Vec<String>>>,
 }
 
 pub async fn library(hooks: Hooks) -> Library {
-    let db = crate::schema::database().await;
+    let (db, path) = crate::schema::database().await;
     let mut site = AdminSite::new(Arc::new(Audit), Arc::new(|md| format!("<p>{md}</p>")));
     site.sections = vec![("library", "Library")];
     site.roles = vec!["editor".to_string()];
@@ -335,7 +336,22 @@ pub async fn library(hooks: Hooks) -> Library {
         ..Options::new("library", "reviews", "review", "reviews")
     })));
     site.check().unwrap();
-    Library { db, site, calls }
+    Library {
+        db,
+        path,
+        site,
+        calls,
+    }
+}
+
+impl Drop for Library {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = self.path.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }
 
 impl Library {
