@@ -50,7 +50,8 @@ pub async fn connect(ctx: &AppContext, settings: &Settings) -> loco_rs::Result<A
                         "jobs: Redis at {}: {e}",
                         settings.jobs.redis_url
                     ))
-                })?,
+                })?
+                .with_namespace(settings.jobs.redis_namespace.clone()),
         ),
         other => {
             return Err(loco_rs::Error::string(&format!(

@@ -7,6 +7,7 @@ pub enum Error {
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
     /// The SQL database refused a statement.
+    #[cfg(feature = "sql")]
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
     /// A payload or argument list could not be encoded or decoded.
