@@ -21,6 +21,10 @@ pub struct Jobs {
     pub client: Client,
     /// The in-process server, when this process works jobs.
     pub server: Mutex<Option<ServerHandle>>,
+    /// Whether the job store writes to the app's own SQLite database. SQLite has one
+    /// writer, so a write transaction held open by the app would block the store's writes:
+    /// such a caller must not hold one across a store call.
+    pub shares_sqlite_writer: bool,
 }
 
 impl Jobs {
@@ -59,9 +63,12 @@ pub async fn connect(ctx: &AppContext, settings: &Settings) -> loco_rs::Result<A
             )));
         }
     };
+    let shares_sqlite_writer =
+        settings.jobs.store == "sql" && ctx.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
     Ok(Arc::new(Jobs {
         client: Client::new(store),
         server: Mutex::new(None),
+        shares_sqlite_writer,
     }))
 }
 

@@ -16,9 +16,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{
-    chrome, inspector, records, require_all, retry_by_jid, scan, store_err, urlencode, when,
-};
+use super::{chrome, inspector, records, require_all, retry_by_jid, urlencode, when};
 use crate::{
     auth::{Actor, Capability, RequestMeta},
     errors::AppResult,
@@ -56,16 +54,12 @@ async fn jobs_about_posts(ctx: &AppContext) -> AppResult<Vec<Found>> {
         (SortedSet::Dead, "dead"),
         (SortedSet::Schedule, "scheduled"),
     ] {
-        for j in scan(&api, set).await? {
+        for j in api.scan(set).await? {
             keep(place, j.score, j.payload);
         }
     }
-    for q in api.queues().await.map_err(store_err)? {
-        for p in api
-            .queue_jobs(&q.name, 0, QUEUE_READ)
-            .await
-            .map_err(store_err)?
-        {
+    for q in api.queues().await? {
+        for p in api.queue_jobs(&q.name, 0, QUEUE_READ).await? {
             keep("queued", 0.0, p);
         }
     }

@@ -13,7 +13,11 @@ use loco_rs::app::AppContext;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{PER_PAGE, args_text, chrome, inspector, record, require_all, store_err, when};
+use super::{
+    PER_PAGE, args_text,
+    audited::{audited, audited_found},
+    chrome, entry, inspector, require_all, when,
+};
 use crate::{
     auth::{Actor, Capability, RequestMeta},
     errors::{AppError, AppResult},
@@ -43,8 +47,7 @@ pub async fn queue(
     let api = inspector(&ctx)?;
     let summary = api
         .queues()
-        .await
-        .map_err(store_err)?
+        .await?
         .into_iter()
         .find(|s| s.name == name)
         .ok_or(AppError::NotFound)?;
@@ -55,8 +58,7 @@ pub async fn queue(
             crate::models::page_offset(page_no, PER_PAGE),
             PER_PAGE,
         )
-        .await
-        .map_err(store_err)?;
+        .await?;
     let total_pages = summary.size.div_ceil(PER_PAGE).max(1);
     let base = format!("/admin/jobs/queues/{}", urlencode(&name));
     let view = json!({
@@ -88,18 +90,21 @@ pub async fn clear_queue(
     meta: RequestMeta,
     Path(name): Path<String>,
 ) -> AppResult<Response> {
-    let n = inspector(&ctx)?
-        .clear_queue(&name)
-        .await
-        .map_err(store_err)?;
-    record(
+    let api = inspector(&ctx)?;
+    audited(
         &ctx,
-        &actor,
         &meta,
-        "jobs.clear_queue",
-        "queue",
-        &name,
-        json!({"count": n}),
+        Vec::new(),
+        async { Ok(Some(api.clear_queue(&name).await?)) },
+        |n| {
+            vec![entry(
+                &actor,
+                "jobs.clear_queue",
+                "queue",
+                &name,
+                json!({"count": n}),
+            )]
+        },
     )
     .await?;
     Ok(Redirect::to("/admin/jobs").into_response())
@@ -124,22 +129,18 @@ pub async fn delete_queued(
     };
     let jid = get("jid");
     let page_no = crate::models::page_number(Some(&get("page")));
-    let deleted = !jid.is_empty()
-        && inspector(&ctx)?
-            .delete_from_queue(&name, &jid)
-            .await
-            .map_err(store_err)?;
-    let what = if deleted {
-        record(
-            &ctx,
+    let deleted = !jid.is_empty() && {
+        let api = inspector(&ctx)?;
+        let entries = vec![entry(
             &actor,
-            &meta,
             "jobs.delete",
             "job",
             &jid,
             json!({"queue": name}),
-        )
-        .await?;
+        )];
+        audited_found(&ctx, &meta, entries, api.delete_from_queue(&name, &jid)).await?
+    };
+    let what = if deleted {
         format!("deleted {jid}")
     } else {
         "nothing deleted; that job was no longer waiting".to_string()

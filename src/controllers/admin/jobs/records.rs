@@ -5,7 +5,7 @@ use loco_rs::app::AppContext;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
-use super::{inspector, record, scan, store_err, when};
+use super::{audited::audited_found, entry, inspector, when};
 use crate::{
     auth::{Actor, AuthError, Capability, RequestMeta, permissions::Grant},
     errors::{AppError, AppResult},
@@ -121,10 +121,7 @@ async fn require_retry(ctx: &AppContext, actor: &Actor, record: Option<&str>) ->
 /// # Errors
 /// The job store fails.
 pub async fn record_jobs(ctx: &AppContext, record: &str) -> AppResult<Vec<Value>> {
-    let statuses = inspector(ctx)?
-        .statuses(record, 20)
-        .await
-        .map_err(store_err)?;
+    let statuses = inspector(ctx)?.statuses(record, 20).await?;
     Ok(statuses
         .iter()
         .map(|st| {
@@ -188,27 +185,24 @@ pub async fn retry_by_jid(
     meta: &RequestMeta,
     jid: &str,
 ) -> AppResult<()> {
-    actor.require(Capability::RETRY_JOBS)?;
     let api = inspector(ctx)?;
     for set in [SortedSet::Retry, SortedSet::Dead] {
-        let found = scan(&api, set)
+        let found = api
+            .scan(set)
             .await?
             .into_iter()
             .find(|j| j.payload.jid() == jid);
         let Some(j) = found else { continue };
         let about = j.payload.get("record").and_then(Value::as_str);
         require_retry(ctx, actor, about).await?;
-        if api.retry_now(set, j.score, jid).await.map_err(store_err)? {
-            record(
-                ctx,
-                actor,
-                meta,
-                "jobs.retry",
-                "job",
-                jid,
-                json!({"from": "record page", "record": about}),
-            )
-            .await?;
+        let entries = vec![entry(
+            actor,
+            "jobs.retry",
+            "job",
+            jid,
+            json!({"from": "record page", "record": about}),
+        )];
+        if audited_found(ctx, meta, entries, api.retry_now(set, j.score, jid)).await? {
             return Ok(());
         }
     }
