@@ -14,6 +14,7 @@ use tokio::sync::Mutex;
 use crate::settings::Settings;
 
 pub mod publish;
+pub mod records;
 pub mod send_email;
 
 /// The job client, kept in the app context.
