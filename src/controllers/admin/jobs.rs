@@ -79,6 +79,26 @@ fn args_text(args: &[Value], limit: usize) -> String {
     }
 }
 
+/// Previous and next links of a paged list; `base` ends in `?` or `&`.
+#[derive(Debug, serde::Serialize)]
+struct Pager {
+    page: u64,
+    total_pages: u64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
+
+impl Pager {
+    fn new(page: u64, total_pages: u64, base: &str) -> Self {
+        Self {
+            page,
+            total_pages,
+            prev_url: (page > 1).then(|| format!("{base}page={}", page - 1)),
+            next_url: (page < total_pages).then(|| format!("{base}page={}", page + 1)),
+        }
+    }
+}
+
 fn chrome(actor: &Actor) -> AdminChrome {
     AdminChrome::new(actor, "/admin/jobs")
 }

@@ -14,7 +14,7 @@ use copydesk_workers::{
 use loco_rs::app::AppContext;
 use serde::{Deserialize, Serialize};
 
-use super::{PER_PAGE, args_text, can_act, chrome, inspector, require_all, set_of, when};
+use super::{PER_PAGE, Pager, args_text, can_act, chrome, inspector, require_all, set_of, when};
 use crate::{
     auth::Actor,
     controllers::admin::AdminChrome,
@@ -74,14 +74,6 @@ struct FilterForm {
     class: String,
     args: String,
     error: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Pager {
-    page: u64,
-    total_pages: u64,
-    prev_url: Option<String>,
-    next_url: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -146,12 +138,7 @@ pub async fn list(
         admin: chrome(&actor),
         rows: page.jobs.iter().map(|j| Row::new(slug, j)).collect(),
         total: page.total,
-        pager: Pager {
-            page: page_no,
-            total_pages,
-            prev_url: (page_no > 1).then(|| format!("{base}&page={}", page_no - 1)),
-            next_url: (page_no < total_pages).then(|| format!("{base}&page={}", page_no + 1)),
-        },
+        pager: Pager::new(page_no, total_pages, &format!("{base}&")),
         filter: FilterForm {
             class: q.class,
             args: q.args,
