@@ -24,6 +24,9 @@ pub enum AppError {
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
     Loco(#[from] loco_rs::Error),
+    /// The job store (Redis or the SQL job tables) failed.
+    #[error("job store: {0}")]
+    Jobs(#[from] copydesk_workers::Error),
     #[error("{0}")]
     Internal(String),
 }
@@ -95,7 +98,7 @@ impl IntoResponse for AppError {
                 tracing::warn!(reason, "CSRF check refused a request");
                 (StatusCode::FORBIDDEN, ErrorKind::Csrf)
             }
-            Self::Db(_) | Self::Loco(_) | Self::Internal(_) => {
+            Self::Db(_) | Self::Loco(_) | Self::Jobs(_) | Self::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorKind::Internal)
             }

@@ -34,6 +34,9 @@ pub struct Jobs {
     /// `sql` (the app's database; the embedded default) or `redis` (Sidekiq's format).
     pub store: String,
     pub redis_url: String,
+    /// The namespace of the job runtime's own Redis keys (in-progress lists, statuses, cron
+    /// claims); Sidekiq's keys never carry it.
+    pub redis_namespace: String,
     /// Work jobs in the web process too (the embedded default). Worker-only processes run
     /// `cargo loco task jobs_worker`.
     pub in_process: bool,
@@ -48,6 +51,7 @@ impl Default for Jobs {
         Self {
             store: "sql".into(),
             redis_url: "redis://127.0.0.1:6379".into(),
+            redis_namespace: "copydesk".into(),
             in_process: true,
             concurrency: 5,
             poll_seconds: 5,

@@ -14,6 +14,7 @@ use tokio::sync::Mutex;
 use crate::settings::Settings;
 
 pub mod publish;
+pub mod records;
 pub mod send_email;
 
 /// The job client, kept in the app context.
@@ -21,6 +22,10 @@ pub struct Jobs {
     pub client: Client,
     /// The in-process server, when this process works jobs.
     pub server: Mutex<Option<ServerHandle>>,
+    /// Whether the job store writes to the app's own SQLite database. SQLite has one
+    /// writer, so a write transaction held open by the app would block the store's writes:
+    /// such a caller must not hold one across a store call.
+    pub shares_sqlite_writer: bool,
 }
 
 impl Jobs {
@@ -50,7 +55,8 @@ pub async fn connect(ctx: &AppContext, settings: &Settings) -> loco_rs::Result<A
                         "jobs: Redis at {}: {e}",
                         settings.jobs.redis_url
                     ))
-                })?,
+                })?
+                .with_namespace(settings.jobs.redis_namespace.clone()),
         ),
         other => {
             return Err(loco_rs::Error::string(&format!(
@@ -58,9 +64,12 @@ pub async fn connect(ctx: &AppContext, settings: &Settings) -> loco_rs::Result<A
             )));
         }
     };
+    let shares_sqlite_writer =
+        settings.jobs.store == "sql" && ctx.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
     Ok(Arc::new(Jobs {
         client: Client::new(store),
         server: Mutex::new(None),
+        shares_sqlite_writer,
     }))
 }
 

@@ -241,3 +241,44 @@ on_each_job_store!(
     redis_db = 7,
     filter_by_class_arguments_and_error
 );
+
+/// A store action that fails leaves no audit entry: the entry commits with the action.
+async fn failed_action_is_not_audited(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    let jobs = Jobs::get(&app.ctx).unwrap();
+    let jid = jobs.client.enqueue::<PublishPost>(&(7,)).await.unwrap();
+    let support = user(&app, "support", "Sue Port").await;
+    let mut s = Browser::signed_in(&app, &support.email, "/admin/login").await;
+    // Break the store under the screen.
+    let settings = copydesk::settings::Settings::get(&app.ctx).unwrap();
+    if settings.jobs.store == "redis" {
+        let client = redis::Client::open(settings.jobs.redis_url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let _: () = redis::cmd("SET")
+            .arg("queue:default")
+            .arg("not a list")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    } else {
+        app.ctx
+            .db
+            .execute_unprepared("DROP TABLE worker_jobs")
+            .await
+            .unwrap();
+    }
+    let res = s
+        .post(DELETE, &[("jid", jid.as_str()), ("page", "1")])
+        .await;
+    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(audited(&app, "jobs.delete", &jid).await, 0);
+    let res = s.post("/admin/jobs/queues/default/clear", &[]).await;
+    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(audited(&app, "jobs.clear_queue", "default").await, 0);
+}
+
+on_each_job_store!(
+    a_failed_store_action_leaves_no_audit_entry,
+    redis_db = 9,
+    failed_action_is_not_audited
+);

@@ -1,5 +1,5 @@
-//! 100,000 no-op jobs at concurrency 25: Copydesk on Redis against Ruby Sidekiq 6.4 on the
-//! same Redis, then Copydesk's SQL store on SQLite and PostgreSQL.
+//! 100,000 no-op jobs at concurrency 25: copydesk-workers on Redis against Ruby Sidekiq 6.4 on the
+//! same Redis, then its SQL store on SQLite and PostgreSQL.
 //!
 //!   nice -n 19 cargo bench -p copydesk-workers --bench throughput
 //!
@@ -191,18 +191,18 @@ async fn bench_redis(n: usize) {
     let single = enqueue_single(&client, n / 10).await;
     let _: () = redis_cmd(&mut conn, &["DEL", "queue:bench"]).await;
     println!(
-        "  copydesk enqueue, one call per job:  {single:>10.0} jobs/s ({} jobs)",
+        "  workers enqueue , one call per job:  {single:>10.0} jobs/s ({} jobs)",
         n / 10
     );
     let bulk = enqueue(&client, n).await;
-    println!("  copydesk enqueue, bulk of {CHUNK}:      {bulk:>10.0} jobs/s");
+    println!("  workers enqueue , bulk of {CHUNK}:      {bulk:>10.0} jobs/s");
     let _: () = redis_cmd(&mut conn, &["RENAME", "queue:bench", "bench:hold"]).await;
     let mut c2 = conn.clone();
     let ours = process(&client, n, async move || {
         let _: () = redis_cmd(&mut c2, &["RENAME", "bench:hold", "queue:bench"]).await;
     })
     .await;
-    println!("  copydesk processing:                 {ours:>10.0} jobs/s");
+    println!("  workers processing:                  {ours:>10.0} jobs/s");
     if skipped("ruby") {
         return;
     }
@@ -210,7 +210,7 @@ async fn bench_redis(n: usize) {
         Some(ruby) => {
             println!("  ruby sidekiq 6.4 processing:         {ruby:>10.0} jobs/s");
             println!(
-                "  ratio copydesk / sidekiq:            {:>10.2}x",
+                "  ratio workers / sidekiq:             {:>10.2}x",
                 ours / ruby
             );
         }
@@ -249,7 +249,7 @@ async fn main() {
     bench_redis(n).await;
     if !skipped("sqlite") {
         let path =
-            std::env::temp_dir().join(format!("copydesk-bench-{}.sqlite", std::process::id()));
+            std::env::temp_dir().join(format!("workers-bench-{}.sqlite", std::process::id()));
         let mut opts = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
         opts.max_connections(8).sqlx_logging(false);
         let db = Database::connect(opts).await.unwrap();

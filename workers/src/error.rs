@@ -7,6 +7,7 @@ pub enum Error {
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
     /// The SQL database refused a statement.
+    #[cfg(feature = "sql")]
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
     /// A payload or argument list could not be encoded or decoded.
@@ -16,12 +17,12 @@ pub enum Error {
     #[error("invalid job payload: {0}")]
     InvalidPayload(String),
     /// A periodic job's cron expression does not parse.
-    #[error("invalid cron expression {expr:?}: {reason}")]
+    #[error("invalid cron expression {expr:?}: {source}")]
     Cron {
         /// The expression as given.
         expr: String,
-        /// The parser's explanation.
-        reason: String,
+        /// The parser's error.
+        source: croner::errors::CronError,
     },
     /// A configuration value is out of range.
     #[error("invalid configuration: {0}")]

@@ -15,7 +15,7 @@ const MILLIS_THRESHOLD: f64 = 1e11;
 const TIME_FIELDS: [&str; 4] = ["created_at", "enqueued_at", "failed_at", "retried_at"];
 
 /// A job as Sidekiq stores it: one JSON object. Unknown fields are kept as they are, so
-/// a job that passes through Copydesk (retried, rescheduled, killed) keeps what other tools
+/// a job that passes through this runtime (retried, rescheduled, killed) keeps what other tools
 /// put in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Payload {

@@ -111,7 +111,7 @@ fn this_year() -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ruby_enqueued_jobs_run_in_copydesk() {
+async fn ruby_enqueued_jobs_run_in_workers() {
     let Some(db) = Db::open(9).await else { return };
     let jids: Vec<String> =
         serde_json::from_str(&db.ruby(&["enqueue", "CountJob", "5"]).await).unwrap();
@@ -141,7 +141,7 @@ async fn ruby_enqueued_jobs_run_in_copydesk() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn copydesk_enqueued_jobs_run_in_ruby_sidekiq() {
+async fn workers_enqueued_jobs_run_in_ruby_sidekiq() {
     let Some(db) = Db::open(10).await else { return };
     let jids = db
         .client
@@ -178,7 +178,7 @@ async fn copydesk_enqueued_jobs_run_in_ruby_sidekiq() {
     }
     child.start_kill().unwrap();
     let _ = child.wait().await;
-    assert_eq!(done.len(), 6, "Ruby ran every Copydesk job: {done:?}");
+    assert_eq!(done.len(), 6, "Ruby ran every job we enqueued: {done:?}");
     let mut ran: Vec<String> = done
         .iter()
         .map(|d| {
@@ -197,11 +197,11 @@ async fn copydesk_enqueued_jobs_run_in_ruby_sidekiq() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn copydesk_failures_read_correctly_in_ruby_api_and_web_ui() {
+async fn workers_failures_read_correctly_in_ruby_api_and_web_ui() {
     let Some(db) = Db::open(11).await else { return };
     let jobs = Jobs::new();
     let config = ServerConfig {
-        tag: "copydesk".into(),
+        tag: "workers-test".into(),
         shutdown_timeout: Duration::from_millis(100),
         ..fast_config()
     };
@@ -263,7 +263,7 @@ async fn copydesk_failures_read_correctly_in_ruby_api_and_web_ui() {
     assert_eq!(process["identity"], server.identity());
     assert_eq!(process["busy"], 1);
     assert_eq!(process["quiet"], false);
-    assert_eq!(process["tag"], "copydesk");
+    assert_eq!(process["tag"], "workers-test");
     assert_eq!(process["concurrency"], 5);
     assert_eq!(process["queues"], json!(["default"]));
     assert_eq!(process["beat_year"], year);
@@ -301,7 +301,7 @@ async fn copydesk_failures_read_correctly_in_ruby_api_and_web_ui() {
     assert!(morgue.contains("it always fails") && morgue.contains("AlwaysFails"));
     let busy = db.web("/busy").await;
     assert!(
-        busy.contains(server.identity()) && busy.contains("copydesk"),
+        busy.contains(server.identity()) && busy.contains("workers-test"),
         "busy lists the process"
     );
     assert!(busy.contains("Sleepy"), "busy lists the running job");
@@ -334,7 +334,7 @@ impl Job for FailsFirst {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_now_in_sidekiq_web_runs_the_job_in_copydesk() {
+async fn retry_now_in_sidekiq_web_runs_the_job_in_workers() {
     let Some(db) = Db::open(12).await else { return };
     let job = FailsFirst::default();
     let server = Server::new(

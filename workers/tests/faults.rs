@@ -89,7 +89,7 @@ async fn job_of_a_killed_worker_runs_after_restart() {
         "the job left its queue"
     );
     let working: Vec<String> = redis::cmd("KEYS")
-        .arg("copydesk:working:*")
+        .arg("workers:working:*")
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -132,7 +132,7 @@ async fn job_of_a_killed_worker_runs_after_restart() {
         "it ran again from the start"
     );
     let left: Vec<String> = redis::cmd("KEYS")
-        .arg("copydesk:working:*")
+        .arg("workers:working:*")
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -245,7 +245,7 @@ async fn workers_reconnect_after_their_connections_are_killed() {
     server.shutdown().await.unwrap();
     assert_eq!(llen(&mut admin, "queue:default").await, 0);
     let working: Vec<String> = redis::cmd("KEYS")
-        .arg("copydesk:working:*")
+        .arg("workers:working:*")
         .query_async(&mut admin)
         .await
         .unwrap();
@@ -275,8 +275,7 @@ impl PrivateRedis {
             .local_addr()
             .ok()?
             .port();
-        let dir =
-            std::env::temp_dir().join(format!("copydesk-redis-{}-{port}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("workers-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).ok()?;
         let mut r = Self {
             port,
@@ -381,7 +380,7 @@ async fn workers_reconnect_and_finish_after_redis_restarts() {
         "nothing left queued"
     );
     let working: Vec<String> = redis::cmd("KEYS")
-        .arg("copydesk:working:*")
+        .arg("workers:working:*")
         .query_async(&mut conn)
         .await
         .unwrap();

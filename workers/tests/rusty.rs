@@ -54,7 +54,7 @@ impl Worker<(String, i64)> for RustyCount {
     }
 }
 
-/// The Copydesk side of `RustyCount`, to enqueue it.
+/// Our side of `RustyCount`, to enqueue it.
 struct RustyCountJob;
 
 impl Job for RustyCountJob {
@@ -73,7 +73,7 @@ async fn jobs_pass_both_ways_with_rusty_sidekiq() {
     };
     let client = Client::new(store.clone());
 
-    // rusty-sidekiq → Copydesk (rusty-sidekiq writes millisecond timestamps).
+    // rusty-sidekiq → copydesk-workers (rusty-sidekiq writes millisecond timestamps).
     for i in 0..3 {
         sidekiq::perform_async(
             &pool,
@@ -95,7 +95,7 @@ async fn jobs_pass_both_ways_with_rusty_sidekiq() {
         .await
         .unwrap();
     let runs = jobs.count.runs.clone();
-    eventually(20, "3 rusty-sidekiq jobs in Copydesk", || {
+    eventually(20, "3 rusty-sidekiq jobs in copydesk-workers", || {
         let runs = runs.clone();
         async move { runs.load(Ordering::SeqCst) == 3 }
     })
@@ -108,9 +108,9 @@ async fn jobs_pass_both_ways_with_rusty_sidekiq() {
         (0..3).map(|i| ("rusty".to_string(), i)).collect::<Vec<_>>()
     );
 
-    // Copydesk → rusty-sidekiq.
+    // copydesk-workers → rusty-sidekiq.
     client
-        .enqueue_bulk::<RustyCountJob>((0..3).map(|i| ("copydesk".to_string(), i)))
+        .enqueue_bulk::<RustyCountJob>((0..3).map(|i| ("workers-test".to_string(), i)))
         .await
         .unwrap();
     let worker = RustyCount::default();
@@ -119,7 +119,7 @@ async fn jobs_pass_both_ways_with_rusty_sidekiq() {
     let cancel = processor.get_cancellation_token();
     let task = tokio::spawn(processor.run());
     let runs = worker.runs.clone();
-    eventually(20, "3 Copydesk jobs in rusty-sidekiq", || {
+    eventually(20, "3 copydesk-workers jobs in rusty-sidekiq", || {
         let runs = runs.clone();
         async move { runs.load(Ordering::SeqCst) == 3 }
     })
@@ -131,7 +131,7 @@ async fn jobs_pass_both_ways_with_rusty_sidekiq() {
     assert_eq!(
         seen,
         (0..3)
-            .map(|i| ("copydesk".to_string(), i))
+            .map(|i| ("workers-test".to_string(), i))
             .collect::<Vec<_>>()
     );
     let _: () = redis::cmd("FLUSHDB")

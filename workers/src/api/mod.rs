@@ -1,7 +1,9 @@
 //! The inspection API: what Sidekiq's Web UI shows, and its actions, over either store.
 
+mod scan;
 mod types;
 
+pub use scan::{ErrorGroup, SCAN_LIMIT, edited_copy};
 use serde_json::Value;
 pub use types::{BusyJob, DayStats, Filter, Page, QueueSummary, SetJob, Stats};
 

@@ -66,18 +66,17 @@ fn info(shared: &Shared) -> String {
 pub(super) async fn heartbeat(shared: &Shared) -> Result<()> {
     let processed = shared.processed.swap(0, Ordering::Relaxed);
     let failed = shared.failed.swap(0, Ordering::Relaxed);
+    // A job that panicked while holding the lock leaves the map intact: keep reporting it.
     let work = shared
         .busy
         .lock()
-        .map(|busy| {
-            busy.iter()
-                .map(|(tid, r)| {
-                    let w = json!({"queue": r.queue, "payload": r.raw, "run_at": r.run_at});
-                    (tid.clone(), w.to_string())
-                })
-                .collect()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .map(|(tid, r)| {
+            let w = json!({"queue": r.queue, "payload": r.raw, "run_at": r.run_at});
+            (tid.clone(), w.to_string())
         })
-        .unwrap_or_default();
+        .collect();
     let beat = Heartbeat {
         identity: shared.identity.clone(),
         info: info(shared),
@@ -100,7 +99,11 @@ pub(super) async fn heartbeat(shared: &Shared) -> Result<()> {
                     shared.stop.send_replace(true);
                 }
                 Some(Signal::Dump) => {
-                    let busy = shared.busy.lock().map(|b| b.len()).unwrap_or(0);
+                    let busy = shared
+                        .busy
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .len();
                     tracing::info!(busy, identity = %shared.identity, "running jobs");
                 }
                 None => {}

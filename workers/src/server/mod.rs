@@ -30,7 +30,7 @@ use crate::{
 /// How a server runs. Defaults follow Sidekiq's.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Jobs run at once (Sidekiq's `concurrency`, default 10; Copydesk's default 25).
+    /// Jobs run at once (default 25; Sidekiq's own `concurrency` default is 10).
     pub concurrency: usize,
     /// Queues with weights. With equal weights the queues are tried strictly in order;
     /// otherwise each fetch orders them by a weighted draw, like Sidekiq's `-q name,weight`.

@@ -35,9 +35,9 @@ impl Periodic {
             .build()
             .parse(expr)
             .or_else(|_| Cron::from_str(expr))
-            .map_err(|e| Error::Cron {
+            .map_err(|source| Error::Cron {
                 expr: expr.into(),
-                reason: e.to_string(),
+                source,
             })?;
         Ok(Self {
             name: format!("{}@{expr}", J::CLASS),

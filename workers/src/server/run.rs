@@ -353,7 +353,12 @@ pub(super) async fn reconcile_own(shared: &Shared) -> Result<u64> {
     let stored = store.in_progress(&shared.identity).await?;
     // Read after the store: a job acknowledged in between looks unknown, and requeue skips
     // it because it is no longer in progress.
-    let mut known = shared.held.lock().map(|h| h.clone()).unwrap_or_default();
+    // Poisoned or not, the set is intact; an empty one would requeue every job held here.
+    let mut known = shared
+        .held
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
     let mut stale = Vec::new();
     for job in stored {
         match known.get_mut(&held_key(&job)) {

@@ -1,6 +1,7 @@
 //! The storage trait both backends implement, and the records they exchange.
 
 pub mod redis;
+#[cfg(feature = "sql")]
 pub mod sql;
 
 use async_trait::async_trait;

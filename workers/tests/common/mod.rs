@@ -5,10 +5,13 @@ pub mod jobs;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
+#[cfg(feature = "sql")]
+use copydesk_workers::store::sql::SqlStore;
 use copydesk_workers::{
     Client, ManualClock, Registry, Server, ServerConfig, ServerHandle,
-    store::{Store, redis::RedisStore, sql::SqlStore},
+    store::{Store, redis::RedisStore},
 };
+#[cfg(feature = "sql")]
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
 pub const REDIS_URL: &str = "redis://127.0.0.1:6379";
@@ -60,9 +63,11 @@ enum Cleanup {
     Redis {
         prefix: String,
     },
+    #[cfg(feature = "sql")]
     Sqlite {
         path: std::path::PathBuf,
     },
+    #[cfg(feature = "sql")]
     Postgres {
         name: String,
         db: DatabaseConnection,
@@ -82,11 +87,18 @@ impl Env {
                     }
                 }
             }
+            #[cfg(not(feature = "sql"))]
+            Backend::Sqlite | Backend::Postgres => {
+                eprintln!("SKIPPED: {backend:?} needs the `sql` feature");
+                return None;
+            }
+            #[cfg(feature = "sql")]
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(unique("copydesk-workers-") + ".sqlite");
                 let db = sqlite_db(&path).await;
                 (Arc::new(SqlStore::new(db)), Cleanup::Sqlite { path })
             }
+            #[cfg(feature = "sql")]
             Backend::Postgres => {
                 let name = unique("cdtest_");
                 match postgres_db(&name).await {
@@ -121,12 +133,14 @@ impl Env {
                     delete_prefix(&mut conn, &prefix).await;
                 }
             }
+            #[cfg(feature = "sql")]
             Cleanup::Sqlite { path } => {
                 drop(self.store);
                 let _ = std::fs::remove_file(&path);
                 let _ = std::fs::remove_file(path.with_extension("sqlite-wal"));
                 let _ = std::fs::remove_file(path.with_extension("sqlite-shm"));
             }
+            #[cfg(feature = "sql")]
             Cleanup::Postgres { name, db } => {
                 drop(self.store);
                 let _ = db.close().await;
@@ -187,6 +201,7 @@ pub async fn delete_prefix(conn: &mut redis::aio::MultiplexedConnection, prefix:
     }
 }
 
+#[cfg(feature = "sql")]
 pub async fn sqlite_db(path: &std::path::Path) -> DatabaseConnection {
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let mut opts = ConnectOptions::new(url);
@@ -201,6 +216,7 @@ pub async fn sqlite_db(path: &std::path::Path) -> DatabaseConnection {
     db
 }
 
+#[cfg(feature = "sql")]
 pub async fn postgres_db(name: &str) -> Result<DatabaseConnection, String> {
     let admin = tokio::time::timeout(Duration::from_secs(3), Database::connect(PG_ADMIN_URL))
         .await

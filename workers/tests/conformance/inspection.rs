@@ -22,7 +22,7 @@ crate::conformance!(
 async fn busy_page_data_while_running(env: Arc<Env>) {
     let jobs = Jobs::new();
     let config = ServerConfig {
-        tag: "copydesk".into(),
+        tag: "workers-test".into(),
         ..fast_config()
     };
     let server = env.server(jobs.registry(), config).await;
@@ -41,7 +41,7 @@ async fn busy_page_data_while_running(env: Arc<Env>) {
     let procs = inspector.processes().await.unwrap();
     assert_eq!(procs.len(), 1);
     assert_eq!(procs[0].busy, 1);
-    assert_eq!(procs[0].info["tag"], "copydesk");
+    assert_eq!(procs[0].info["tag"], "workers-test");
     assert_eq!(procs[0].info["concurrency"], 5);
     assert_eq!(procs[0].info["queues"], json!(["default"]));
     let stats = inspector.stats(1).await.unwrap();

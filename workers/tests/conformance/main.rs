@@ -6,3 +6,4 @@ mod common;
 mod failures;
 mod inspection;
 mod runtime;
+mod scan;

