@@ -17,12 +17,6 @@ use migration::Migrator;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 use crate::{
-    auth::{
-        csrf,
-        headers::{HeaderConfig, security_headers},
-        input::refuse_nul,
-        session,
-    },
     controllers, demo, jobs,
     settings::Settings,
     tasks,
@@ -30,6 +24,12 @@ use crate::{
         Web, assets,
         cache::{PageCache, page_cache},
         web,
+    },
+    web::{
+        csrf,
+        headers::{HeaderConfig, security_headers},
+        input::refuse_nul,
+        session,
     },
 };
 
@@ -79,6 +79,7 @@ impl Hooks for App {
             ));
         }
         let jobs = jobs::connect(&ctx, &settings).await?;
+        ctx.shared_store.insert(jobs::mail::courier(jobs.clone()));
         ctx.shared_store.insert(jobs);
         ctx.shared_store.insert(Arc::new(settings));
         Ok(ctx)
@@ -89,8 +90,7 @@ impl Hooks for App {
             .add_route(controllers::public::routes())
             .add_route(controllers::account_routes())
             .add_route(controllers::admin::session_routes())
-            .add_route(controllers::admin::routes())
-            .add_route(crate::admin::routes())
+            .add_route(crate::admin::routes(controllers::admin::routes()))
             .add_route(controllers::api::routes())
     }
 

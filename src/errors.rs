@@ -24,9 +24,15 @@ pub enum AppError {
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
     Loco(#[from] loco_rs::Error),
-    /// The job store (Redis or the SQL job tables) failed.
-    #[error("job store: {0}")]
-    Jobs(#[from] copydesk_workers::Error),
+    /// The admin engine failed (its database, or a registration's configuration).
+    #[error(transparent)]
+    Admin(#[from] copydesk_admin::Error),
+    /// The job store failed.
+    #[error(transparent)]
+    Workers(#[from] copydesk_workers::Error),
+    /// A person or account rule refused in a way the screen did not expect.
+    #[error(transparent)]
+    Account(#[from] crate::models::users::AccountError),
     #[error("{0}")]
     Internal(String),
 }
@@ -98,7 +104,12 @@ impl IntoResponse for AppError {
                 tracing::warn!(reason, "CSRF check refused a request");
                 (StatusCode::FORBIDDEN, ErrorKind::Csrf)
             }
-            Self::Db(_) | Self::Loco(_) | Self::Jobs(_) | Self::Internal(_) => {
+            Self::Db(_)
+            | Self::Loco(_)
+            | Self::Admin(_)
+            | Self::Workers(_)
+            | Self::Account(_)
+            | Self::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorKind::Internal)
             }

@@ -1,5 +1,6 @@
 //! Copydesk: an admin-centric content and moderation platform on Loco.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+pub mod actor;
 pub mod admin;
 pub mod app;
 pub mod auth;
@@ -14,3 +15,4 @@ pub mod settings;
 pub mod start;
 pub mod tasks;
 pub mod views;
+pub mod web;

@@ -23,16 +23,18 @@ use sea_orm::{
 use serde_json::Value as Json;
 
 use crate::{
+    actor::{Actor, RequestMeta},
     auth::{
-        Actor, AuthError, RequestMeta,
+        AuthError, Role,
         permissions::{self, Grant},
     },
-    controllers::admin::AdminChrome,
     errors::{AppError, AppResult},
-    models::{audit, users::Role},
-    views::{Web, flash as flash_cookie, web::CachePolicy},
+    models::audit,
+    views::{Web, admin::AdminChrome, flash as flash_cookie, web::CachePolicy},
+    web::guard::{admin_guard, cap},
 };
 
+pub mod dashboard;
 mod registrations;
 
 /// What `role` holds of a permission named by the engine (`posts.change`), in its terms.
@@ -240,13 +242,7 @@ async fn handle(
         form: if post { pairs(&body) } else { Vec::new() },
         htmx,
     };
-    let out = SITE
-        .handle(section, slug, &req)
-        .await
-        .map_err(|e| match e {
-            copydesk_admin::Error::Db(e) => AppError::Db(e),
-            copydesk_admin::Error::Config(m) => AppError::Internal(m),
-        })?;
+    let out = SITE.handle(section, slug, &req).await?;
     Ok(match out {
         copydesk_admin::Response::Page {
             template,
@@ -303,10 +299,23 @@ async fn handle(
     })
 }
 
-/// The engine's routes: `/admin/{section}/{slug}` and everything below it, per resource.
+/// Every route under `/admin` but sign-in and sign-out, in one router with [`admin_guard`]
+/// layered once over all of it: the dashboard, the hand-built `screens` (passed in by the app,
+/// so this module needs nothing from the controllers), and the engine's resources,
+/// `/admin/{section}/{slug}` and everything below each. Each route's own capability layer
+/// ([`cap`]) is its permission on top of the guard.
 #[must_use]
-pub fn routes() -> Routes {
-    let mut routes = Routes::new().prefix("/admin");
+pub fn routes(screens: Routes) -> Routes {
+    let mut routes = Routes::new()
+        .prefix("/admin")
+        .add(
+            "/",
+            cap(
+                crate::auth::Capability::ADMIN_ACCESS,
+                axum::routing::get(dashboard::show),
+            ),
+        )
+        .merge(screens);
     for r in SITE.resources() {
         let info = r.options().clone();
         let (section, slug) = (info.section, info.slug);
@@ -328,7 +337,5 @@ pub fn routes() -> Routes {
             .add(&format!("/{section}/{slug}"), any(h))
             .add(&format!("/{section}/{slug}/{{*rest}}"), any(h));
     }
-    routes.layer(axum::middleware::from_fn(
-        crate::controllers::admin::admin_guard,
-    ))
+    routes.layer(axum::middleware::from_fn(admin_guard))
 }

@@ -2,7 +2,7 @@
 //! every handler and model method uses.
 use std::{collections::HashMap, sync::LazyLock};
 
-use crate::models::users::Role;
+use super::roles::Role;
 
 /// A capability: `resource.action` (`posts.change`) or a special one (`publish`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

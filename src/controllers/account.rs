@@ -12,18 +12,17 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    auth::{
-        Actor, RequestMeta,
-        actor::Via,
-        session::set_cookie,
-        signin::{self, PasswordChangeError},
-    },
+    actor::{Actor, RequestMeta, Via},
     errors::{AppError, AppResult},
     models::{
         mail, sessions,
         users::{AccountError, ProfileError, ProfileForm},
     },
     views::{Web, forms::field_errors, web::CachePolicy},
+    web::{
+        session::set_cookie,
+        signin::{self, PasswordChangeError},
+    },
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -65,14 +64,10 @@ async fn mail_status(ctx: &AppContext, email: &str) -> AppResult<Option<serde_js
     else {
         return Ok(None);
     };
-    let jobs = super::admin::jobs::record_jobs(ctx, &format!("mail_outbox:{}", row.id)).await?;
-    let state = jobs.first().map_or_else(
-        || row.status.clone(),
-        |j| j["state"].as_str().unwrap_or("").to_string(),
-    );
-    let error = jobs
-        .first()
-        .and_then(|j| j["error"].as_str().map(ToString::to_string));
+    let (state, error) = match crate::jobs::mail::delivery_state(ctx, row.id).await? {
+        Some((word, error)) => (word.to_string(), error),
+        None => (row.status.clone(), None),
+    };
     Ok(Some(
         json!({"subject": row.subject, "state": state, "error": error}),
     ))

@@ -15,7 +15,7 @@ use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::json;
 
 use crate::{
-    auth::{Actor, RequestMeta, actor::Via},
+    auth::{Actor, RequestMeta, Via},
     models::{
         api_tokens,
         users::{ProfileError, ProfileForm},

@@ -17,13 +17,8 @@ use validator::Validate;
 
 use crate::models::{input::no_nul, users::PasswordChange};
 use crate::{
-    auth::{
-        RequestMeta,
-        actor::MaybeActor,
-        passwords,
-        session::{CurrentSession, clear_cookie, set_cookie},
-        signin::{self, SignInError},
-    },
+    actor::RequestMeta,
+    auth::passwords,
     errors::{AppError, AppResult},
     models::{
         audit::Who,
@@ -35,6 +30,11 @@ use crate::{
         Web,
         forms::{FieldErrors, field_errors, safe_next},
         web::CachePolicy,
+    },
+    web::{
+        MaybeActor,
+        session::{CurrentSession, clear_cookie, set_cookie},
+        signin::{self, SignInError},
     },
 };
 

@@ -14,13 +14,14 @@ use serde_json::json;
 
 use super::auth::{ResetForm, form_session, message, page, token_problem_text};
 use crate::{
-    auth::{RequestMeta, session::CurrentSession},
+    actor::RequestMeta,
     errors::{AppError, AppResult},
     models::{
         user_tokens::{self, PasswordByLink},
         users,
     },
     views::Web,
+    web::session::CurrentSession,
 };
 
 const TITLE: &str = "Choose your password";

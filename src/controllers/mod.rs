@@ -3,7 +3,6 @@ pub mod account;
 pub mod admin;
 pub mod api;
 pub mod auth;
-pub mod client;
 pub mod invitation;
 pub mod public;
 

@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 
 use crate::settings::Settings;
 
+pub mod mail;
 pub mod publish;
 pub mod records;
 pub mod send_email;

@@ -129,8 +129,8 @@ fn with_link(locals: &serde_json::Value, link: Option<Link>) -> serde_json::Valu
 }
 
 /// Renders the mail `name` (a folder of `assets/views/mail`) with `locals`, keeps it in the
-/// outbox and hands it to the job runtime (`Copydesk::SendEmail`, with retries). Without a
-/// job runtime (a bare task) it is sent at once.
+/// outbox and hands it to the installed [`Courier`] (the job runtime). Without one (a bare
+/// task) it is sent at once.
 ///
 /// # Errors
 /// When the template fails to render, or the outbox row or the job cannot be written.
@@ -191,35 +191,36 @@ pub async fn store<C: sea_orm::ConnectionTrait>(
     .await?)
 }
 
-/// Hands a stored message to the job runtime (`Copydesk::SendEmail`, with retries), or
-/// without one (a bare task) sends it at once.
+/// Where stored messages go to be delivered. The job runtime installs one at boot
+/// (`Copydesk::SendEmail`, with retries; see the app's jobs); models know only this port, so
+/// they never depend on the runtime.
+#[async_trait::async_trait]
+pub trait Courier: Send + Sync {
+    /// Takes `row` for delivery, after the transaction that stored it has committed.
+    ///
+    /// # Errors
+    /// When the delivery cannot be queued.
+    async fn hand_over(&self, row: &Model) -> loco_rs::Result<()>;
+}
+
+/// Hands a stored message to the installed [`Courier`], or without one (a bare task) sends it
+/// at once.
 ///
 /// # Errors
-/// When the job cannot be written, or (sent at once) the delivery fails.
+/// When the courier refuses it, or (sent at once) the delivery fails.
 pub async fn dispatch(ctx: &AppContext, row: Model) -> loco_rs::Result<Model> {
-    match crate::jobs::Jobs::get(ctx) {
-        Ok(jobs) => {
-            // The job is linked to its outbox row, so its status can be shown there.
-            jobs.client
-                .enqueue_for::<crate::jobs::send_email::SendEmail>(
-                    &format!("mail_outbox:{}", row.id),
-                    &(row.id,),
-                )
-                .await
-                .map_err(|e| loco_rs::Error::string(&format!("enqueueing mail {}: {e}", row.id)))?;
-            Ok(row)
-        }
-        Err(_) => {
-            let id = row.id;
-            send(ctx, row)
-                .await
-                .map_err(|e| loco_rs::Error::string(&e))?;
-            Ok(Entity::find_by_id(id)
-                .one(&ctx.db)
-                .await?
-                .ok_or_else(|| loco_rs::Error::string("the outbox row vanished"))?)
-        }
+    if let Some(courier) = ctx.shared_store.get::<std::sync::Arc<dyn Courier>>() {
+        courier.hand_over(&row).await?;
+        return Ok(row);
     }
+    let id = row.id;
+    send(ctx, row)
+        .await
+        .map_err(|e| loco_rs::Error::string(&e))?;
+    Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| loco_rs::Error::string("the outbox row vanished"))
 }
 
 /// The newest message of template `name` to `to`, if any.

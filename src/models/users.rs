@@ -11,26 +11,7 @@ use validator::Validate;
 pub use super::_entities::users::{ActiveModel, Column, Entity, Model};
 use super::slug;
 
-string_enum! {
-    /// What a person may do; the capability table arrives with accounts and permissions.
-    pub enum Role {
-        Admin => "admin",
-        Editor => "editor",
-        Author => "author",
-        Moderator => "moderator",
-        Support => "support",
-        Member => "member",
-    }
-}
-
-string_enum! {
-    /// Whether an account may be used.
-    pub enum UserStatus {
-        Active => "active",
-        Suspended => "suspended",
-        Banned => "banned",
-    }
-}
+pub use crate::auth::roles::{Role, UserStatus};
 
 /// What a person fills in to create or change an account.
 #[derive(Debug, Clone, Default, Deserialize, Validate)]

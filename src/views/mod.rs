@@ -1,5 +1,6 @@
 //! View-models and rendering: what the templates in `assets/views` are given, and the HTTP
 //! details of serving pages (caching, error pages, static files).
+pub mod admin;
 pub mod assets;
 pub mod cache;
 pub mod feeds;

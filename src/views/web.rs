@@ -15,10 +15,12 @@ use sha2::{Digest, Sha256};
 
 use super::assets::StaticAssets;
 use crate::{
-    auth::{Actor, Capability, csrf::OriginRefused},
-    controllers::admin::AdminChrome,
+    actor::Actor,
+    auth::Capability,
     errors::{AppError, AppResult, ErrorKind, ErrorPage},
     settings::Settings,
+    views::admin::AdminChrome,
+    web::csrf::OriginRefused,
 };
 
 /// Everything a page needs besides the database.

@@ -298,15 +298,23 @@ both_backends!(
                 .unwrap();
         let bad = s
             .post(
-                &format!("/admin/users/{}/email", rosa.id),
-                &[("email", "still..wrong@")],
+                &format!("/admin/people/users/{}", rosa.id),
+                &[
+                    ("display_name", rosa.display_name.as_str()),
+                    ("email", "still..wrong@"),
+                    ("bio", rosa.bio.as_str()),
+                ],
             )
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         let res = s
             .post(
-                &format!("/admin/users/{}/email", rosa.id),
-                &[("email", demo::MISTYPED_READER)],
+                &format!("/admin/people/users/{}", rosa.id),
+                &[
+                    ("display_name", rosa.display_name.as_str()),
+                    ("email", demo::MISTYPED_READER),
+                    ("bio", rosa.bio.as_str()),
+                ],
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);

@@ -180,12 +180,14 @@ both_backends!(
 
         // An admin suspends the author: their sessions end at once.
         let mut boss = Browser::signed_in(&app, &admin.email, "/admin/login").await;
-        let res = boss
-            .post(
-                &format!("/admin/users/{}/access", author.id),
-                &[("role", "author"), ("status", "suspended")],
-            )
-            .await;
+        let author_now = copydesk::models::users::Entity::find_by_id(author.id)
+            .one(&app.ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let res =
+            crate::requests::people::set_access(&mut boss, &author_now, "author", "suspended")
+                .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
         assert_eq!(laptop.get("/admin").await.status, StatusCode::SEE_OTHER);
         assert_eq!(session_count(&app, author.id).await, 0);
@@ -315,7 +317,7 @@ both_backends!(
     |app: TestApp| async move {
         let admin = user(&app, "admin", "Ada Admin").await;
         for (next, expected) in [
-            ("/admin/audit?page=2", "/admin/audit?page=2"),
+            ("/admin/system/audit?page=2", "/admin/system/audit?page=2"),
             ("https://evil.example/", "/admin"),
             ("//evil.example/x", "/admin"),
             ("/\\evil.example", "/admin"),
@@ -338,10 +340,10 @@ both_backends!(
         }
         // A signed-out visit to an admin page comes back after sign-in.
         let mut b = Browser::new(&app);
-        let res = b.get("/admin/users").await;
+        let res = b.get("/admin/people/users").await;
         assert_eq!(
             res.header("location"),
-            Some("/admin/login?next=%2Fadmin%2Fusers")
+            Some("/admin/login?next=%2Fadmin%2Fpeople%2Fusers")
         );
     }
 );

@@ -139,7 +139,6 @@ both_backends!(
         let mut s = Browser::signed_in(&app, &support.email, "/admin/login").await;
         let mut pages = vec![
             "/admin/outbox".to_string(),
-            "/admin/audit".to_string(),
             "/admin/system/audit".to_string(),
             format!("/admin/people/users/{}/history", admin.id),
         ];
@@ -219,9 +218,9 @@ both_backends!(
             for role in Role::ALL.iter().copied().filter(|r| *r != Role::Member) {
                 let can_change = grant_named(giver, "manage_users").is_some();
                 let expected = can_change && may_give(giver, role);
-                // The engine's person page, then the older access form.
-                for path in ["engine", "access"] {
-                    let res = if path == "engine" {
+                // The engine's person page (the older access form is gone).
+                for path in ["engine"] {
+                    let res = {
                         b.post(
                             &format!("/admin/people/users/{}", target.id),
                             &[
@@ -231,12 +230,6 @@ both_backends!(
                                 ("role", role.as_str()),
                                 ("status", "active"),
                             ],
-                        )
-                        .await
-                    } else {
-                        b.post(
-                            &format!("/admin/users/{}/access", target.id),
-                            &[("role", role.as_str()), ("status", "active")],
                         )
                         .await
                     };
@@ -286,14 +279,16 @@ both_backends!(
         // A moderator cannot make themself support, who reads the mail outbox.
         let moderator = user(&app, "moderator", "Climbing Moderator").await;
         let mut m = Browser::signed_in(&app, &moderator.email, "/admin/login").await;
-        let res = m
-            .post(
-                &format!("/admin/users/{}/access", moderator.id),
-                &[("role", "support"), ("status", "active")],
-            )
-            .await;
-        assert_eq!(res.status, StatusCode::FORBIDDEN);
-        assert!(res.text.contains("can do what you cannot"), "{}", res.text);
+        let res =
+            crate::requests::people::set_access(&mut m, &moderator, "support", "active").await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // The person form does not offer the role, so it is refused as not one of the choices.
+        assert!(
+            res.text.contains("can do what you cannot")
+                || res.text.contains("Choose one of the listed options"),
+            "{}",
+            res.text
+        );
         assert_eq!(person(&app, moderator.id).await.role, "moderator");
         // Nor is support offered on a person's page, while a support person's own role is
         // kept as it is when a moderator suspends them.
@@ -338,8 +333,8 @@ both_backends!(
         let last = l.update(db).await.unwrap();
 
         let mut md = Browser::signed_in(&app, &moderator.email, "/admin/login").await;
-        // The older People page.
-        let page = md.get("/admin/users").await.text;
+        // The People list.
+        let page = md.get("/admin/people/users").await.text;
         assert!(page.contains("Zelda Last"), "{page}");
         for addr in [&first.email, &last.email, &support.email, &editor.email] {
             assert!(!page.contains(addr.as_str()), "{addr} shown to a moderator");
@@ -698,16 +693,12 @@ both_backends!(
             "demoted"
         );
 
-        // Suspension through the older access form ends them too.
+        // Suspension ends them too.
         let author = user(&app, "author", "Token Author").await;
         let mut au = Browser::signed_in(&app, &author.email, "/admin/login").await;
         let token = new_token(&mut au).await;
         assert_eq!(api_me(&app, &token).await, StatusCode::OK);
-        a.post(
-            &format!("/admin/users/{}/access", author.id),
-            &[("role", "author"), ("status", "suspended")],
-        )
-        .await;
+        crate::requests::people::set_access(&mut a, &author, "author", "suspended").await;
         assert_eq!(
             api_me(&app, &token).await,
             StatusCode::UNAUTHORIZED,

@@ -59,8 +59,7 @@ both_backends!(
             // Admin lists show an empty page past their end, as for any page past the last.
             for path in [
                 format!("/admin/outbox?page={n}"),
-                format!("/admin/audit?page={n}"),
-                format!("/admin/users?page={n}"),
+                format!("/admin/system/audit?p={n}"),
                 format!("/admin/jobs/retries?page={n}"),
                 format!("/admin/jobs/dead?page={n}"),
                 format!("/admin/jobs/scheduled?page={n}"),
@@ -92,7 +91,7 @@ both_backends!(
         let mut staff = Browser::signed_in(&app, &admin.email, "/admin/login").await;
         for path in [
             "/?page=%00",
-            "/admin/audit?filter=a%00b",
+            "/admin/system/audit?q=a%00b",
             "/admin/content/posts?q=%00",
             "/admin/jobs/retries?class=%00",
         ] {

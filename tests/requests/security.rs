@@ -12,7 +12,7 @@ use copydesk::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    QueryOrder, TransactionTrait,
 };
 
 use crate::{
@@ -36,20 +36,21 @@ both_backends!(
         let admin = user(&app, "admin", "Ada Admin").await;
         let member = user(&app, "member", "Mia Member").await;
         let mut b = Browser::signed_in(&app, &admin.email, "/admin/login").await;
-        let path = format!("/admin/users/{}/access", member.id);
-        let fields = [("role", "moderator"), ("status", "active")];
+        let path = format!("/admin/people/users/{}", member.id);
+        let owned = crate::requests::people::access_fields(&member, "moderator", "active");
+        let fields: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let audits = audit_count(&app).await;
 
         let missing = b.post_raw(&path, &fields, &[]).await;
         let wrong = b
             .post_raw(
                 &path,
-                &[fields[0], fields[1], ("_csrf", "not-the-token")],
+                &[fields.as_slice(), &[("_csrf", "not-the-token")]].concat(),
                 &[],
             )
             .await;
         let token = b.csrf().await;
-        let with_token = [fields[0], fields[1], ("_csrf", token.as_str())];
+        let with_token = [fields.as_slice(), &[("_csrf", token.as_str())]].concat();
         let foreign_origin = b
             .post_raw(&path, &with_token, &[("origin", "https://evil.example")])
             .await;
@@ -95,7 +96,9 @@ both_backends!(
         assert_eq!(ok.status, StatusCode::SEE_OTHER);
         // The staff write left its audit row: who, what, before and after.
         let row = audit_log::Entity::find()
-            .filter(audit_log::Column::Action.eq("user.role"))
+            .filter(audit_log::Column::TargetType.eq("user"))
+            .filter(audit_log::Column::TargetId.eq(member.id.to_string()))
+            .order_by_desc(audit_log::Column::Id)
             .one(&app.ctx.db)
             .await
             .unwrap()
@@ -105,13 +108,9 @@ both_backends!(
         let changes: serde_json::Value = serde_json::from_str(&row.changes).unwrap();
         assert_eq!(changes["role"], serde_json::json!(["member", "moderator"]));
         let token = b.csrf().await;
-        let ok = b
-            .post_raw(
-                &path,
-                &[("role", "member"), ("status", "active")],
-                &[("x-csrf-token", &token)],
-            )
-            .await;
+        let back = crate::requests::people::access_fields(&member, "member", "active");
+        let back: Vec<(&str, &str)> = back.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let ok = b.post_raw(&path, &back, &[("x-csrf-token", &token)]).await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER);
 
         // Sign-in forms need their session's token too (no login CSRF).
@@ -428,8 +427,8 @@ both_backends!(
                 ("reader", format!("/posts/{}", post.slug)),
                 ("reader", "/".to_string()),
                 ("member", "/account".to_string()),
-                ("admin", "/admin/users".to_string()),
-                ("admin", "/admin/audit".to_string()),
+                ("admin", "/admin/people/users".to_string()),
+                ("admin", "/admin/system/audit".to_string()),
                 ("admin", "/admin".to_string()),
             ] {
                 let res = match who {
@@ -454,35 +453,21 @@ both_backends!(
         let moderator = user(&app, "moderator", "Mo Derator").await;
         let member = user(&app, "member", "Mia Member").await;
         let mut e = Browser::signed_in(&app, &editor.email, "/admin/login").await;
-        let res = e
-            .post(
-                &format!("/admin/users/{}/access", admin.id),
-                &[("role", "admin"), ("status", "suspended")],
-            )
-            .await;
+        let res = crate::requests::people::set_access(&mut e, &admin, "admin", "suspended").await;
         assert_eq!(
             res.status,
-            StatusCode::FORBIDDEN,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "an editor cannot suspend an admin"
         );
         assert!(res.text.contains("higher rank"));
-        let res = e
-            .post(
-                &format!("/admin/users/{}/access", member.id),
-                &[("role", "admin"), ("status", "active")],
-            )
-            .await;
+        let res = crate::requests::people::set_access(&mut e, &member, "admin", "active").await;
         assert_eq!(
             res.status,
-            StatusCode::FORBIDDEN,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "nor make someone an admin"
         );
-        let res = e
-            .post(
-                &format!("/admin/users/{}/access", moderator.id),
-                &[("role", "moderator"), ("status", "suspended")],
-            )
-            .await;
+        let res =
+            crate::requests::people::set_access(&mut e, &moderator, "moderator", "suspended").await;
         assert_eq!(
             res.status,
             StatusCode::SEE_OTHER,
@@ -497,13 +482,8 @@ both_backends!(
 
         // The only admin cannot demote or suspend themselves.
         let mut a = Browser::signed_in(&app, &admin.email, "/admin/login").await;
-        let res = a
-            .post(
-                &format!("/admin/users/{}/access", admin.id),
-                &[("role", "editor"), ("status", "active")],
-            )
-            .await;
-        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        let res = crate::requests::people::set_access(&mut a, &admin, "editor", "active").await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(res.text.contains("at least one active admin"));
         let still = users::Entity::find_by_id(admin.id)
             .one(&app.ctx.db)
@@ -516,12 +496,7 @@ both_backends!(
         );
         // With a second admin, the first may step down.
         let second = user(&app, "admin", "Second Admin").await;
-        let res = a
-            .post(
-                &format!("/admin/users/{}/access", admin.id),
-                &[("role", "editor"), ("status", "active")],
-            )
-            .await;
+        let res = crate::requests::people::set_access(&mut a, &admin, "editor", "active").await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
         assert!(second.id > 0);
     }

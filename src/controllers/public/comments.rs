@@ -10,8 +10,6 @@ use loco_rs::app::AppContext;
 
 use super::posts::{personalize, post_page};
 use crate::{
-    auth::{actor::MaybeActor, session::CurrentSession},
-    controllers::client::ClientAddr,
     errors::{AppError, AppResult},
     models::{
         comments::{self, CommentError, CommentForm, RateLimit},
@@ -22,6 +20,7 @@ use crate::{
         posts::{CommentFormView, post_url},
         web::CachePolicy,
     },
+    web::{MaybeActor, client::ClientAddr, session::CurrentSession},
 };
 
 /// `POST /posts/{slug}/comments`: a reader's comment, stored as pending. Works as a plain

@@ -10,12 +10,7 @@ use loco_rs::app::AppContext;
 use serde::Deserialize;
 
 use crate::{
-    auth::{
-        Actor,
-        actor::MaybeActor,
-        reading::{self, ReadRefusal},
-        session::CurrentSession,
-    },
+    actor::Actor,
     errors::{AppError, AppResult},
     markdown,
     models::{comments, posts},
@@ -26,6 +21,11 @@ use crate::{
             post_url,
         },
         web::CachePolicy,
+    },
+    web::{
+        MaybeActor,
+        reading::{self, ReadRefusal},
+        session::CurrentSession,
     },
 };
 

@@ -4,11 +4,14 @@
 //! - `members`: anyone signed in (a member's account, or staff).
 //! - `paid`: paying members once payments exist; there are none yet, so only staff who may
 //!   see the post in the admin anyway (`posts.view`, all posts or their own) read it here.
-use super::{
-    Actor, Capability,
-    permissions::{self, Grant},
-};
 use crate::models::posts::{self, Visibility};
+use crate::{
+    actor::Actor,
+    auth::{
+        Capability,
+        permissions::{self, Grant},
+    },
+};
 
 /// Why a reader sees only the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -9,7 +9,7 @@ use axum::{
 };
 use loco_rs::app::AppContext;
 
-use super::{Actor, actor::Via};
+use crate::actor::{Actor, Via};
 use crate::{models::sessions, settings::Settings};
 
 /// The session loaded for this request, signed in or not.

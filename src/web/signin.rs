@@ -3,7 +3,7 @@
 use chrono::{DateTime, FixedOffset};
 use loco_rs::app::AppContext;
 
-use super::{RequestMeta, passwords};
+use crate::{actor::RequestMeta, auth::passwords};
 use crate::{
     models::{
         audit::{self, Who},
@@ -218,7 +218,7 @@ pub async fn change_password(
 /// Database errors.
 pub async fn unlock(
     ctx: &AppContext,
-    actor: &super::Actor,
+    actor: &crate::actor::Actor,
     target: &users::Model,
     meta: &RequestMeta,
 ) -> Result<(), sea_orm::DbErr> {

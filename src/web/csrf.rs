@@ -22,7 +22,8 @@ use axum::{
 };
 use loco_rs::{app::AppContext, environment::Environment};
 
-use super::{session::CurrentSession, tokens};
+use super::session::CurrentSession;
+use crate::auth::tokens;
 use crate::{errors::AppError, settings::Settings};
 
 /// The largest form body read for its token.

@@ -1,0 +1,6 @@
+//! Typed view-models for the admin pages.
+pub mod audit;
+pub mod chrome;
+pub mod dashboard;
+
+pub use chrome::{AdminChrome, NavLink, NavSection};
