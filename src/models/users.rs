@@ -282,18 +282,7 @@ impl Model {
             super::audit::record(
                 &txn,
                 meta,
-                super::audit::Entry {
-                    who: actor.into(),
-                    action: if saved.role == self.role {
-                        "user.status"
-                    } else {
-                        "user.role"
-                    },
-                    target_type: "user",
-                    target_id: self.id.to_string(),
-                    before: Some(audit_view(self)),
-                    after: Some(audit_view(&saved)),
-                },
+                super::audit::person_changed(actor, self.id, audit_view(self), audit_view(&saved)),
             )
             .await?;
         }
@@ -321,14 +310,12 @@ impl Model {
         super::audit::record(
             &txn,
             meta,
-            super::audit::Entry {
-                who: super::audit::Who::user(&saved),
-                action: "user.profile",
-                target_type: "user",
-                target_id: self.id.to_string(),
-                before: Some(audit_view(self)),
-                after: Some(audit_view(&saved)),
-            },
+            super::audit::profile_changed(
+                super::audit::Who::user(&saved),
+                self.id,
+                audit_view(self),
+                audit_view(&saved),
+            ),
         )
         .await?;
         txn.commit().await?;
@@ -379,14 +366,12 @@ impl Model {
         super::audit::record(
             &txn,
             meta,
-            super::audit::Entry {
-                who: super::audit::Who::user(user),
-                action: "user.verify_email",
-                target_type: "user",
-                target_id: user.id.to_string(),
-                before: Some(serde_json::json!({"email_verified": false})),
-                after: Some(serde_json::json!({"email_verified": true})),
-            },
+            super::audit::email_verified(
+                super::audit::Who::user(user),
+                user.id,
+                serde_json::json!({"email_verified": false}),
+                serde_json::json!({"email_verified": true}),
+            ),
         )
         .await?;
         txn.commit().await
@@ -433,14 +418,7 @@ impl Model {
         super::audit::record(
             &txn,
             meta,
-            super::audit::Entry {
-                who: actor.into(),
-                action: "user.email",
-                target_type: "user",
-                target_id: self.id.to_string(),
-                before: Some(audit_view(self)),
-                after: Some(audit_view(&saved)),
-            },
+            super::audit::email_changed(actor, self.id, audit_view(self), audit_view(&saved)),
         )
         .await?;
         txn.commit().await?;
@@ -504,14 +482,7 @@ impl Model {
         super::audit::record(
             &txn,
             meta,
-            super::audit::Entry {
-                who: actor.into(),
-                action: "user.invite",
-                target_type: "user",
-                target_id: self.id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"invitation": row.id})),
-            },
+            super::audit::person_invited(actor, self.id, serde_json::json!({"invitation": row.id})),
         )
         .await?;
         txn.commit().await?;

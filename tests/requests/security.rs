@@ -95,7 +95,7 @@ both_backends!(
         assert_eq!(ok.status, StatusCode::SEE_OTHER);
         // The staff write left its audit row: who, what, before and after.
         let row = audit_log::Entity::find()
-            .filter(audit_log::Column::Action.eq("user.role"))
+            .filter(audit_log::Column::Action.eq("user.change"))
             .one(&app.ctx.db)
             .await
             .unwrap()
