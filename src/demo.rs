@@ -231,16 +231,13 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
         audit::record(
             &txn,
             &RequestMeta::system("demo seed"),
-            audit::Entry {
-                who: audit::Who::system("demo seed"),
-                action: "demo.seed",
-                target_type: "site",
-                target_id: String::new(),
-                before: None,
-                after: Some(serde_json::json!({
+            audit::demo_seeded(
+                audit::Who::system("demo seed"),
+                "",
+                serde_json::json!({
                     "users": report.users, "tags": report.tags, "posts": report.posts, "comments": report.comments,
-                })),
-            },
+                }),
+            ),
         )
         .await?;
     }

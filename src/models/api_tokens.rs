@@ -88,14 +88,11 @@ pub async fn create<C: TransactionTrait>(
     audit::record(
         &txn,
         meta,
-        audit::Entry {
-            who: actor.into(),
-            action: "api_token.create",
-            target_type: "api_token",
-            target_id: row.id.to_string(),
-            before: None,
-            after: Some(serde_json::json!({"name": row.name, "scope": row.scope, "expires_at": row.expires_at})),
-        },
+        audit::api_token_created(
+            actor,
+            row.id,
+            serde_json::json!({"name": row.name, "scope": row.scope, "expires_at": row.expires_at}),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -122,14 +119,12 @@ pub async fn revoke<C: TransactionTrait>(
     audit::record(
         &txn,
         meta,
-        audit::Entry {
-            who: actor.into(),
-            action: "api_token.revoke",
-            target_type: "api_token",
-            target_id: token.id.to_string(),
-            before: Some(serde_json::json!({"revoked": false})),
-            after: Some(serde_json::json!({"revoked": true})),
-        },
+        audit::api_token_revoked(
+            actor,
+            token.id,
+            serde_json::json!({"revoked": false}),
+            serde_json::json!({"revoked": true}),
+        ),
     )
     .await?;
     txn.commit().await

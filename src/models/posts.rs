@@ -481,14 +481,12 @@ pub async fn publish_scheduled<C: TransactionTrait + ConnectionTrait>(
     super::audit::record(
         &txn,
         &crate::auth::RequestMeta::system("scheduled publishing"),
-        super::audit::Entry {
-            who: super::audit::Who::system("scheduled publishing"),
-            action: "post.publish_scheduled",
-            target_type: "post",
-            target_id: id.to_string(),
-            before: Some(serde_json::json!({"state": "scheduled", "published_at": null})),
-            after: Some(serde_json::json!({"state": "published", "published_at": published_at})),
-        },
+        super::audit::post_published_on_schedule(
+            super::audit::Who::system("scheduled publishing"),
+            id,
+            serde_json::json!({"state": "scheduled", "published_at": null}),
+            serde_json::json!({"state": "published", "published_at": published_at}),
+        ),
     )
     .await?;
     txn.commit().await?;

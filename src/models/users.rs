@@ -263,18 +263,7 @@ impl Model {
             super::audit::record(
                 &txn,
                 meta,
-                super::audit::Entry {
-                    who: actor.into(),
-                    action: if saved.role == self.role {
-                        "user.status"
-                    } else {
-                        "user.role"
-                    },
-                    target_type: "user",
-                    target_id: self.id.to_string(),
-                    before: Some(audit_view(self)),
-                    after: Some(audit_view(&saved)),
-                },
+                super::audit::person_changed(actor, self.id, audit_view(self), audit_view(&saved)),
             )
             .await?;
         }
@@ -302,14 +291,12 @@ impl Model {
         super::audit::record(
             &txn,
             meta,
-            super::audit::Entry {
-                who: super::audit::Who::user(&saved),
-                action: "user.profile",
-                target_type: "user",
-                target_id: self.id.to_string(),
-                before: Some(audit_view(self)),
-                after: Some(audit_view(&saved)),
-            },
+            super::audit::profile_changed(
+                super::audit::Who::user(&saved),
+                self.id,
+                audit_view(self),
+                audit_view(&saved),
+            ),
         )
         .await?;
         txn.commit().await?;
@@ -360,14 +347,12 @@ impl Model {
         super::audit::record(
             &txn,
             meta,
-            super::audit::Entry {
-                who: super::audit::Who::user(user),
-                action: "user.verify_email",
-                target_type: "user",
-                target_id: user.id.to_string(),
-                before: Some(serde_json::json!({"email_verified": false})),
-                after: Some(serde_json::json!({"email_verified": true})),
-            },
+            super::audit::email_verified(
+                super::audit::Who::user(user),
+                user.id,
+                serde_json::json!({"email_verified": false}),
+                serde_json::json!({"email_verified": true}),
+            ),
         )
         .await?;
         txn.commit().await
@@ -414,14 +399,7 @@ impl Model {
         super::audit::record(
             &txn,
             meta,
-            super::audit::Entry {
-                who: actor.into(),
-                action: "user.email",
-                target_type: "user",
-                target_id: self.id.to_string(),
-                before: Some(audit_view(self)),
-                after: Some(audit_view(&saved)),
-            },
+            super::audit::email_changed(actor, self.id, audit_view(self), audit_view(&saved)),
         )
         .await?;
         txn.commit().await?;
@@ -485,14 +463,7 @@ impl Model {
         super::audit::record(
             &txn,
             meta,
-            super::audit::Entry {
-                who: actor.into(),
-                action: "user.invite",
-                target_type: "user",
-                target_id: self.id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"invitation": row.id})),
-            },
+            super::audit::person_invited(actor, self.id, serde_json::json!({"invitation": row.id})),
         )
         .await?;
         txn.commit().await?;

@@ -49,14 +49,11 @@ impl Task for CreateAdmin {
         audit::record(
             &txn,
             &meta,
-            audit::Entry {
-                who: audit::Who::system("create_admin task"),
-                action: "user.create",
-                target_type: "user",
-                target_id: user.id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"email": user.email, "role": user.role})),
-            },
+            audit::person_created(
+                audit::Who::system("create_admin task"),
+                user.id,
+                serde_json::json!({"email": user.email, "role": user.role}),
+            ),
         )
         .await?;
         txn.commit().await?;

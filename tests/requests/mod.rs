@@ -1,5 +1,6 @@
 mod accounts;
 mod admin_engine;
+mod audit_vocabulary;
 mod caching;
 mod comments;
 mod defects_access;

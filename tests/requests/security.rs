@@ -96,7 +96,7 @@ both_backends!(
         assert_eq!(ok.status, StatusCode::SEE_OTHER);
         // The staff write left its audit row: who, what, before and after.
         let row = audit_log::Entity::find()
-            .filter(audit_log::Column::TargetType.eq("user"))
+            .filter(audit_log::Column::Action.eq("user.change"))
             .filter(audit_log::Column::TargetId.eq(member.id.to_string()))
             .order_by_desc(audit_log::Column::Id)
             .one(&app.ctx.db)

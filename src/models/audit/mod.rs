@@ -11,6 +11,12 @@ pub use super::_entities::audit_log::{ActiveModel, Column, Entity, Model};
 use super::{Page, now};
 use crate::auth::{Actor, RequestMeta};
 
+mod action;
+mod entries;
+
+pub use action::{ACTIONS, Action};
+pub use entries::*;
+
 impl ActiveModelBehavior for ActiveModel {}
 
 /// Fields whose values never reach the log; a change to them shows as "[redacted]".

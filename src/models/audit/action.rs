@@ -1,0 +1,118 @@
+//! Every action name Copydesk writes to the audit log, in one list: one change has one name
+//! whatever the screen (the admin engine, the account pages, a task or a job).
+
+/// Declares [`Action`], its names and the kind of record each one is about.
+macro_rules! actions {
+    ($($variant:ident => $name:literal on $target:literal,)*) => {
+        /// One audited action.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            /// Every action, in the order the log's filter lists them.
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)*];
+
+            /// The name stored in the log's `action` column.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+
+            /// The `target_type` an entry of this action is written with.
+            #[must_use]
+            pub const fn target_type(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $target,)*
+                }
+            }
+        }
+
+        /// Every action name the code can write.
+        pub const ACTIONS: &[&str] = &[$($name,)*];
+    };
+}
+
+actions! {
+    // Posts: the admin screen, the API, scheduled publishing.
+    PostAdd => "post.add" on "post",
+    PostChange => "post.change" on "post",
+    PostDelete => "post.delete" on "post",
+    PostPublish => "post.publish" on "post",
+    PostArchive => "post.archive" on "post",
+    PostToReview => "post.to_review" on "post",
+    PostPublishScheduled => "post.publish_scheduled" on "post",
+    // Tags and media.
+    TagAdd => "tag.add" on "tag",
+    TagChange => "tag.change" on "tag",
+    TagDelete => "tag.delete" on "tag",
+    MediaAdd => "media.add" on "media",
+    MediaChange => "media.change" on "media",
+    MediaDelete => "media.delete" on "media",
+    // Comments: moderation.
+    CommentApprove => "comment.approve" on "comment",
+    CommentReject => "comment.reject" on "comment",
+    CommentSpam => "comment.spam" on "comment",
+    CommentDelete => "comment.delete" on "comment",
+    // People: staff changes.
+    UserAdd => "user.add" on "user",
+    UserChange => "user.change" on "user",
+    UserDelete => "user.delete" on "user",
+    UserCreate => "user.create" on "user",
+    UserInvite => "user.invite" on "user",
+    UserUnlock => "user.unlock" on "user",
+    // People: their own account.
+    UserProfile => "user.profile" on "user",
+    UserEmail => "user.email" on "user",
+    UserVerifyEmail => "user.verify_email" on "user",
+    UserInvitationAccepted => "user.invitation_accepted" on "user",
+    SignUp => "sign_up" on "user",
+    SignIn => "sign_in" on "user",
+    SignInFailed => "sign_in.failed" on "user",
+    SignInLocked => "sign_in.locked" on "user",
+    SignOut => "sign_out" on "user",
+    PasswordChange => "password_change" on "user",
+    PasswordChangeFailed => "password_change.failed" on "user",
+    PasswordChangeLocked => "password_change.locked" on "user",
+    PasswordReset => "password_reset" on "user",
+    PasswordSet => "password_set" on "user",
+    // API tokens.
+    ApiTokenCreate => "api_token.create" on "api_token",
+    ApiTokenRevoke => "api_token.revoke" on "api_token",
+    // Mail: a staff member opened a message in the outbox.
+    MailView => "mail.view" on "mail_outbox",
+    // The admin's saved list filters.
+    SavedFilterAdd => "saved_filter.add" on "saved_filter",
+    SavedFilterDelete => "saved_filter.delete" on "saved_filter",
+    // The Jobs screen.
+    JobsRetry => "jobs.retry" on "job",
+    JobsEnqueue => "jobs.enqueue" on "job",
+    JobsDelete => "jobs.delete" on "job",
+    JobsKill => "jobs.kill" on "job",
+    JobsRetryAll => "jobs.retry_all" on "job_set",
+    JobsDeleteAll => "jobs.delete_all" on "job_set",
+    JobsRetryGroup => "jobs.retry_group" on "job_set",
+    JobsRetryEdited => "jobs.retry_edited" on "job",
+    JobsEnqueueEdited => "jobs.enqueue_edited" on "job",
+    JobsProcessQuiet => "jobs.process.quiet" on "process",
+    JobsProcessStop => "jobs.process.stop" on "process",
+    // The demo content task.
+    DemoSeed => "demo.seed" on "site",
+}
+
+impl Action {
+    /// The action of this name, if Copydesk writes it.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
