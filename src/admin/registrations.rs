@@ -388,13 +388,29 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         let Some(staff) = staff(user) else {
             return Vec::new();
         };
-        let jobs = crate::controllers::admin::jobs::record_jobs_panel(
+        let jobs = match crate::jobs::records::jobs_for_record(
             &staff.ctx,
             &staff.actor,
             &format!("posts:{}", row.id),
         )
         .await
-        .unwrap_or_default();
+        {
+            Ok(jobs) => jobs,
+            // The job store could not be read: say so rather than show an empty panel.
+            Err(e) => {
+                return vec![Panel {
+                    title: "Background jobs for this post".into(),
+                    empty: String::new(),
+                    rows: vec![PanelRow {
+                        text: "The background jobs could not be read.".into(),
+                        detail: e.to_string(),
+                        state: "failed".into(),
+                        href: None,
+                        button: None,
+                    }],
+                }];
+            }
+        };
         if jobs.is_empty()
             && staff
                 .actor
@@ -403,38 +419,34 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         {
             return Vec::new();
         }
-        let text = |j: &serde_json::Value, k: &str| j[k].as_str().unwrap_or_default().to_string();
         vec![Panel {
             title: "Background jobs for this post".into(),
             empty: "No background jobs have run for this post.".into(),
             rows: jobs
-                .iter()
-                .map(|j| {
-                    let failed = j["failed"].as_bool() == Some(true);
-                    PanelRow {
-                        text: format!("{}: {}", text(j, "class"), text(j, "state")),
-                        detail: if failed {
-                            text(j, "error")
-                        } else {
-                            text(j, "updated")
-                        },
-                        state: if failed { "failed" } else { "ok" }.into(),
-                        href: None,
-                        button: (j["can_retry"].as_bool() == Some(true)).then(|| PanelButton {
-                            label: "Retry now".into(),
-                            url: text(j, "retry_url"),
-                            fields: vec![
-                                HiddenField {
-                                    name: "jid".into(),
-                                    value: text(j, "jid"),
-                                },
-                                HiddenField {
-                                    name: "back".into(),
-                                    value: text(j, "back"),
-                                },
-                            ],
-                        }),
-                    }
+                .into_iter()
+                .map(|j| PanelRow {
+                    text: format!("{}: {}", j.class, j.state),
+                    detail: if j.failed {
+                        j.error.clone().unwrap_or_default()
+                    } else {
+                        j.updated.clone()
+                    },
+                    state: if j.failed { "failed" } else { "ok" }.into(),
+                    href: None,
+                    button: j.can_retry.then(|| PanelButton {
+                        label: "Retry now".into(),
+                        url: j.retry_url.to_string(),
+                        fields: vec![
+                            HiddenField {
+                                name: "jid".into(),
+                                value: j.jid.clone(),
+                            },
+                            HiddenField {
+                                name: "back".into(),
+                                value: j.back.clone().unwrap_or_default(),
+                            },
+                        ],
+                    }),
                 })
                 .collect(),
         }]

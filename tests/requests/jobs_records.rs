@@ -8,11 +8,12 @@ use std::{future::Future, time::Duration};
 use axum::http::StatusCode;
 use copydesk::{
     auth::{Actor, AuthError, RequestMeta, actor::Via},
-    controllers::admin::jobs::{record_jobs_panel, retry_by_jid},
+    controllers::admin::jobs::retry_by_jid,
     errors::AppError,
     jobs::{
         self, Jobs,
         publish::{PublishDuePosts, PublishPost, post_record},
+        records::jobs_for_record,
     },
     models::{_entities::audit_log, posts, users},
     settings::Settings,
@@ -355,24 +356,24 @@ async fn post_jobs(app: TestApp) {
     // The post page's panel: its owner sees it, someone else's editor sees nothing, support
     // sees it with Retry.
     let record = post_record(stuck.id);
-    let for_ada = record_jobs_panel(&app.ctx, &actor(&ada), &record)
+    let for_ada = jobs_for_record(&app.ctx, &actor(&ada), &record)
         .await
         .unwrap();
     assert_eq!(for_ada.len(), 1);
-    assert_eq!(for_ada[0]["state"], "failed; it will be retried");
-    assert_eq!(for_ada[0]["can_retry"], false);
+    assert_eq!(for_ada[0].state, "failed; it will be retried");
+    assert!(!for_ada[0].can_retry);
     assert!(
-        record_jobs_panel(&app.ctx, &actor(&eddie), &record)
+        jobs_for_record(&app.ctx, &actor(&eddie), &record)
             .await
             .unwrap()
             .is_empty()
     );
-    let for_sue = record_jobs_panel(&app.ctx, &actor(&support), &record)
+    let for_sue = jobs_for_record(&app.ctx, &actor(&support), &record)
         .await
         .unwrap();
-    assert_eq!(for_sue[0]["can_retry"], true);
+    assert!(for_sue[0].can_retry);
     let post_page = format!("/admin/content/posts/{}", stuck.id);
-    assert_eq!(for_sue[0]["back"], post_page.as_str());
+    assert_eq!(for_sue[0].back.as_deref(), Some(post_page.as_str()));
     let web = Web::build(Settings::get(&app.ctx).unwrap()).unwrap();
     let panel = web
         .view

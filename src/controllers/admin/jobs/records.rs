@@ -10,7 +10,7 @@ pub use crate::jobs::records::{RETRY_URL, record_label, record_url};
 use crate::{
     auth::{Actor, AuthError, Capability, RequestMeta, permissions::Grant},
     errors::{AppError, AppResult},
-    jobs::records::{self as kinds, RecordJob, may_retry, owns},
+    jobs::records::{self as kinds, may_retry, owns},
 };
 
 /// The post a job concerns, if it declares one.
@@ -81,29 +81,6 @@ pub async fn record_jobs(ctx: &AppContext, record: &str) -> AppResult<Vec<Value>
                    "updated": j.updated})
         })
         .collect())
-}
-
-/// [`kinds::jobs_for_record`] as `Value`s, for the post registration until it takes the
-/// typed list. The template `admin/jobs/_record_jobs.html` shows them.
-///
-/// # Errors
-/// The database or the job store fails.
-pub async fn record_jobs_panel(
-    ctx: &AppContext,
-    actor: &Actor,
-    record: &str,
-) -> AppResult<Vec<Value>> {
-    Ok(kinds::jobs_for_record(ctx, actor, record)
-        .await?
-        .iter()
-        .map(panel_row)
-        .collect())
-}
-
-fn panel_row(j: &RecordJob) -> Value {
-    json!({"jid": j.jid, "class": j.class, "state": j.state, "failed": j.failed,
-           "error": j.error, "percent": j.percent, "message": j.message, "updated": j.updated,
-           "can_retry": j.can_retry, "retry_url": j.retry_url, "back": j.back})
 }
 
 /// Retries the failed job `jid` (from Retries or Dead) on behalf of a record's page. It needs
