@@ -1216,7 +1216,7 @@ fn audit_options() -> Options<audit_log::Entity> {
             ListColumn::Field("target_id"),
             ListColumn::Field("ip"),
         ],
-        list_filter: vec!["created_at", "actor_id"],
+        list_filter: vec!["created_at", "actor_id", "action", "target_type"],
         search_fields: vec!["actor_label", "action", "target_type", "target_id"],
         ordering: vec!["-id"],
         sortable: vec!["created_at", "action", "target_type"],
