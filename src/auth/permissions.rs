@@ -11,9 +11,22 @@ pub struct Capability(pub &'static str);
 impl Capability {
     pub const ADMIN_ACCESS: Self = Self("admin.access");
     pub const POSTS_VIEW: Self = Self("posts.view");
+    pub const POSTS_ADD: Self = Self("posts.add");
+    pub const POSTS_CHANGE: Self = Self("posts.change");
+    pub const POSTS_DELETE: Self = Self("posts.delete");
+    pub const TAGS_ADD: Self = Self("tags.add");
+    pub const TAGS_CHANGE: Self = Self("tags.change");
+    pub const TAGS_DELETE: Self = Self("tags.delete");
+    pub const MEDIA_ADD: Self = Self("media.add");
+    pub const MEDIA_CHANGE: Self = Self("media.change");
+    pub const MEDIA_DELETE: Self = Self("media.delete");
+    pub const COMMENTS_ADD: Self = Self("comments.add");
+    pub const COMMENTS_CHANGE: Self = Self("comments.change");
+    pub const COMMENTS_DELETE: Self = Self("comments.delete");
     pub const USERS_VIEW: Self = Self("users.view");
     pub const USERS_ADD: Self = Self("users.add");
     pub const USERS_CHANGE: Self = Self("users.change");
+    pub const USERS_DELETE: Self = Self("users.delete");
     pub const API_TOKENS_VIEW: Self = Self("api_tokens.view");
     pub const API_TOKENS_ADD: Self = Self("api_tokens.add");
     pub const API_TOKENS_DELETE: Self = Self("api_tokens.delete");
@@ -262,6 +275,21 @@ mod tests {
             Capability::RETRY_JOBS,
             Capability::VIEW_AUDIT,
             Capability::MANAGE_SETTINGS,
+            Capability::OUTBOX_VIEW,
+            Capability::JOBS_VIEW,
+            Capability::POSTS_ADD,
+            Capability::POSTS_CHANGE,
+            Capability::POSTS_DELETE,
+            Capability::TAGS_ADD,
+            Capability::TAGS_CHANGE,
+            Capability::TAGS_DELETE,
+            Capability::MEDIA_ADD,
+            Capability::MEDIA_CHANGE,
+            Capability::MEDIA_DELETE,
+            Capability::COMMENTS_ADD,
+            Capability::COMMENTS_CHANGE,
+            Capability::COMMENTS_DELETE,
+            Capability::USERS_DELETE,
         ] {
             assert!(
                 table.capabilities.iter().any(|c| c == cap.0),

@@ -36,6 +36,7 @@ pub mod input;
 pub mod login_attempts;
 pub mod mail;
 pub mod media;
+pub mod people;
 pub mod post_tags;
 pub mod posts;
 pub mod sessions;
@@ -43,6 +44,9 @@ pub mod slug;
 pub mod tags;
 pub mod user_tokens;
 pub mod users;
+pub mod write;
+
+pub use write::{Tally, WriteError};
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use sea_orm::ActiveValue::{self, Set};

@@ -212,65 +212,6 @@ impl Model {
         Ok(saved)
     }
 
-    /// Changes `self`'s role and/or status on behalf of `actor`, who needs `manage_users`,
-    /// may not act above their rank, and may not leave Copydesk without an active admin.
-    /// A role change or a suspension ends the person's sessions at once.
-    ///
-    /// # Errors
-    /// [`AccountError::Auth`] for refusals, [`AccountError::Unknown`] for bad values.
-    pub async fn set_role_and_status<C: sea_orm::TransactionTrait>(
-        &self,
-        db: &C,
-        actor: &crate::auth::Actor,
-        meta: &crate::auth::RequestMeta,
-        role: Option<&str>,
-        status: Option<&str>,
-    ) -> Result<Self, AccountError> {
-        use crate::auth::{AuthError, Capability, permissions::check_role_change};
-        use sea_orm::{ActiveModelTrait, TransactionSession};
-        actor.require(Capability::MANAGE_USERS)?;
-        let new_role = match role {
-            Some(r) => Some(Role::parse(r).ok_or_else(|| AccountError::Unknown(r.to_string()))?),
-            None => None,
-        };
-        let new_status = match status {
-            Some(s) => {
-                Some(UserStatus::parse(s).ok_or_else(|| AccountError::Unknown(s.to_string()))?)
-            }
-            None => None,
-        };
-        check_role_change(actor.role(), self.role(), new_role)?;
-        let txn = crate::db::begin_write(db).await?;
-        let was_active_admin =
-            self.role() == Role::Admin && self.status == UserStatus::Active.as_str();
-        let stays_active_admin = new_role.unwrap_or(self.role()) == Role::Admin
-            && new_status.map_or(self.status.clone(), |s| s.as_str().to_string())
-                == UserStatus::Active.as_str();
-        if was_active_admin && !stays_active_admin && active_admins(&txn).await? <= 1 {
-            return Err(AuthError::LastAdmin.into());
-        }
-        let mut active: ActiveModel = self.clone().into();
-        if let Some(r) = new_role {
-            active.role = Set(r.as_str().to_string());
-        }
-        if let Some(s) = new_status {
-            active.status = Set(s.as_str().to_string());
-        }
-        let saved = active.update(&txn).await?;
-        if saved.role != self.role || saved.status != self.status {
-            super::sessions::end_all_for_user(&txn, self.id, None).await?;
-            super::api_tokens::revoke_all_for_user(&txn, self.id).await?;
-            super::audit::record(
-                &txn,
-                meta,
-                super::audit::person_changed(actor, self.id, audit_view(self), audit_view(&saved)),
-            )
-            .await?;
-        }
-        txn.commit().await?;
-        Ok(saved)
-    }
-
     /// Changes one's own display name and bio.
     ///
     /// # Errors
@@ -356,54 +297,6 @@ impl Model {
         )
         .await?;
         txn.commit().await
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, Validate)]
-pub struct EmailForm {
-    #[validate(email(message = "Enter an email address like name@example.com."))]
-    #[serde(default)]
-    pub email: String,
-}
-
-impl Model {
-    /// Corrects `self`'s email address on behalf of `actor` (`users.change`, within rank).
-    /// Mail to the old address that has not gone out follows the new one.
-    ///
-    /// # Errors
-    /// [`UserError::Invalid`], [`UserError::EmailTaken`], refusals as [`AccountError`].
-    pub async fn change_email<C: sea_orm::TransactionTrait + ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &crate::auth::Actor,
-        meta: &crate::auth::RequestMeta,
-        form: &EmailForm,
-    ) -> Result<Self, AccountError> {
-        use sea_orm::{ActiveModelTrait, TransactionSession};
-        actor.require(crate::auth::Capability::USERS_CHANGE)?;
-        crate::auth::permissions::check_rank(actor.role(), self.role(), None)?;
-        let new = form.email.trim().to_string();
-        form.validate()
-            .map_err(|_| AccountError::Unknown(new.clone()))?;
-        if let Some(other) = Self::find_by_email(db, &new).await?
-            && other.id != self.id
-        {
-            return Err(AccountError::Unknown(new));
-        }
-        let txn = crate::db::begin_write(db).await?;
-        let mut active: ActiveModel = self.clone().into();
-        active.email = Set(new.clone());
-        active.email_verified_at = Set(None);
-        let saved = active.update(&txn).await?;
-        super::mail::readdress(&txn, &self.email, &new).await?;
-        super::audit::record(
-            &txn,
-            meta,
-            super::audit::email_changed(actor, self.id, audit_view(self), audit_view(&saved)),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(saved)
     }
 }
 

@@ -1,15 +1,23 @@
 //! Builders for test data, going through the same model methods the app uses.
 use chrono::Duration;
-use copydesk::models::{
-    now,
-    posts::{self, PostForm},
-    users::{self, UserForm},
+use copydesk::{
+    actor::{Actor, RequestMeta, Via},
+    models::{
+        now,
+        posts::{self, PostForm},
+        users::{self, UserForm},
+    },
 };
 use sea_orm::DatabaseConnection;
 
 use super::TestApp;
 
 pub async fn author(db: &DatabaseConnection, name: &str) -> users::Model {
+    person(db, name, "author").await
+}
+
+/// Someone with `role`, their address made from the name.
+pub async fn person(db: &DatabaseConnection, name: &str, role: &str) -> users::Model {
     let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
     users::Model::create_user(
         db,
@@ -17,11 +25,35 @@ pub async fn author(db: &DatabaseConnection, name: &str) -> users::Model {
             email,
             display_name: name.into(),
             bio: format!("{name} writes here."),
-            role: "author".into(),
+            role: role.into(),
         },
     )
     .await
     .unwrap()
+}
+
+/// `user` acting through the model functions (as an API token would, so with no session).
+pub fn actor(user: &users::Model) -> Actor {
+    Actor {
+        user: user.clone(),
+        via: Via::Token {
+            token_id: 0,
+            write: true,
+        },
+    }
+}
+
+/// `user` acting with an admin's rights, for test data such as an author's published post
+/// (the audit log names `user`).
+pub fn with_all_rights(user: &users::Model) -> Actor {
+    let mut u = user.clone();
+    u.role = "admin".into();
+    actor(&u)
+}
+
+/// The request details a test's writes are audited with.
+pub fn meta() -> RequestMeta {
+    RequestMeta::system("test")
 }
 
 /// A post to create; `days_ago` dates it (negative = in the future).
@@ -96,7 +128,9 @@ pub async fn post(db: &DatabaseConnection, author: &users::Model, spec: PostSpec
         },
         tags: spec.tags,
     };
-    posts::Model::create_post(db, &form).await.unwrap()
+    posts::create(db, &with_all_rights(author), &meta(), &form)
+        .await
+        .unwrap()
 }
 
 /// One post in every state that must stay private, plus a future-dated published one.

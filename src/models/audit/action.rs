@@ -53,6 +53,8 @@ actions! {
     MediaChange => "media.change" on "media",
     MediaDelete => "media.delete" on "media",
     // Comments: moderation.
+    CommentAdd => "comment.add" on "comment",
+    CommentChange => "comment.change" on "comment",
     CommentApprove => "comment.approve" on "comment",
     CommentReject => "comment.reject" on "comment",
     CommentSpam => "comment.spam" on "comment",

@@ -75,6 +75,8 @@ additions! {
     tag_added => TagAdd;
     /// A file was uploaded.
     media_added => MediaAdd;
+    /// A staff member wrote a comment from the admin.
+    comment_added => CommentAdd;
     /// A staff member added a person (an invitation is pending).
     person_added => UserAdd;
     /// The `create_admin` task made an admin.
@@ -96,6 +98,8 @@ changes! {
     tag_changed => TagChange;
     /// A file's description was edited.
     media_changed => MediaChange;
+    /// A comment's text or name was edited (a status change is a moderation decision).
+    comment_changed => CommentChange;
     /// A staff member changed a person (name, address, bio, role or status).
     person_changed => UserChange;
     /// A person changed their own name or bio.

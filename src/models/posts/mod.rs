@@ -3,17 +3,20 @@
 //! [`visible_condition`] so no page, feed or sitemap can forget either half.
 use chrono::{DateTime, FixedOffset};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition,
-    ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait, TransactionSession, TransactionTrait,
+    ActiveModelBehavior, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, TransactionSession,
+    TransactionTrait,
 };
 use serde::Deserialize;
 use validator::Validate;
 
 use super::_entities::post_tags;
 pub use super::_entities::posts::{ActiveModel, Column, Entity, Model};
-use super::{Page, now, slug, tags};
+use super::{Page, now, tags};
 use crate::markdown;
+
+mod write;
+pub use write::{check_form, create, delete, set_state, set_tags, tag_names, update};
 
 string_enum! {
     /// Where a post is in its life.
@@ -52,9 +55,8 @@ fn validate_visibility(value: &str) -> Result<(), validator::ValidationError> {
 
 /// What an editor fills in to write or change a post.
 #[derive(Debug, Clone, Deserialize, Validate)]
-#[validate(schema(function = "validate_dates", skip_on_field_errors = false))]
 pub struct PostForm {
-    #[validate(length(min = 1, max = 200, message = "Enter a title of 1 to 200 characters."))]
+    #[validate(custom(function = "validate_title"))]
     pub title: String,
     #[validate(length(max = 500, message = "Keep the summary under 500 characters."))]
     pub summary: String,
@@ -67,15 +69,28 @@ pub struct PostForm {
     pub author_id: i32,
     pub published_at: Option<DateTime<FixedOffset>>,
     pub scheduled_at: Option<DateTime<FixedOffset>>,
-    /// Tag names; missing tags are created.
+    /// Tag names; missing tags are created, blanks and repeats (in any letter case) dropped.
     #[serde(default)]
+    #[validate(custom(function = "validate_tags"))]
     pub tags: Vec<String>,
 }
 
-fn validate_dates(form: &PostForm) -> Result<(), validator::ValidationError> {
-    if form.state == PostState::Scheduled.as_str() && form.scheduled_at.is_none() {
-        return Err(validator::ValidationError::new("scheduled_at")
-            .with_message("A scheduled post needs a publication time.".into()));
+fn validate_title(title: &str) -> Result<(), validator::ValidationError> {
+    let n = title.trim().chars().count();
+    if n == 0 || n > 200 {
+        return Err(validator::ValidationError::new("length")
+            .with_message("Enter a title of 1 to 200 characters.".into()));
+    }
+    super::input::no_nul(title)
+}
+
+fn validate_tags(tags: &[String]) -> Result<(), validator::ValidationError> {
+    if tags
+        .iter()
+        .any(|t| t.trim().chars().count() > tags::MAX_NAME)
+    {
+        return Err(validator::ValidationError::new("length")
+            .with_message(format!("Keep each tag under {} characters.", tags::MAX_NAME).into()));
     }
     Ok(())
 }
@@ -120,18 +135,7 @@ pub fn check_state_change(
 }
 
 /// Why a post could not be saved.
-#[derive(Debug, thiserror::Error)]
-pub enum PostError {
-    #[error("invalid input")]
-    Invalid(#[from] validator::ValidationErrors),
-    /// Somebody else saved the post since this form was loaded.
-    #[error("the post was changed by someone else (now at version {current})")]
-    Stale { current: i32 },
-    #[error("no such post")]
-    NotFound,
-    #[error(transparent)]
-    Db(#[from] DbErr),
-}
+pub type PostError = super::WriteError;
 
 /// The condition every public query carries: published, and dated now or earlier.
 #[must_use]
@@ -143,81 +147,6 @@ pub fn visible_condition() -> Condition {
 }
 
 impl Model {
-    /// Writes a new post and its tags in one transaction; the slug comes from the title and
-    /// gets `-2`, `-3`, … when taken.
-    ///
-    /// # Errors
-    /// [`PostError::Invalid`] with per-field messages, or a database error.
-    pub async fn create_post<C: TransactionTrait>(
-        db: &C,
-        form: &PostForm,
-    ) -> Result<Self, PostError> {
-        form.validate()?;
-        let txn = crate::db::begin_write(db).await?;
-        let base = slug::slugify(&form.title, "post");
-        let slug =
-            slug::unique_slug::<Entity, _>(&txn, Column::Slug, Column::Id, &base, None).await?;
-        let mut post = ActiveModel {
-            slug: Set(slug),
-            lock_version: Set(0),
-            ..Default::default()
-        };
-        apply_form(&mut post, form);
-        let post = post.insert(&txn).await?;
-        set_tags(&txn, post.id, &form.tags).await?;
-        txn.commit().await?;
-        Ok(post)
-    }
-
-    /// Saves changes made on a form loaded at `lock_version`. A save racing another one
-    /// loses nothing: it is refused with [`PostError::Stale`] and the caller shows both.
-    ///
-    /// # Errors
-    /// [`PostError::Invalid`], [`PostError::Stale`], [`PostError::NotFound`], or a database error.
-    pub async fn update_post<C: TransactionTrait>(
-        db: &C,
-        id: i32,
-        lock_version: i32,
-        form: &PostForm,
-    ) -> Result<Self, PostError> {
-        form.validate()?;
-        let txn = crate::db::begin_write(db).await?;
-        let current = Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(PostError::NotFound)?;
-        if current.lock_version != lock_version {
-            return Err(PostError::Stale {
-                current: current.lock_version,
-            });
-        }
-        let mut post: ActiveModel = current.into();
-        apply_form(&mut post, form);
-        post.lock_version = Set(lock_version + 1);
-        // The version check is repeated in the UPDATE itself, so two transactions that both
-        // read the same version cannot both write.
-        let res = Entity::update_many()
-            .set(post)
-            .filter(Column::Id.eq(id))
-            .filter(Column::LockVersion.eq(lock_version))
-            .exec(&txn)
-            .await?;
-        if res.rows_affected != 1 {
-            let now_at = Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .map_or(lock_version, |p| p.lock_version);
-            return Err(PostError::Stale { current: now_at });
-        }
-        set_tags(&txn, id, &form.tags).await?;
-        let saved = Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(PostError::NotFound)?;
-        txn.commit().await?;
-        Ok(saved)
-    }
-
     /// A publicly visible post by slug.
     ///
     /// # Errors
@@ -352,39 +281,6 @@ fn apply_form(post: &mut ActiveModel, form: &PostForm) {
     post.reading_minutes = Set(reading_minutes(&form.body_markdown));
     post.updated_at = Set(now());
     post.scheduled_at = Set(form.scheduled_at);
-}
-
-/// Replaces a post's tags with `names`, creating tags that do not exist yet.
-pub async fn set_tags<C: ConnectionTrait>(
-    db: &C,
-    post_id: i32,
-    names: &[String],
-) -> Result<(), PostError> {
-    post_tags::Entity::delete_many()
-        .filter(post_tags::Column::PostId.eq(post_id))
-        .exec(db)
-        .await?;
-    let mut seen = Vec::new();
-    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-        let tag = tags::Model::find_or_create(
-            db,
-            &tags::TagForm {
-                name: name.to_string(),
-            },
-        )
-        .await?;
-        if seen.contains(&tag.id) {
-            continue;
-        }
-        seen.push(tag.id);
-        post_tags::ActiveModel {
-            post_id: Set(post_id),
-            tag_id: Set(tag.id),
-        }
-        .insert(db)
-        .await?;
-    }
-    Ok(())
 }
 
 #[async_trait::async_trait]

@@ -12,6 +12,9 @@ pub use super::_entities::comments::{ActiveModel, Column, Entity, Model};
 use super::now;
 use crate::markdown;
 
+mod staff;
+pub use staff::{CommentEdit, create, delete, moderate, update};
+
 string_enum! {
     pub enum CommentStatus {
         Pending => "pending",
@@ -34,7 +37,7 @@ pub struct CommentForm {
     pub website: String,
 }
 
-fn validate_name(name: &str) -> Result<(), validator::ValidationError> {
+pub(crate) fn validate_name(name: &str) -> Result<(), validator::ValidationError> {
     super::input::no_nul(name)?;
     let n = name.trim().chars().count();
     if n == 0 {
@@ -49,7 +52,7 @@ fn validate_name(name: &str) -> Result<(), validator::ValidationError> {
     Ok(())
 }
 
-fn validate_body(body: &str) -> Result<(), validator::ValidationError> {
+pub(crate) fn validate_body(body: &str) -> Result<(), validator::ValidationError> {
     super::input::no_nul(body)?;
     let n = body.trim().chars().count();
     if n == 0 {

@@ -1,0 +1,79 @@
+//! What every staff write shares: why it was refused, and what a bulk change did.
+//!
+//! Each domain operation (add, change or delete a post, moderate a comment, change a
+//! person, …) is one function in its model's module. It takes the plain [`crate::actor::Actor`]
+//! and a typed form, runs the named permission checks, does its work in one transaction and
+//! writes its named audit entry in that transaction. Screens, the API, tasks and jobs call it;
+//! nothing else writes those rows.
+use sea_orm::DbErr;
+
+use crate::auth::AuthError;
+
+/// Why a write was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// Per-field messages from the form's `validator` rules.
+    #[error("invalid input")]
+    Invalid(#[from] validator::ValidationErrors),
+    /// A named rule refused one field (`__all__`: the whole form), with a sentence for the
+    /// person saying what they may do instead.
+    #[error("{message}")]
+    Field {
+        field: &'static str,
+        message: String,
+    },
+    /// The actor may not do this at all.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Somebody else saved the record since this form was loaded.
+    #[error("the record was changed by someone else (now at version {current})")]
+    Stale { current: i32 },
+    #[error("no such record")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl WriteError {
+    /// A refusal of one field.
+    #[must_use]
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Field {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// A stable code for JSON responses.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) | Self::Field { .. } => "invalid",
+            Self::Auth(e) => e.code(),
+            Self::Stale { .. } => "conflict",
+            Self::NotFound => "not_found",
+            Self::Db(_) => "internal",
+        }
+    }
+}
+
+/// What a change over several records did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub done: u64,
+    /// Records the actor may not act on, or that a rule kept as they were; left alone.
+    pub skipped: u64,
+}
+
+/// Keeps only the messages about fields the write changes: a rule tightened since a record
+/// was stored must not block a change to its other fields by someone who cannot edit those.
+#[must_use]
+pub fn only_changed(
+    mut errors: validator::ValidationErrors,
+    changed: &[&str],
+) -> Option<validator::ValidationErrors> {
+    errors
+        .errors_mut()
+        .retain(|field, _| changed.contains(&field.as_ref()));
+    (!errors.is_empty()).then_some(errors)
+}
