@@ -2,3 +2,4 @@ mod config;
 mod demo;
 mod posts;
 mod users;
+mod writes;
