@@ -1,5 +1,6 @@
 mod accounts;
 mod admin_engine;
+mod admin_writes;
 mod audit_vocabulary;
 mod caching;
 mod comments;
