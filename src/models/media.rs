@@ -1,7 +1,7 @@
 //! Uploaded files: images and documents that posts refer to. Upload handling comes with the
 //! media library; the model and its rules are here so the schema is complete.
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait,
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr,
     TransactionSession, TransactionTrait,
 };
 use validator::Validate;
@@ -144,10 +144,7 @@ pub async fn update<C: TransactionTrait>(
 ) -> Result<Model, WriteError> {
     edit.validate()?;
     let txn = crate::db::begin_write(db).await?;
-    let current = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
+    let current = crate::models::write::found::<Entity, _>(&txn, id).await?;
     by.require_for(Capability::MEDIA_CHANGE, current.uploader_id.unwrap_or(0))?;
     let uploader = edit.uploader_id.or(current.uploader_id);
     if uploader != current.uploader_id {
@@ -180,21 +177,14 @@ pub async fn delete<C: TransactionTrait>(
     meta: &RequestMeta,
     id: i32,
 ) -> Result<(), WriteError> {
-    let txn = crate::db::begin_write(db).await?;
-    let current = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
-    by.require_for(Capability::MEDIA_DELETE, current.uploader_id.unwrap_or(0))?;
-    Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
+    super::write::delete_audited::<Entity, _>(
+        db,
         meta,
-        audit::media_deleted(by, id, audit_view(&current)),
+        id,
+        |m| Ok(by.require_for(Capability::MEDIA_DELETE, m.uploader_id.unwrap_or(0))?),
+        |m| audit::media_deleted(by, id, audit_view(m)),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 /// How a content type is named to people.

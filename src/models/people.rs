@@ -164,10 +164,7 @@ pub async fn update<C: TransactionTrait>(
     form: &PersonForm,
 ) -> Result<Model, WriteError> {
     let txn = crate::db::begin_write(db).await?;
-    let current = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
+    let current = crate::models::write::found::<Entity, _>(&txn, id).await?;
     if permissions::check_rank(by.role(), current.role(), None).is_err() {
         return Err(WriteError::field(
             "__all__",
@@ -262,10 +259,7 @@ pub async fn delete<C: TransactionTrait>(
 ) -> Result<(), WriteError> {
     by.require(Capability::USERS_DELETE)?;
     let txn = crate::db::begin_write(db).await?;
-    let current = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
+    let current = crate::models::write::found::<Entity, _>(&txn, id).await?;
     if permissions::check_rank(by.role(), current.role(), None).is_err() {
         return Err(WriteError::field(
             "__all__",

@@ -121,10 +121,7 @@ pub async fn update<C: TransactionTrait>(
     by.require(Capability::TAGS_CHANGE)?;
     edit.validate()?;
     let txn = crate::db::begin_write(db).await?;
-    let current = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
+    let current = crate::models::write::found::<Entity, _>(&txn, id).await?;
     let mut tag: ActiveModel = current.clone().into();
     tag.name = Set(edit.name.trim().to_string());
     tag.slug = Set(wanted_slug(&txn, edit, Some(id)).await?);
@@ -151,15 +148,14 @@ pub async fn delete<C: TransactionTrait>(
     id: i32,
 ) -> Result<(), WriteError> {
     by.require(Capability::TAGS_DELETE)?;
-    let txn = crate::db::begin_write(db).await?;
-    let current = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
-    Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, meta, audit::tag_deleted(by, id, audit_view(&current))).await?;
-    txn.commit().await?;
-    Ok(())
+    super::write::delete_audited::<Entity, _>(
+        db,
+        meta,
+        id,
+        |_| Ok(()),
+        |t| audit::tag_deleted(by, id, audit_view(t)),
+    )
+    .await
 }
 
 impl Model {

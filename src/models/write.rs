@@ -77,3 +77,43 @@ pub fn only_changed(
         .retain(|field, _| changed.contains(&field.as_ref()));
     (!errors.is_empty()).then_some(errors)
 }
+
+/// Row `id` of `E`, read on `db` (the write's transaction), or [`WriteError::NotFound`].
+///
+/// # Errors
+/// [`WriteError::NotFound`], or a database error.
+pub async fn found<E, C>(db: &C, id: i32) -> Result<E::Model, WriteError>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    E::find_by_id(id).one(db).await?.ok_or(WriteError::NotFound)
+}
+
+/// Deletes row `id` of `E` once `allowed` passes on it, with the audit entry `entry` makes
+/// of it, in one transaction.
+///
+/// # Errors
+/// What `allowed` refuses with, [`WriteError::NotFound`], or a database error.
+pub async fn delete_audited<E, C>(
+    db: &C,
+    meta: &crate::actor::RequestMeta,
+    id: i32,
+    allowed: impl FnOnce(&E::Model) -> Result<(), WriteError> + Send,
+    entry: impl FnOnce(&E::Model) -> super::audit::Entry<'static> + Send,
+) -> Result<(), WriteError>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::TransactionTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    use sea_orm::TransactionSession;
+    let txn = crate::db::begin_write(db).await?;
+    let current = found::<E, _>(&txn, id).await?;
+    allowed(&current)?;
+    E::delete_by_id(id).exec(&txn).await?;
+    super::audit::record(&txn, meta, entry(&current)).await?;
+    txn.commit().await?;
+    Ok(())
+}

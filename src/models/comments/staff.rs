@@ -141,10 +141,7 @@ pub async fn update<C: TransactionTrait>(
     by.require(Capability::COMMENTS_CHANGE)?;
     edit.validate()?;
     let txn = crate::db::begin_write(db).await?;
-    let current = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
+    let current = crate::models::write::found::<Entity, _>(&txn, id).await?;
     check_decision(by, Some(&current.status), &edit.status)?;
     let mut row: ActiveModel = current.clone().into();
     row.body = Set(edit.body.trim().to_string());
@@ -220,18 +217,12 @@ pub async fn delete<C: TransactionTrait>(
     id: i32,
 ) -> Result<(), WriteError> {
     by.require(Capability::COMMENTS_DELETE)?;
-    let txn = crate::db::begin_write(db).await?;
-    let current = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
-    Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
+    crate::models::write::delete_audited::<Entity, _>(
+        db,
         meta,
-        audit::comment_deleted(by, id, audit_view(&current)),
+        id,
+        |_| Ok(()),
+        |c| audit::comment_deleted(by, id, audit_view(c)),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }

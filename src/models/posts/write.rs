@@ -209,10 +209,7 @@ pub async fn update<C: TransactionTrait>(
     form: &PostForm,
 ) -> Result<Model, WriteError> {
     let txn = crate::db::begin_write(db).await?;
-    let current = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
+    let current = crate::models::write::found::<Entity, _>(&txn, id).await?;
     by.require_for(Capability::POSTS_CHANGE, current.author_id)?;
     if current.lock_version != lock_version {
         return Err(WriteError::Stale {
@@ -243,10 +240,7 @@ pub async fn update<C: TransactionTrait>(
         });
     }
     let names = set_tags(&txn, id, &form.tags).await?;
-    let saved = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
+    let saved = crate::models::write::found::<Entity, _>(&txn, id).await?;
     audit::record(
         &txn,
         meta,
@@ -274,10 +268,7 @@ pub async fn delete<C: TransactionTrait>(
     id: i32,
 ) -> Result<(), WriteError> {
     let txn = crate::db::begin_write(db).await?;
-    let current = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
+    let current = crate::models::write::found::<Entity, _>(&txn, id).await?;
     by.require_for(Capability::POSTS_DELETE, current.author_id)?;
     let names = tag_names(&txn, id).await?;
     Entity::delete_by_id(id).exec(&txn).await?;
