@@ -21,7 +21,7 @@ use crate::{
     auth::passwords,
     errors::{AppError, AppResult},
     models::{
-        audit::Who,
+        audit::{Action, Who},
         mail, sessions,
         user_tokens::{self, PasswordByLink, TokenProblem},
         users::{self, Role},
@@ -380,7 +380,7 @@ pub async fn signup(
                 current: None,
                 new_password: &form.password,
                 keep_session: None,
-                action: "sign_up",
+                action: Action::SignUp.as_str(),
             },
         )
         .await
@@ -585,7 +585,7 @@ pub async fn reset(
         &token,
         user_tokens::RESET_PASSWORD,
         &form.password,
-        "password_reset",
+        Action::PasswordReset.as_str(),
     )
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -17,6 +17,7 @@ use crate::{
     actor::RequestMeta,
     errors::{AppError, AppResult},
     models::{
+        audit,
         user_tokens::{self, PasswordByLink},
         users,
     },
@@ -89,7 +90,7 @@ pub async fn accept(
         &token,
         user_tokens::INVITATION,
         &form.password,
-        "user.invitation_accepted",
+        audit::Action::UserInvitationAccepted.as_str(),
     )
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
