@@ -348,9 +348,8 @@ pub async fn signup(
                 errors.extend(field_errors(&e));
                 None
             }
-            Err(users::UserError::Db(e)) => return Err(e.into()),
-            Err(users::UserError::UnknownRole(r)) => {
-                return Err(AppError::Internal(format!("role {r}")));
+            Err(e @ (users::UserError::Db(_) | users::UserError::UnknownRole(_))) => {
+                return Err(e.into());
             }
         }
     } else {
@@ -383,8 +382,7 @@ pub async fn signup(
                 action: Action::SignUp.as_str(),
             },
         )
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .await?;
     send_verification(&ctx, &web, &user).await?;
     let started = sessions::rotate(
         &ctx.db,
@@ -587,8 +585,7 @@ pub async fn reset(
         &form.password,
         Action::PasswordReset.as_str(),
     )
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .await?;
     match outcome {
         PasswordByLink::Set(_) => {}
         PasswordByLink::Refused(p) => {

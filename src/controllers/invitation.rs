@@ -92,8 +92,7 @@ pub async fn accept(
         &form.password,
         audit::Action::UserInvitationAccepted.as_str(),
     )
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .await?;
     let user = match outcome {
         PasswordByLink::Set(user) => *user,
         PasswordByLink::Refused(p) => return refused(&web, token_problem_text(&p)),

@@ -45,7 +45,7 @@ impl Task for CreateAdmin {
         let txn = crate::db::begin_write(&ctx.db).await?;
         let user = users::Model::create_user(&txn, &form)
             .await
-            .map_err(|e| loco_rs::Error::string(&e.to_string()))?;
+            .map_err(loco_rs::Error::wrap)?;
         audit::record(
             &txn,
             &meta,
@@ -69,7 +69,7 @@ impl Task for CreateAdmin {
             },
         )
         .await
-        .map_err(|e| loco_rs::Error::string(&e.to_string()))?;
+        .map_err(loco_rs::Error::wrap)?;
         println!(
             "admin {email} created\none-time password: {password}\nsign in at {}/admin/login and change it at /account",
             settings.site.base()

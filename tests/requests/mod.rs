@@ -1,5 +1,6 @@
 mod accounts;
 mod admin_engine;
+mod api_errors;
 mod audit_vocabulary;
 mod caching;
 mod comments;
