@@ -225,7 +225,7 @@ pub async fn change_password(
             CachePolicy::NoStore,
         ),
         Err(PasswordChangeError::Account(AccountError::Db(e))) => Err(e.into()),
-        Err(PasswordChangeError::Account(e)) => Err(AppError::Internal(e.to_string())),
+        Err(PasswordChangeError::Account(e)) => Err(e.into()),
     }
 }
 

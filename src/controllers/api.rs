@@ -1,57 +1,32 @@
 //! The JSON API, authenticated by personal tokens (`Authorization: Bearer cdk_…`). Errors are
-//! JSON with a stable `error` code, malformed bodies included (`invalid_json`,
-//! `invalid_field`, `unsupported_media_type`). A `read` token may only use safe methods.
-//! Nothing here is stored by caches (`Cache-Control: no-store`).
+//! one [`JsonError`] shape with a stable code, malformed bodies included (`invalid_json`,
+//! `invalid`, `unsupported_media_type`); `docs/api.md` lists them. A `read` token may only
+//! use safe methods. Nothing here is stored by caches (`Cache-Control: no-store`).
 use axum::{
     Json,
     extract::{FromRequest, FromRequestParts, Request, State, rejection::JsonRejection},
-    http::{HeaderValue, Method, StatusCode, header, request::Parts},
+    http::{HeaderValue, Method, header, request::Parts},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
     routing::get,
 };
 use loco_rs::{app::AppContext, prelude::Routes};
-use serde::{Deserialize, de::DeserializeOwned};
-use serde_json::json;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::{
     auth::{Actor, RequestMeta, Via},
+    errors::{ErrorCode, JsonError},
     models::{
         api_tokens,
         users::{ProfileError, ProfileForm},
     },
 };
 
-/// A JSON error with a stable code.
-#[derive(Debug)]
-pub struct ApiError(pub StatusCode, pub &'static str, pub serde_json::Value);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut body = json!({"error": self.1, "status": self.0.as_u16()});
-        if !self.2.is_null() {
-            body["details"] = self.2;
-        }
-        (self.0, Json(body)).into_response()
-    }
-}
-
-impl From<sea_orm::DbErr> for ApiError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        tracing::error!(error = %e, "API request failed");
-        Self(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            serde_json::Value::Null,
-        )
-    }
-}
-
 /// A JSON body; what axum would refuse in plain text is refused in the API's error shape.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = JsonError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
@@ -61,35 +36,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-fn json_rejection(rejection: &JsonRejection) -> ApiError {
-    let (status, code) = match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-        }
-        JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
-        JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
-        _ => (StatusCode::BAD_REQUEST, "invalid_body"),
+fn json_rejection(rejection: &JsonRejection) -> JsonError {
+    let code = match rejection {
+        JsonRejection::MissingJsonContentType(_) => ErrorCode::UnsupportedMediaType,
+        JsonRejection::JsonSyntaxError(_) => ErrorCode::InvalidJson,
+        JsonRejection::JsonDataError(_) => ErrorCode::Invalid,
+        _ => ErrorCode::BadRequest,
     };
-    ApiError(status, code, json!({"message": rejection.body_text()}))
+    JsonError::new(code, rejection.body_text())
 }
 
 /// The token's owner.
 pub struct ApiActor(pub Actor);
 
 impl FromRequestParts<AppContext> for ApiActor {
-    type Rejection = ApiError;
+    type Rejection = JsonError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         ctx: &AppContext,
     ) -> Result<Self, Self::Rejection> {
-        let unauthenticated = || {
-            ApiError(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                serde_json::Value::Null,
-            )
-        };
+        let unauthenticated = || JsonError::of(ErrorCode::Unauthenticated);
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -101,10 +68,9 @@ impl FromRequestParts<AppContext> for ApiActor {
             .ok_or_else(unauthenticated)?;
         let write = row.scope == "write";
         if !write && !matches!(parts.method, Method::GET | Method::HEAD) {
-            return Err(ApiError(
-                StatusCode::FORBIDDEN,
-                "insufficient_scope",
-                serde_json::Value::Null,
+            return Err(JsonError::new(
+                ErrorCode::Forbidden,
+                "This token has the `read` scope: it may only use GET and HEAD.",
             ));
         }
         Ok(Self(Actor {
@@ -117,13 +83,31 @@ impl FromRequestParts<AppContext> for ApiActor {
     }
 }
 
-fn me_json(a: &Actor) -> serde_json::Value {
-    json!({"id": a.user.id, "email": a.user.email, "display_name": a.user.display_name, "bio": a.user.bio, "role": a.user.role})
+/// `GET /api/me`'s body: the token owner, without secrets.
+#[derive(Debug, Serialize)]
+pub struct MeView {
+    pub id: i32,
+    pub email: String,
+    pub display_name: String,
+    pub bio: String,
+    pub role: String,
+}
+
+impl MeView {
+    fn of(user: &crate::models::users::Model) -> Self {
+        Self {
+            id: user.id,
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            bio: user.bio.clone(),
+            role: user.role.clone(),
+        }
+    }
 }
 
 /// `GET /api/me`.
-pub async fn me(ApiActor(actor): ApiActor) -> Json<serde_json::Value> {
-    Json(me_json(&actor))
+pub async fn me(ApiActor(actor): ApiActor) -> Json<MeView> {
+    Json(MeView::of(&actor.user))
 }
 
 /// `PATCH /api/me`'s body: a partial update, absent fields keep their value.
@@ -154,18 +138,13 @@ pub async fn update_me(
     ApiActor(actor): ApiActor,
     meta: RequestMeta,
     ApiJson(patch): ApiJson<ProfilePatch>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<MeView>, JsonError> {
     let form = patch.apply(&actor.user);
     match actor.user.update_profile(&ctx.db, &meta, &form).await {
-        Ok(user) => Ok(Json(me_json(&Actor {
-            user,
-            via: actor.via,
-        }))),
-        Err(ProfileError::Invalid(e)) => Err(ApiError(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            serde_json::to_value(crate::views::forms::field_errors(&e)).unwrap_or_default(),
-        )),
+        Ok(user) => Ok(Json(MeView::of(&user))),
+        Err(ProfileError::Invalid(e)) => {
+            Err(JsonError::invalid(crate::views::forms::field_errors(&e)))
+        }
         Err(ProfileError::Db(e)) => Err(e.into()),
     }
 }

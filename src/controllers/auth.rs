@@ -21,7 +21,7 @@ use crate::{
     auth::passwords,
     errors::{AppError, AppResult},
     models::{
-        audit::Who,
+        audit::{Action, Who},
         mail, sessions,
         user_tokens::{self, PasswordByLink, TokenProblem},
         users::{self, Role},
@@ -348,9 +348,8 @@ pub async fn signup(
                 errors.extend(field_errors(&e));
                 None
             }
-            Err(users::UserError::Db(e)) => return Err(e.into()),
-            Err(users::UserError::UnknownRole(r)) => {
-                return Err(AppError::Internal(format!("role {r}")));
+            Err(e @ (users::UserError::Db(_) | users::UserError::UnknownRole(_))) => {
+                return Err(e.into());
             }
         }
     } else {
@@ -380,11 +379,10 @@ pub async fn signup(
                 current: None,
                 new_password: &form.password,
                 keep_session: None,
-                action: "sign_up",
+                action: Action::SignUp.as_str(),
             },
         )
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .await?;
     send_verification(&ctx, &web, &user).await?;
     let started = sessions::rotate(
         &ctx.db,
@@ -585,10 +583,9 @@ pub async fn reset(
         &token,
         user_tokens::RESET_PASSWORD,
         &form.password,
-        "password_reset",
+        Action::PasswordReset.as_str(),
     )
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .await?;
     match outcome {
         PasswordByLink::Set(_) => {}
         PasswordByLink::Refused(p) => {

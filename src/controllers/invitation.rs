@@ -17,6 +17,7 @@ use crate::{
     actor::RequestMeta,
     errors::{AppError, AppResult},
     models::{
+        audit,
         user_tokens::{self, PasswordByLink},
         users,
     },
@@ -89,10 +90,9 @@ pub async fn accept(
         &token,
         user_tokens::INVITATION,
         &form.password,
-        "user.invitation_accepted",
+        audit::Action::UserInvitationAccepted.as_str(),
     )
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .await?;
     let user = match outcome {
         PasswordByLink::Set(user) => *user,
         PasswordByLink::Refused(p) => return refused(&web, token_problem_text(&p)),

@@ -45,7 +45,7 @@ impl Task for CreateAdmin {
         let txn = crate::db::begin_write(&ctx.db).await?;
         let user = users::Model::create_user(&txn, &form)
             .await
-            .map_err(|e| loco_rs::Error::string(&e.to_string()))?;
+            .map_err(loco_rs::Error::wrap)?;
         audit::record(
             &txn,
             &meta,
@@ -65,11 +65,11 @@ impl Task for CreateAdmin {
                 current: None,
                 new_password: &password,
                 keep_session: None,
-                action: "password_set",
+                action: audit::Action::PasswordSet.as_str(),
             },
         )
         .await
-        .map_err(|e| loco_rs::Error::string(&e.to_string()))?;
+        .map_err(loco_rs::Error::wrap)?;
         println!(
             "admin {email} created\none-time password: {password}\nsign in at {}/admin/login and change it at /account",
             settings.site.base()

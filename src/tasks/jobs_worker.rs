@@ -28,9 +28,6 @@ impl Task for JobsWorker {
             settings.jobs.store
         );
         loco_rs::boot::shutdown_signal().await;
-        handle
-            .shutdown()
-            .await
-            .map_err(|e| loco_rs::Error::string(&e.to_string()))
+        handle.shutdown().await.map_err(loco_rs::Error::wrap)
     }
 }

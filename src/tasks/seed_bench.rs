@@ -132,7 +132,7 @@ async fn authors(db: &DatabaseConnection) -> loco_rs::Result<Vec<i32>> {
     };
     let user = users::Model::create_user(db, &form)
         .await
-        .map_err(|e| loco_rs::Error::string(&e.to_string()))?;
+        .map_err(loco_rs::Error::wrap)?;
     println!("seed_bench: created the author {BENCH_AUTHOR_EMAIL}");
     Ok(vec![user.id])
 }

@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use super::assets::StaticAssets;
 use crate::{
     actor::Actor,
-    auth::Capability,
-    errors::{AppError, AppResult, ErrorKind, ErrorPage},
+    auth::{AuthError, Capability},
+    errors::{AppError, AppResult, ErrorKind, ErrorPage, JsonError},
     settings::Settings,
     views::admin::AdminChrome,
     web::csrf::OriginRefused,
@@ -69,9 +69,9 @@ impl Web {
             // first; the folder load that follows adds it again, unchanged.
             let layout = std::fs::read_to_string("assets/views/admin/layout.html")?;
             tera.add_raw_template("admin/layout.html", &layout)
-                .map_err(|e| loco_rs::Error::string(&e.to_string()))?;
+                .map_err(loco_rs::Error::wrap)?;
             tera.add_raw_templates(copydesk_admin::TEMPLATES.iter().copied())
-                .map_err(|e| loco_rs::Error::string(&e.to_string()))?;
+                .map_err(loco_rs::Error::wrap)?;
             Ok(())
         })?;
         Ok(Self {
@@ -225,7 +225,7 @@ pub async fn error_pages(
     let res = next.run(req).await;
     let refused_origin = res.extensions().get::<OriginRefused>().cloned();
     let (status, kind) = match res.extensions().get::<ErrorPage>() {
-        Some(ErrorPage(status, kind)) => (*status, *kind),
+        Some(ErrorPage(status, kind)) => (*status, kind.clone()),
         // A rejection by the framework under /api (a bad query, a wrong method): JSON too.
         None if api && res.status().as_u16() >= 400 && !is_json(res.headers()) => {
             (res.status(), ErrorKind::Status)
@@ -237,7 +237,7 @@ pub async fn error_pages(
         None => return res,
     };
     if api {
-        return api_error(status, kind.api_code(status));
+        return JsonError::of_kind(status, &kind).into_response();
     }
     if kind == ErrorKind::Unauthenticated {
         let login = if path.starts_with("/admin") {
@@ -259,7 +259,7 @@ pub async fn error_pages(
         .extensions()
         .get::<Actor>()
         .filter(|a| path.starts_with("/admin") && a.grant(Capability::ADMIN_ACCESS).is_some());
-    let mut view = error_view(status, kind, staff.is_some());
+    let mut view = error_view(status, &kind, staff.is_some());
     if kind == ErrorKind::Csrf {
         view.detail = refused_origin.map(|o| {
             format!(
@@ -293,16 +293,6 @@ pub async fn error_pages(
     }
 }
 
-/// The documented JSON error shape, never stored.
-#[must_use]
-pub fn api_error(status: StatusCode, code: &str) -> Response {
-    let body = serde_json::json!({ "error": code, "status": status.as_u16() });
-    let mut res = (status, axum::Json(body)).into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
-}
-
 #[derive(Serialize)]
 struct ErrorView {
     status: u16,
@@ -319,7 +309,7 @@ struct AdminErrorView<'a> {
     admin: AdminChrome,
 }
 
-fn error_view(status: StatusCode, kind: ErrorKind, staff: bool) -> ErrorView {
+fn error_view(status: StatusCode, kind: &ErrorKind, staff: bool) -> ErrorView {
     let (title, message) = match kind {
         ErrorKind::NotFound if staff => (
             "Page not found",
@@ -337,9 +327,13 @@ fn error_view(status: StatusCode, kind: ErrorKind, staff: bool) -> ErrorView {
             "This form could not be accepted",
             "The form had expired or was sent from another site, so nothing was saved. Go back, reload the page and send it again.".to_string(),
         ),
-        ErrorKind::Forbidden(code) if staff => (
+        ErrorKind::Forbidden(AuthError::Forbidden(capability)) if staff => (
             "You don't have access to this",
-            format!("Your role may not open this page or do this (it needs the permission “{code}”). The navigation lists what you can use; if you think you need this, ask an administrator."),
+            format!("Your role may not open this page or do this (it needs the permission “{capability}”). The navigation lists what you can use; if you think you need this, ask an administrator."),
+        ),
+        ErrorKind::Forbidden(refusal) if staff => (
+            "You don't have access to this",
+            format!("This was refused: {refusal}. The navigation lists what you can use; if you think you need this, ask an administrator."),
         ),
         ErrorKind::Forbidden(_) | ErrorKind::Unauthenticated => (
             "You don't have access to this",

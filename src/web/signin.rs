@@ -51,7 +51,7 @@ pub async fn sign_in(
     let typed: String = email.trim().chars().take(254).collect();
     if let Some(until) = login_attempts::locked_until(&ctx.db, &key, &ip_hash, cfg).await? {
         let txn = crate::db::begin_write(&ctx.db).await?;
-        audit::record(&txn, meta, failure_entry(&typed, "sign_in.locked")).await?;
+        audit::record(&txn, meta, audit::sign_in_locked(&typed)).await?;
         txn.commit().await?;
         return Err(SignInError::Locked { until });
     }
@@ -69,18 +69,15 @@ pub async fn sign_in(
         Some(user) if password_ok && allowed => {
             login_attempts::record(&txn, &key, &ip_hash, true).await?;
             let started = sessions::rotate(&txn, current, Some(user.id), meta, cfg).await?;
-            let who = Who::user(&user);
+            let door = if staff {
+                audit::SignInDoor::Admin
+            } else {
+                audit::SignInDoor::Site
+            };
             audit::record(
                 &txn,
                 meta,
-                audit::Entry {
-                    who,
-                    action: "sign_in",
-                    target_type: "user",
-                    target_id: user.id.to_string(),
-                    before: None,
-                    after: Some(serde_json::json!({"door": if staff { "admin" } else { "site" }})),
-                },
+                audit::signed_in(Who::user(&user), user.id, door),
             )
             .await?;
             txn.commit().await?;
@@ -88,21 +85,10 @@ pub async fn sign_in(
         }
         _ => {
             login_attempts::record(&txn, &key, &ip_hash, false).await?;
-            audit::record(&txn, meta, failure_entry(&typed, "sign_in.failed")).await?;
+            audit::record(&txn, meta, audit::sign_in_failed(&typed)).await?;
             txn.commit().await?;
             Err(SignInError::Invalid)
         }
-    }
-}
-
-fn failure_entry<'a>(typed: &str, action: &'a str) -> audit::Entry<'a> {
-    audit::Entry {
-        who: Who::anonymous(format!("anonymous (tried {typed})")),
-        action,
-        target_type: "user",
-        target_id: String::new(),
-        before: None,
-        after: None,
     }
 }
 
@@ -119,20 +105,7 @@ pub async fn sign_out(
     let txn = crate::db::begin_write(&ctx.db).await?;
     sessions::end(&txn, session.id).await?;
     if let Some(who) = who {
-        let target_id = who.id.map(|i| i.to_string()).unwrap_or_default();
-        audit::record(
-            &txn,
-            meta,
-            audit::Entry {
-                who,
-                action: "sign_out",
-                target_type: "user",
-                target_id,
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        audit::record(&txn, meta, audit::signed_out(who)).await?;
     }
     txn.commit().await
 }
@@ -172,17 +145,14 @@ pub async fn change_password(
     let cfg = &settings.security;
     let key = login_attempts::email_key(&user.email);
     let ip_hash = hash_ip(&settings.secret_key, &meta.ip);
-    let entry = |action| audit::Entry {
-        who: Who::user(user),
-        action,
-        target_type: "user",
-        target_id: user.id.to_string(),
-        before: None,
-        after: None,
-    };
     if let Some(until) = login_attempts::locked_until(&ctx.db, &key, &ip_hash, cfg).await? {
         let txn = crate::db::begin_write(&ctx.db).await?;
-        audit::record(&txn, meta, entry("password_change.locked")).await?;
+        audit::record(
+            &txn,
+            meta,
+            audit::password_change_locked(Who::user(user), user.id),
+        )
+        .await?;
         txn.commit().await?;
         return Err(PasswordChangeError::Locked { until });
     }
@@ -195,7 +165,7 @@ pub async fn change_password(
                 current: Some(current),
                 new_password,
                 keep_session: Some(keep_session),
-                action: "password_change",
+                action: audit::Action::PasswordChange.as_str(),
             },
         )
         .await;
@@ -203,7 +173,12 @@ pub async fn change_password(
         Err(users::AccountError::WrongPassword) => {
             let txn = crate::db::begin_write(&ctx.db).await?;
             login_attempts::record(&txn, &key, &ip_hash, false).await?;
-            audit::record(&txn, meta, entry("password_change.failed")).await?;
+            audit::record(
+                &txn,
+                meta,
+                audit::password_change_failed(Who::user(user), user.id),
+            )
+            .await?;
             txn.commit().await?;
         }
         Ok(_) => login_attempts::record(&ctx.db, &key, &ip_hash, true).await?,
@@ -224,18 +199,6 @@ pub async fn unlock(
 ) -> Result<(), sea_orm::DbErr> {
     let txn = crate::db::begin_write(&ctx.db).await?;
     login_attempts::record(&txn, &login_attempts::email_key(&target.email), "", true).await?;
-    audit::record(
-        &txn,
-        meta,
-        audit::Entry {
-            who: actor.into(),
-            action: "user.unlock",
-            target_type: "user",
-            target_id: target.id.to_string(),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
+    audit::record(&txn, meta, audit::person_unlocked(actor, target.id)).await?;
     txn.commit().await
 }

@@ -157,9 +157,9 @@ both_backends!(
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(body["error"], "invalid_input");
+        assert_eq!(body["error"]["code"], "invalid");
         assert!(
-            body["details"]["bio"]
+            body["error"]["fields"]["bio"]
                 .as_str()
                 .unwrap()
                 .contains("NUL byte")
@@ -484,7 +484,7 @@ both_backends!(api_errors_keep_the_json_shape, |app: TestApp| async move {
             "wrong type",
             Some(("application/json", r#"{"display_name": 5}"#)),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+            "invalid",
         ),
         (
             "wrong content type",
@@ -502,15 +502,15 @@ both_backends!(api_errors_keep_the_json_shape, |app: TestApp| async move {
     for (name, body, status, code) in cases {
         let (res, json) = api_raw(&app, Method::PATCH, "/api/me", t, body).await;
         assert_eq!(res.status, status, "{name}: {}", res.text);
-        assert_eq!(json["error"], code, "{name}");
+        assert_eq!(json["error"]["code"], code, "{name}");
         assert_eq!(res.header("cache-control"), Some("no-store"), "{name}");
     }
     let (res, json) = api_raw(&app, Method::DELETE, "/api/me", t, None).await;
     assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(json["error"], "method_not_allowed");
+    assert_eq!(json["error"]["code"], "method_not_allowed");
     let (res, json) = api_raw(&app, Method::GET, "/api/nothing-here", t, None).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
-    assert_eq!(json["error"], "not_found");
+    assert_eq!(json["error"]["code"], "not_found");
     assert_eq!(res.header("cache-control"), Some("no-store"));
 
     let (res, me) = api_raw(&app, Method::GET, "/api/me", t, None).await;
@@ -541,7 +541,7 @@ both_backends!(api_errors_keep_the_json_shape, |app: TestApp| async move {
         StatusCode::UNPROCESSABLE_ENTITY,
         "present fields are checked"
     );
-    assert!(body["details"]["display_name"].is_string());
+    assert!(body["error"]["fields"]["display_name"].is_string());
 });
 
 both_backends!(

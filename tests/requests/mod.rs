@@ -1,6 +1,7 @@
 mod accounts;
 mod admin_engine;
 mod admin_writes;
+mod api_errors;
 mod audit_vocabulary;
 mod caching;
 mod comments;

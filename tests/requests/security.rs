@@ -233,7 +233,7 @@ both_backends!(
 
         let (status, body) = api(&app, "GET", "/api/me", None, None).await;
         assert_eq!(
-            (status, body["error"].as_str()),
+            (status, body["error"]["code"].as_str()),
             (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
         );
         let (status, body) = api(&app, "GET", "/api/me", Some(&read), None).await;
@@ -252,8 +252,8 @@ both_backends!(
         let patch = r#"{"display_name": "Otto A.", "bio": "Writes."}"#;
         let (status, body) = api(&app, "PATCH", "/api/me", Some(&read), Some(patch)).await;
         assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::FORBIDDEN, Some("insufficient_scope"))
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden"))
         );
         let (status, body) = api(&app, "PATCH", "/api/me", Some(&write), Some(patch)).await;
         assert_eq!(status, StatusCode::OK, "bearer requests need no CSRF token");
@@ -267,10 +267,10 @@ both_backends!(
         )
         .await;
         assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input"))
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid"))
         );
-        assert!(body["details"]["display_name"].is_string());
+        assert!(body["error"]["fields"]["display_name"].is_string());
 
         let id = stored
             .iter()

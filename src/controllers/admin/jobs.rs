@@ -12,7 +12,6 @@ use crate::{
     auth::{Actor, AuthError, Capability, permissions::Grant},
     errors::{AppError, AppResult},
     jobs::Jobs,
-    models::audit,
     views::forms::urlencode,
 };
 
@@ -101,22 +100,4 @@ impl Pager {
 
 fn chrome(actor: &Actor) -> AdminChrome {
     AdminChrome::new(actor, "/admin/jobs")
-}
-
-/// One audit entry for a jobs action, with only an `after` side.
-fn entry<'a>(
-    actor: &Actor,
-    action: &'a str,
-    target_type: &'a str,
-    target_id: &str,
-    after: Value,
-) -> audit::Entry<'a> {
-    audit::Entry {
-        who: actor.into(),
-        action,
-        target_type,
-        target_id: target_id.to_string(),
-        before: None,
-        after: Some(after),
-    }
 }

@@ -76,14 +76,7 @@ pub async fn show(
     crate::models::audit::record(
         &ctx.db,
         &meta,
-        crate::models::audit::Entry {
-            who: (&actor).into(),
-            action: "mail.view",
-            target_type: "mail_outbox",
-            target_id: m.id.to_string(),
-            before: None,
-            after: None,
-        },
+        crate::models::audit::mail_viewed(&actor, m.id),
     )
     .await?;
     let mut message = row(&m);

@@ -103,6 +103,8 @@ actions! {
     JobsProcessStop => "jobs.process.stop" on "process",
     // The demo content task.
     DemoSeed => "demo.seed" on "site",
+    // The Jobs screen, continued: a whole queue cleared.
+    JobsClearQueue => "jobs.clear_queue" on "queue",
 }
 
 impl Action {

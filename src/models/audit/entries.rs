@@ -206,3 +206,175 @@ pub fn password_set(who: impl Into<Who>, how: Action, id: impl ToString) -> Entr
         Some(serde_json::json!({"password": "new"})),
     )
 }
+
+// ---------------------------------------------------------------------------------------
+// Sign-in, account and Jobs-screen entries, written by the HTTP layer (`web/signin.rs`,
+// the account pages, the Jobs screen). Kept together at the end of the file.
+
+/// Which sign-in page a person used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInDoor {
+    /// `/admin/login`.
+    Admin,
+    /// `/login`.
+    Site,
+}
+
+impl SignInDoor {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Site => "site",
+        }
+    }
+}
+
+/// A person signed in at `door`.
+#[must_use]
+pub fn signed_in(who: impl Into<Who>, id: impl ToString, door: SignInDoor) -> Entry<'static> {
+    of(
+        Action::SignIn,
+        who,
+        id,
+        None,
+        Some(serde_json::json!({"door": door.as_str()})),
+    )
+}
+
+/// Somebody, known only by the address they typed, failed to sign in.
+#[must_use]
+pub fn sign_in_failed(tried: &str) -> Entry<'static> {
+    of(Action::SignInFailed, tried_by(tried), "", None, None)
+}
+
+/// A sign-in was refused unchecked: too many failures for the address or the IP.
+#[must_use]
+pub fn sign_in_locked(tried: &str) -> Entry<'static> {
+    of(Action::SignInLocked, tried_by(tried), "", None, None)
+}
+
+fn tried_by(tried: &str) -> Who {
+    Who::anonymous(format!("anonymous (tried {tried})"))
+}
+
+/// A person signed out; the entry is about them.
+#[must_use]
+pub fn signed_out(who: Who) -> Entry<'static> {
+    let id = who.id.map(|i| i.to_string()).unwrap_or_default();
+    of(Action::SignOut, who, id, None, None)
+}
+
+events! {
+    /// A wrong guess of the current password when changing it.
+    password_change_failed => PasswordChangeFailed;
+    /// A password change refused unchecked: too many wrong guesses.
+    password_change_locked => PasswordChangeLocked;
+}
+
+/// What the Jobs screen did to one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobAction {
+    Retry,
+    Enqueue,
+    Delete,
+    Kill,
+}
+
+impl JobAction {
+    #[must_use]
+    pub const fn action(self) -> Action {
+        match self {
+            Self::Retry => Action::JobsRetry,
+            Self::Enqueue => Action::JobsEnqueue,
+            Self::Delete => Action::JobsDelete,
+            Self::Kill => Action::JobsKill,
+        }
+    }
+}
+
+/// One job (`jid`) was retried, enqueued, deleted or killed; `after` says from where.
+#[must_use]
+pub fn job_acted(
+    who: impl Into<Who>,
+    what: JobAction,
+    jid: impl ToString,
+    after: Value,
+) -> Entry<'static> {
+    of(what.action(), who, jid, None, Some(after))
+}
+
+/// What the Jobs screen did to a whole set (retry, dead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobSetAction {
+    RetryAll,
+    DeleteAll,
+}
+
+impl JobSetAction {
+    #[must_use]
+    pub const fn action(self) -> Action {
+        match self {
+            Self::RetryAll => Action::JobsRetryAll,
+            Self::DeleteAll => Action::JobsDeleteAll,
+        }
+    }
+}
+
+/// Every job of a set was retried or deleted; `after` holds the count.
+#[must_use]
+pub fn job_set_acted(
+    who: impl Into<Who>,
+    what: JobSetAction,
+    set: impl ToString,
+    after: Value,
+) -> Entry<'static> {
+    of(what.action(), who, set, None, Some(after))
+}
+
+/// A signal the Jobs screen sent to a worker process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessSignal {
+    Quiet,
+    Stop,
+}
+
+impl ProcessSignal {
+    #[must_use]
+    pub const fn action(self) -> Action {
+        match self {
+            Self::Quiet => Action::JobsProcessQuiet,
+            Self::Stop => Action::JobsProcessStop,
+        }
+    }
+}
+
+/// A worker process (`identity`) was told to go quiet or to stop.
+#[must_use]
+pub fn process_signalled(
+    who: impl Into<Who>,
+    signal: ProcessSignal,
+    identity: impl ToString,
+) -> Entry<'static> {
+    of(
+        signal.action(),
+        who,
+        identity,
+        None,
+        Some(serde_json::json!({})),
+    )
+}
+
+additions! {
+    /// Every job of a set failed with one error was retried (`after`: the error and count).
+    job_group_retried => JobsRetryGroup;
+    /// A copy of a job with edited arguments was queued (`after`: its origin and arguments).
+    job_enqueued_edited => JobsEnqueueEdited;
+    /// Every waiting job of a queue was cleared (`after`: the count).
+    queue_cleared => JobsClearQueue;
+}
+
+changes! {
+    /// A job was retried with edited arguments (`before`/`after`: the arguments).
+    job_retried_edited => JobsRetryEdited;
+}

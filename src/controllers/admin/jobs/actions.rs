@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::{
     audited::{audited, audited_found},
-    chrome, detail, entry, inspector, set_of,
+    chrome, detail, inspector, set_of,
 };
 use crate::{
     auth::{Actor, RequestMeta},
@@ -57,10 +57,10 @@ pub async fn act(
     let fields = fields(&body);
     let action = field(&fields, "action");
     let audit_action = match action.as_str() {
-        "retry" => "jobs.retry",
-        "enqueue" => "jobs.enqueue",
-        "delete" => "jobs.delete",
-        "kill" if set != SortedSet::Dead => "jobs.kill",
+        "retry" => audit::JobAction::Retry,
+        "enqueue" => audit::JobAction::Enqueue,
+        "delete" => audit::JobAction::Delete,
+        "kill" if set != SortedSet::Dead => audit::JobAction::Kill,
         _ => return Err(AppError::NotFound),
     };
     let api = inspector(&ctx)?;
@@ -72,10 +72,9 @@ pub async fn act(
         let Ok(score) = score.parse::<f64>() else {
             continue;
         };
-        let entries = vec![entry(
+        let entries = vec![audit::job_acted(
             &actor,
             audit_action,
-            "job",
             jid,
             json!({"set": slug}),
         )];
@@ -156,8 +155,8 @@ pub async fn all(
     let (set, slug, _) = set_of(&name)?;
     let action = field(&fields(&body), "action");
     let audit_action = match action.as_str() {
-        "retry" => "jobs.retry_all",
-        "delete" => "jobs.delete_all",
+        "retry" => audit::JobSetAction::RetryAll,
+        "delete" => audit::JobSetAction::DeleteAll,
         _ => return Err(AppError::NotFound),
     };
     let api = inspector(&ctx)?;
@@ -174,10 +173,9 @@ pub async fn all(
             Ok(Some(n))
         },
         |n| {
-            vec![entry(
+            vec![audit::job_set_acted(
                 &actor,
                 audit_action,
-                "job_set",
                 slug,
                 json!({"count": n}),
             )]
@@ -210,10 +208,8 @@ pub async fn retry_group(
         Vec::new(),
         async { Ok(Some(api.retry_error_group(set, &class, &message).await?)) },
         |n| {
-            vec![entry(
+            vec![audit::job_group_retried(
                 &actor,
-                "jobs.retry_group",
-                "job_set",
                 slug,
                 json!({"error_class": class, "error_message": message, "count": n}),
             )]
@@ -265,22 +261,13 @@ pub async fn retry_edited(
     let new_jid = copy.jid().to_string();
     let before = Value::Array(original.payload.args().to_vec());
     let entries = vec![
-        audit::Entry {
-            who: (&actor).into(),
-            action: "jobs.retry_edited",
-            target_type: "job",
-            target_id: jid.clone(),
-            before: Some(json!({"args": before})),
-            after: Some(json!({"args": args, "new_jid": new_jid})),
-        },
-        audit::Entry {
-            who: (&actor).into(),
-            action: "jobs.enqueue_edited",
-            target_type: "job",
-            target_id: new_jid.clone(),
-            before: None,
-            after: Some(json!({"retried_from": jid, "args": args})),
-        },
+        audit::job_retried_edited(
+            &actor,
+            &jid,
+            json!({"args": before}),
+            json!({"args": args, "new_jid": new_jid}),
+        ),
+        audit::job_enqueued_edited(&actor, &new_jid, json!({"retried_from": jid, "args": args})),
     ];
     let client = crate::jobs::Jobs::get(&ctx)?.client.clone();
     audited_found(&ctx, &meta, entries, async {

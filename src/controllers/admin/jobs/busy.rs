@@ -9,15 +9,14 @@ use axum::{
 };
 use loco_rs::app::AppContext;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{
-    args_text, audited::audited_found, can_act, chrome, entry, inspector, require_all, when,
-};
+use super::{args_text, audited::audited_found, can_act, chrome, inspector, require_all, when};
 use crate::{
     auth::{Actor, RequestMeta},
     controllers::admin::AdminChrome,
     errors::{AppError, AppResult},
+    models::audit,
     views::{Web, web::CachePolicy},
 };
 
@@ -110,11 +109,11 @@ pub async fn signal(
 ) -> AppResult<Response> {
     let api = inspector(&ctx)?;
     let action = match signal.as_str() {
-        "quiet" => "jobs.process.quiet",
-        "stop" => "jobs.process.stop",
+        "quiet" => audit::ProcessSignal::Quiet,
+        "stop" => audit::ProcessSignal::Stop,
         _ => return Err(AppError::NotFound),
     };
-    let entries = vec![entry(&actor, action, "process", &identity, json!({}))];
+    let entries = vec![audit::process_signalled(&actor, action, &identity)];
     audited_found(&ctx, &meta, entries, async {
         if signal == "quiet" {
             api.quiet(&identity).await?;

@@ -16,12 +16,13 @@ use serde_json::json;
 use super::{
     PER_PAGE, Pager, args_text,
     audited::{audited, audited_found},
-    can_act, chrome, entry, inspector, require_all, when,
+    can_act, chrome, inspector, require_all, when,
 };
 use crate::{
     auth::{Actor, RequestMeta},
     controllers::admin::AdminChrome,
     errors::{AppError, AppResult},
+    models::audit,
     views::{Web, forms::urlencode, web::CachePolicy},
 };
 
@@ -131,15 +132,7 @@ pub async fn clear_queue(
         &meta,
         Vec::new(),
         async { Ok(Some(api.clear_queue(&name).await?)) },
-        |n| {
-            vec![entry(
-                &actor,
-                "jobs.clear_queue",
-                "queue",
-                &name,
-                json!({"count": n}),
-            )]
-        },
+        |n| vec![audit::queue_cleared(&actor, &name, json!({"count": n}))],
     )
     .await?;
     Ok(Redirect::to("/admin/jobs").into_response())
@@ -166,10 +159,9 @@ pub async fn delete_queued(
     let page_no = crate::models::page_number(Some(&get("page")));
     let deleted = !jid.is_empty() && {
         let api = inspector(&ctx)?;
-        let entries = vec![entry(
+        let entries = vec![audit::job_acted(
             &actor,
-            "jobs.delete",
-            "job",
+            audit::JobAction::Delete,
             &jid,
             json!({"queue": name}),
         )];

@@ -5,12 +5,13 @@ use copydesk_workers::{Payload, store::SortedSet};
 use loco_rs::app::AppContext;
 use serde_json::{Value, json};
 
-use super::{audited::audited_found, entry, inspector};
+use super::{audited::audited_found, inspector};
 pub use crate::jobs::records::{RETRY_URL, record_label, record_url};
 use crate::{
     auth::{Actor, AuthError, Capability, RequestMeta, permissions::Grant},
     errors::{AppError, AppResult},
     jobs::records::{self as kinds, may_retry, owns},
+    models::audit,
 };
 
 /// The post a job concerns, if it declares one.
@@ -106,10 +107,9 @@ pub async fn retry_by_jid(
         let Some(j) = found else { continue };
         let about = j.payload.get("record").and_then(Value::as_str);
         require_retry(ctx, actor, about).await?;
-        let entries = vec![entry(
+        let entries = vec![audit::job_acted(
             actor,
-            "jobs.retry",
-            "job",
+            audit::JobAction::Retry,
             jid,
             json!({"from": "record page", "record": about}),
         )];
