@@ -2,6 +2,7 @@ mod accounts;
 mod admin_engine;
 mod api_errors;
 mod audit_vocabulary;
+mod auth_views;
 mod caching;
 mod comments;
 mod defects_access;
