@@ -18,7 +18,12 @@ use crate::{
         mail, sessions,
         users::{AccountError, ProfileError, ProfileForm},
     },
-    views::{Web, forms::field_errors, web::CachePolicy},
+    views::{
+        Web,
+        auth::{AccountPage, MailStatus},
+        forms::{FieldErrors, field_errors},
+        web::CachePolicy,
+    },
     web::{
         session::set_cookie,
         signin::{self, PasswordChangeError},
@@ -36,25 +41,26 @@ pub struct AccountQuery {
 fn view(
     actor: &Actor,
     profile: &ProfileForm,
-    errors: &serde_json::Value,
-    notice: Option<&str>,
-) -> serde_json::Value {
-    json!({
-        "title": "Your account",
-        "csrf": actor.csrf(),
-        "email": actor.user.email,
-        "verified": actor.user.email_verified_at.is_some(),
-        "role": actor.user.role,
-        "staff": actor.role() != crate::models::users::Role::Member,
-        "display_name": profile.display_name,
-        "bio": profile.bio,
-        "errors": errors,
-        "notice": notice,
-    })
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+) -> AccountPage {
+    AccountPage {
+        title: "Your account",
+        csrf: actor.csrf().to_string(),
+        email: actor.user.email.clone(),
+        verified: actor.user.email_verified_at.is_some(),
+        role: actor.user.role.clone(),
+        staff: actor.role() != crate::models::users::Role::Member,
+        display_name: profile.display_name.clone(),
+        bio: profile.bio.clone(),
+        errors,
+        notice,
+        mail: None,
+    }
 }
 
 /// The delivery of the newest mail to `email`, in plain words, if there is one.
-async fn mail_status(ctx: &AppContext, email: &str) -> AppResult<Option<serde_json::Value>> {
+async fn mail_status(ctx: &AppContext, email: &str) -> AppResult<Option<MailStatus>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let Some(row) = mail::Entity::find()
         .filter(mail::Column::ToAddress.eq(email))
@@ -68,9 +74,11 @@ async fn mail_status(ctx: &AppContext, email: &str) -> AppResult<Option<serde_js
         Some((word, error)) => (word.to_string(), error),
         None => (row.status.clone(), None),
     };
-    Ok(Some(
-        json!({"subject": row.subject, "state": state, "error": error}),
-    ))
+    Ok(Some(MailStatus {
+        subject: row.subject,
+        state,
+        error,
+    }))
 }
 
 /// `POST /account/verification`: mails a new confirmation link.
@@ -106,8 +114,8 @@ pub async fn show(
         (_, true) => Some("Welcome! We sent you a link to confirm your email address."),
         _ => None,
     };
-    let mut v = view(&actor, &profile, &json!({}), notice);
-    v["mail"] = json!(mail_status(&ctx, &actor.user.email).await?);
+    let mut v = view(&actor, &profile, FieldErrors::new(), notice);
+    v.mail = mail_status(&ctx, &actor.user.email).await?;
     web.page(
         StatusCode::OK,
         "auth/account.html",
@@ -126,15 +134,12 @@ pub async fn update_profile(
 ) -> AppResult<Response> {
     match actor.user.update_profile(&ctx.db, &meta, &form).await {
         Ok(_) => Ok(Redirect::to("/account?saved=profile").into_response()),
-        Err(ProfileError::Invalid(e)) => {
-            let errors = serde_json::to_value(field_errors(&e)).unwrap_or_default();
-            web.page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "auth/account.html",
-                &view(&actor, &form, &errors, None),
-                CachePolicy::NoStore,
-            )
-        }
+        Err(ProfileError::Invalid(e)) => web.page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "auth/account.html",
+            &view(&actor, &form, field_errors(&e), None),
+            CachePolicy::NoStore,
+        ),
         Err(ProfileError::Db(e)) => Err(e.into()),
     }
 }
@@ -173,7 +178,7 @@ pub async fn change_password(
         display_name: actor.user.display_name.clone(),
         bio: actor.user.bio.clone(),
     };
-    let field = |name: &str, msg: String| json!({ name: msg });
+    let field = |name: &str, msg: String| FieldErrors::from([(name.to_string(), msg)]);
     match result {
         Ok(user) => {
             // Privileges were re-established: a new session id here too.
@@ -197,7 +202,7 @@ pub async fn change_password(
             let mut res = web.page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "auth/account.html",
-                &view(&actor, &profile, &field("current_password", message), None),
+                &view(&actor, &profile, field("current_password", message), None),
                 CachePolicy::NoStore,
             )?;
             res.headers_mut()
@@ -210,7 +215,7 @@ pub async fn change_password(
             &view(
                 &actor,
                 &profile,
-                &field(
+                field(
                     "current_password",
                     "That is not your current password.".into(),
                 ),
@@ -221,7 +226,7 @@ pub async fn change_password(
         Err(PasswordChangeError::Account(AccountError::WeakPassword(why))) => web.page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "auth/account.html",
-            &view(&actor, &profile, &field("new_password", why), None),
+            &view(&actor, &profile, field("new_password", why), None),
             CachePolicy::NoStore,
         ),
         Err(PasswordChangeError::Account(AccountError::Db(e))) => Err(e.into()),

@@ -10,7 +10,6 @@ use axum::{
 };
 use loco_rs::app::AppContext;
 use sea_orm::EntityTrait;
-use serde_json::json;
 
 use super::auth::{ResetForm, form_session, message, page, token_problem_text};
 use crate::{
@@ -21,21 +20,23 @@ use crate::{
         user_tokens::{self, PasswordByLink},
         users,
     },
-    views::Web,
+    views::{Web, auth::PasswordPage},
     web::session::CurrentSession,
 };
 
 const TITLE: &str = "Choose your password";
 
-fn form_view(csrf: &str, token: &str, name: &str, error: Option<&str>) -> serde_json::Value {
-    json!({
-        "title": TITLE,
-        "intro": format!("Welcome, {name}. Choose the password you will sign in with."),
-        "action": format!("/invitation/{token}"),
-        "csrf": csrf,
-        "token": token,
-        "error": error,
-    })
+fn form_view(csrf: String, token: &str, name: &str, error: Option<String>) -> PasswordPage {
+    PasswordPage {
+        title: TITLE,
+        csrf,
+        token: token.to_string(),
+        error,
+        intro: Some(format!(
+            "Welcome, {name}. Choose the password you will sign in with."
+        )),
+        action: Some(format!("/invitation/{token}")),
+    }
 }
 
 async fn invited(ctx: &AppContext, token: &str) -> AppResult<Result<users::Model, String>> {
@@ -70,7 +71,7 @@ pub async fn show(
         Err(why) => return refused(&web, &why),
     };
     let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
-    let view = form_view(&session.csrf_token, &token, &user.display_name, None);
+    let view = form_view(session.csrf_token, &token, &user.display_name, None);
     page(&web, StatusCode::OK, "auth/reset.html", &view, cookie)
 }
 
@@ -102,7 +103,7 @@ pub async fn accept(
                 Err(why) => return refused(&web, &why),
             };
             let (session, cookie) = form_session(&ctx, &web, current.map(|e| e.0), &meta).await?;
-            let view = form_view(&session.csrf_token, &token, &name, Some(&why));
+            let view = form_view(session.csrf_token, &token, &name, Some(why));
             return page(
                 &web,
                 StatusCode::UNPROCESSABLE_ENTITY,

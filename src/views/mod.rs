@@ -2,6 +2,7 @@
 //! details of serving pages (caching, error pages, static files).
 pub mod admin;
 pub mod assets;
+pub mod auth;
 pub mod cache;
 pub mod feeds;
 pub mod flash;

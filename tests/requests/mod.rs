@@ -3,6 +3,7 @@ mod admin_engine;
 mod admin_writes;
 mod api_errors;
 mod audit_vocabulary;
+mod auth_views;
 mod caching;
 mod comments;
 mod defects_access;
