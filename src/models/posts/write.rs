@@ -302,6 +302,8 @@ pub async fn set_state<C: TransactionTrait>(
         PostStateChange::ToReview => PostState::InReview,
     };
     let txn = crate::db::begin_write(db).await?;
+    // Every post's tags in one query, for the audit entries.
+    let mut tags_of = tags::Model::for_posts(&txn, ids).await?;
     let mut tally = Tally::default();
     for &id in ids {
         let Some(current) = Entity::find_by_id(id).one(&txn).await? else {
@@ -324,7 +326,12 @@ pub async fn set_state<C: TransactionTrait>(
         post.state = Set(to.as_str().to_string());
         post.lock_version = Set(current.lock_version + 1);
         let saved = post.update(&txn).await?;
-        let names = tag_names(&txn, id).await?;
+        let names: Vec<String> = tags_of
+            .remove(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
         audit::record(
             &txn,
             meta,
