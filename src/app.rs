@@ -142,8 +142,8 @@ impl Hooks for App {
             let report = demo::seed(&ctx.db, &settings.security).await?;
             demo::seed_failing_mail(ctx).await?;
             println!(
-                "\nCopydesk demo: {} posts, {} tags, {} comments and {} people written.",
-                report.posts, report.tags, report.comments, report.users
+                "\nCopydesk demo: {} posts, {} tags, {} comments, {} files and {} people written.",
+                report.posts, report.tags, report.comments, report.media, report.users
             );
         }
         Ok(())

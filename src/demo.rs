@@ -1,5 +1,5 @@
-//! The demo publication: staff for every role, 44 posts in every state, tags and comments in
-//! every status. Dates are relative to now, so the demo always looks current. Seeding is
+//! The demo publication: staff for every role, 44 posts in every state, tags, comments in
+//! every status and a few files in the media library. Dates are relative to now, so the demo always looks current. Seeding is
 //! idempotent: each record is keyed by its natural key (email, slug, post and text) and only
 //! missing ones are written, all in one transaction.
 use chrono::Duration;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::auth::{RequestMeta, passwords};
 use crate::models::{
     _entities::post_tags,
-    audit, comments, now, posts, tags,
+    audit, comments, media, now, posts, tags,
     users::{self, UserForm},
 };
 use crate::settings::Security;
@@ -25,6 +25,21 @@ struct Demo {
     tags: Vec<DemoTag>,
     posts: Vec<DemoPost>,
     comments: Vec<DemoComment>,
+    media: Vec<DemoMedia>,
+}
+
+/// A file's record: the media library keeps metadata (the files themselves arrive with
+/// image uploads).
+#[derive(Deserialize)]
+struct DemoMedia {
+    file_name: String,
+    content_type: String,
+    size_bytes: i64,
+    width: Option<i32>,
+    height: Option<i32>,
+    alt_text: String,
+    uploader: String,
+    days_ago: i64,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +87,7 @@ pub struct SeedReport {
     pub tags: usize,
     pub posts: usize,
     pub comments: usize,
+    pub media: usize,
 }
 
 impl SeedReport {
@@ -227,6 +243,38 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
         report.comments += 1;
     }
 
+    for m in &demo.media {
+        let key = format!("demo/{}", m.file_name);
+        if media::Entity::find()
+            .filter(media::Column::StorageKey.eq(&key))
+            .count(&txn)
+            .await?
+            > 0
+        {
+            continue;
+        }
+        let uploader = users::Model::find_by_email(&txn, &m.uploader)
+            .await?
+            .map(|u| u.id);
+        let at = ts - Duration::days(m.days_ago);
+        media::ActiveModel {
+            file_name: Set(m.file_name.clone()),
+            content_type: Set(m.content_type.clone()),
+            size_bytes: Set(m.size_bytes),
+            width: Set(m.width),
+            height: Set(m.height),
+            alt_text: Set(m.alt_text.clone()),
+            storage_key: Set(key),
+            uploader_id: Set(uploader),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        report.media += 1;
+    }
+
     if !report.is_empty() {
         audit::record(
             &txn,
@@ -236,6 +284,7 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
                 "",
                 serde_json::json!({
                     "users": report.users, "tags": report.tags, "posts": report.posts, "comments": report.comments,
+                    "media": report.media,
                 }),
             ),
         )

@@ -44,6 +44,8 @@ pub struct Jobs {
     pub poll_seconds: u64,
     /// When scheduled posts are checked (cron, UTC).
     pub publish_cron: String,
+    /// When the outbox is swept for mail whose delivery job was never queued (cron, UTC).
+    pub outbox_cron: String,
 }
 
 impl Default for Jobs {
@@ -56,6 +58,7 @@ impl Default for Jobs {
             concurrency: 5,
             poll_seconds: 5,
             publish_cron: "* * * * *".into(),
+            outbox_cron: "* * * * *".into(),
         }
     }
 }

@@ -91,7 +91,7 @@ pub async fn accept(
         &token,
         user_tokens::INVITATION,
         &form.password,
-        audit::Action::UserInvitationAccepted.as_str(),
+        audit::Action::UserInvitationAccepted,
     )
     .await?;
     let user = match outcome {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use copydesk_workers::{JobState, api::Inspector};
 use loco_rs::app::AppContext;
 
-use super::{Jobs, send_email::SendEmail};
+use super::{Jobs, records::mail_record, send_email::SendEmail};
 use crate::models::mail::{self, Courier};
 
 /// Queues stored messages on the job runtime.
@@ -18,7 +18,7 @@ impl Courier for JobCourier {
         // The job is linked to its outbox row, so its status can be shown there.
         self.0
             .client
-            .enqueue_for::<SendEmail>(&format!("mail_outbox:{}", row.id), &(row.id,))
+            .enqueue_for::<SendEmail>(&mail_record(row.id), &(row.id,))
             .await
             .map_err(|e| loco_rs::Error::string(&format!("enqueueing mail {}: {e}", row.id)))?;
         Ok(())
@@ -41,7 +41,7 @@ pub async fn delivery_state(
     id: i32,
 ) -> Result<Option<(&'static str, Option<String>)>, crate::errors::AppError> {
     let inspector = Inspector::new(Jobs::get(ctx)?.client.clone());
-    let statuses = inspector.statuses(&format!("mail_outbox:{id}"), 20).await?;
+    let statuses = inspector.statuses(&mail_record(id), 20).await?;
     Ok(statuses.first().map(|st| {
         let word = match st.state {
             JobState::Pending => "waiting to run",

@@ -14,6 +14,7 @@ use tokio::sync::Mutex;
 use crate::settings::Settings;
 
 pub mod mail;
+pub mod outbox;
 pub mod publish;
 pub mod records;
 pub mod send_email;
@@ -81,6 +82,7 @@ pub fn registry(ctx: &AppContext) -> Registry {
         .register(send_email::SendEmail { ctx: ctx.clone() })
         .register(publish::PublishDuePosts { ctx: ctx.clone() })
         .register(publish::PublishPost { ctx: ctx.clone() })
+        .register(outbox::DrainOutbox { ctx: ctx.clone() })
 }
 
 /// Starts a server working the jobs in this process.
@@ -101,6 +103,7 @@ pub async fn start_server(
     .with_queues(&["default", "mail"]);
     let server = Server::new(jobs.client.clone(), registry(ctx), config)
         .periodic::<publish::PublishDuePosts>(&settings.jobs.publish_cron, &())
+        .and_then(|s| s.periodic::<outbox::DrainOutbox>(&settings.jobs.outbox_cron, &()))
         .map_err(|e| loco_rs::Error::string(&format!("jobs: {e}")))?;
     server
         .start()

@@ -5,14 +5,8 @@
 use copydesk_workers::{Job, JobContext, JobError, JobState, JobStatus, Retry, api::Inspector};
 use loco_rs::app::AppContext;
 
-use super::Jobs;
+use super::{Jobs, records::post_record};
 use crate::models::posts;
-
-/// The record a post's jobs declare (see `Client::enqueue_for`).
-#[must_use]
-pub fn post_record(id: i32) -> String {
-    format!("posts:{id}")
-}
 
 /// A publish job still on its way is not enqueued again; after this long without news it
 /// counts as lost (deleted by hand, say) and a new one goes.

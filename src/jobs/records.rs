@@ -49,6 +49,18 @@ pub const RECORD_KINDS: [RecordKind; 2] = [
     },
 ];
 
+/// The record of post `id`'s jobs (`posts:12`).
+#[must_use]
+pub fn post_record(id: i32) -> String {
+    format!("{}:{id}", RECORD_KINDS[0].prefix)
+}
+
+/// The record of outbox message `id`'s jobs (`mail_outbox:4`).
+#[must_use]
+pub fn mail_record(id: i32) -> String {
+    format!("{}:{id}", RECORD_KINDS[1].prefix)
+}
+
 /// Where the retry buttons of a record's jobs post to (with `jid`, and `back`: the page to
 /// return to).
 pub const RETRY_URL: &str = "/admin/jobs/mine/retry";

@@ -241,6 +241,26 @@ pub async fn latest_for<C: sea_orm::ConnectionTrait>(
         .await
 }
 
+/// Messages still `queued` that were stored before `cutoff`, oldest first, at most `limit`:
+/// what the outbox sweep checks for a job.
+///
+/// # Errors
+/// Database errors.
+pub async fn queued_before<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    cutoff: chrono::DateTime<chrono::FixedOffset>,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    Entity::find()
+        .filter(Column::Status.eq("queued"))
+        .filter(Column::CreatedAt.lt(cutoff))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 impl Model {
     /// The secret link this message carries, if any.
     #[must_use]

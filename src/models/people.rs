@@ -65,6 +65,41 @@ pub struct PersonForm {
     pub status: String,
 }
 
+impl PersonForm {
+    /// The fields this form changes on `current`.
+    #[must_use]
+    pub fn changed(&self, current: &Model) -> Vec<&'static str> {
+        [
+            (
+                "display_name",
+                self.display_name.trim() != current.display_name,
+            ),
+            ("email", self.email.trim() != current.email),
+            ("bio", self.bio.trim() != current.bio.trim()),
+            ("role", self.role != current.role),
+            ("status", self.status != current.status),
+        ]
+        .into_iter()
+        .filter_map(|(f, differs)| differs.then_some(f))
+        .collect()
+    }
+
+    /// The form's own rules — on every field when adding, on the fields it changes when
+    /// changing `current` (a rule tightened since must not block an unrelated change). The
+    /// rules that need the database (one account per address, the last admin) run when
+    /// saving.
+    ///
+    /// # Errors
+    /// The messages by field.
+    pub fn check(&self, current: Option<&Model>) -> Result<(), validator::ValidationErrors> {
+        match (self.validate(), current) {
+            (Ok(()), _) => Ok(()),
+            (Err(e), None) => Err(e),
+            (Err(e), Some(c)) => only_changed(e, &self.changed(c)).map_or(Ok(()), Err),
+        }
+    }
+}
+
 /// A person as the audit log shows them (no secrets).
 fn audit_view(u: &Model) -> Value {
     json!({
@@ -102,21 +137,32 @@ async fn check_address<C: ConnectionTrait>(
     }
 }
 
+/// A person just added, and the invitation that went into the outbox with them.
+#[derive(Debug)]
+pub struct Added {
+    pub person: Model,
+    /// Queued in the same transaction; hand it to [`mail::dispatch`] (the outbox sweep does
+    /// if that fails).
+    pub invitation: mail::Model,
+}
+
 /// Adds a person for `by` (`users.add`), with no password: they choose one through the
-/// invitation the caller sends once this has committed. `by` may give only a role they could
-/// hold themself ([`permissions::check_role_change`]). Audited as `user.add`.
+/// invitation kept in the outbox in the same transaction. `by` may give only a role they
+/// could hold themself ([`permissions::check_role_change`]). Audited as `user.add` and
+/// `user.invite`.
 ///
 /// # Errors
-/// [`WriteError::Invalid`], [`WriteError::Field`], [`WriteError::Auth`], or a database
-/// error.
+/// [`WriteError::Invalid`], [`WriteError::Field`], [`WriteError::Auth`],
+/// [`WriteError::Mail`], or a database error.
 pub async fn add<C: TransactionTrait>(
     db: &C,
     by: &Actor,
     meta: &RequestMeta,
+    settings: &crate::settings::Settings,
     form: &PersonForm,
-) -> Result<Model, WriteError> {
+) -> Result<Added, WriteError> {
     by.require(Capability::USERS_ADD)?;
-    form.validate()?;
+    form.check(None)?;
     let role = Role::parse(&form.role).unwrap_or(Role::Member);
     permissions::check_role_change(by.role(), Role::Member, Some(role)).map_err(role_refusal)?;
     let email = form.email.trim();
@@ -142,8 +188,9 @@ pub async fn add<C: TransactionTrait>(
         audit::person_added(by, person.id, audit_view(&person)),
     )
     .await?;
+    let invitation = person.store_invitation(&txn, settings, by, meta).await?;
     txn.commit().await?;
-    Ok(person)
+    Ok(Added { person, invitation })
 }
 
 /// Changes person `id` for `by`. Name, address and bio need `users.change`; role and status
@@ -172,23 +219,10 @@ pub async fn update<C: TransactionTrait>(
         ));
     }
     let email = form.email.trim();
-    let mut changed: Vec<&str> = Vec::new();
-    if form.display_name.trim() != current.display_name {
-        changed.push("display_name");
-    }
-    if email != current.email {
-        changed.push("email");
-    }
-    if form.bio.trim() != current.bio.trim() {
-        changed.push("bio");
-    }
-    let details = !changed.is_empty();
-    if form.role != current.role {
-        changed.push("role");
-    }
-    if form.status != current.status {
-        changed.push("status");
-    }
+    let changed = form.changed(&current);
+    let details = changed
+        .iter()
+        .any(|f| matches!(*f, "display_name" | "email" | "bio"));
     let access = changed.contains(&"role") || changed.contains(&"status");
     if details {
         by.require(Capability::USERS_CHANGE)?;
@@ -199,11 +233,7 @@ pub async fn update<C: TransactionTrait>(
     if !details && !access && by.grant(Capability::USERS_CHANGE).is_none() {
         by.require(Capability::MANAGE_USERS)?;
     }
-    if let Err(e) = form.validate()
-        && let Some(e) = only_changed(e, &changed)
-    {
-        return Err(e.into());
-    }
+    form.check(Some(&current))?;
     let role = Role::parse(&form.role).unwrap_or(current.role());
     permissions::check_role_change(by.role(), current.role(), Some(role)).map_err(role_refusal)?;
     let was = current.role() == Role::Admin && current.status == UserStatus::Active.as_str();

@@ -155,7 +155,7 @@ pub async fn set_password_by_link(
     token: &str,
     kind: &str,
     password: &str,
-    action: &str,
+    action: super::audit::Action,
 ) -> Result<PasswordByLink, super::users::AccountError> {
     let user_id = match check(db, token, kind).await? {
         Ok(id) => id,

@@ -139,7 +139,8 @@ pub struct PasswordChange<'a> {
     pub current: Option<&'a str>,
     pub new_password: &'a str,
     pub keep_session: Option<i32>,
-    pub action: &'a str,
+    /// What the log calls this change: a reset, an invitation accepted, a sign-up, …
+    pub action: super::audit::Action,
 }
 
 /// A person as the audit log shows them (no secrets).
@@ -198,14 +199,13 @@ impl Model {
         super::audit::record(
             &txn,
             meta,
-            super::audit::Entry {
-                who: super::audit::Who::user(self),
+            super::audit::of(
                 action,
-                target_type: "user",
-                target_id: self.id.to_string(),
-                before: Some(serde_json::json!({"password": "old"})),
-                after: Some(serde_json::json!({"password": "new"})),
-            },
+                super::audit::Who::user(self),
+                self.id,
+                Some(serde_json::json!({"password": "old"})),
+                Some(serde_json::json!({"password": "new"})),
+            ),
         )
         .await?;
         txn.commit().await?;
@@ -340,6 +340,26 @@ impl Model {
             return Err(InviteError::AlreadyActive(self.display_name.clone()));
         }
         let settings = crate::settings::Settings::get(ctx)?;
+        let txn = crate::db::begin_write(&ctx.db).await?;
+        let row = self.store_invitation(&txn, &settings, actor, meta).await?;
+        txn.commit().await?;
+        Ok(super::mail::dispatch(ctx, row).await?)
+    }
+
+    /// Keeps `self`'s invitation in the outbox (`queued`) with its `user.invite` audit entry,
+    /// on `db` — the caller's transaction, so the message exists exactly when the change that
+    /// caused it does. Hand the row to [`super::mail::dispatch`] after the commit; should that
+    /// fail, the outbox sweep hands it over later.
+    ///
+    /// # Errors
+    /// The template fails to render, or a database error.
+    pub async fn store_invitation<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        settings: &crate::settings::Settings,
+        actor: &crate::auth::Actor,
+        meta: &crate::auth::RequestMeta,
+    ) -> Result<super::mail::Model, InviteError> {
         let locals = serde_json::json!({
             "name": self.display_name,
             "inviter": actor.user.display_name,
@@ -351,15 +371,13 @@ impl Model {
             kind: super::mail::LinkKind::Invitation,
             user_id: self.id,
         };
-        let txn = crate::db::begin_write(&ctx.db).await?;
-        let row = super::mail::store(&txn, &self.email, "invitation", &locals, Some(link)).await?;
+        let row = super::mail::store(db, &self.email, "invitation", &locals, Some(link)).await?;
         super::audit::record(
-            &txn,
+            db,
             meta,
             super::audit::person_invited(actor, self.id, serde_json::json!({"invitation": row.id})),
         )
         .await?;
-        txn.commit().await?;
-        Ok(super::mail::dispatch(ctx, row).await?)
+        Ok(row)
     }
 }

@@ -30,8 +30,26 @@ pub enum WriteError {
     Stale { current: i32 },
     #[error("no such record")]
     NotFound,
+    /// A message the change sends could not be prepared (its template failed to render).
+    #[error("the message could not be prepared: {0}")]
+    Mail(loco_rs::Error),
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl From<super::users::InviteError> for WriteError {
+    fn from(e: super::users::InviteError) -> Self {
+        use super::users::InviteError;
+        match e {
+            InviteError::Auth(e) => Self::Auth(e),
+            InviteError::AlreadyActive(name) => Self::field(
+                "__all__",
+                format!("{name} has set a password already: they sign in as usual."),
+            ),
+            InviteError::Mail(e) => Self::Mail(e),
+            InviteError::Db(e) => Self::Db(e),
+        }
+    }
 }
 
 impl WriteError {
@@ -52,7 +70,7 @@ impl WriteError {
             Self::Auth(e) => e.code(),
             Self::Stale { .. } => "conflict",
             Self::NotFound => "not_found",
-            Self::Db(_) => "internal",
+            Self::Mail(_) | Self::Db(_) => "internal",
         }
     }
 }

@@ -65,7 +65,7 @@ impl Task for CreateAdmin {
                 current: None,
                 new_password: &password,
                 keep_session: None,
-                action: audit::Action::PasswordSet.as_str(),
+                action: audit::Action::PasswordSet,
             },
         )
         .await

@@ -11,7 +11,7 @@ impl Task for SeedDemo {
     fn task(&self) -> TaskInfo {
         TaskInfo {
             name: "seed_demo".to_string(),
-            detail: "Write the demo publication's missing users, tags, posts and comments"
+            detail: "Write the demo publication's missing users, tags, posts, comments and files"
                 .to_string(),
         }
     }
@@ -20,8 +20,8 @@ impl Task for SeedDemo {
         let settings = crate::settings::Settings::get(ctx)?;
         let report = crate::demo::seed(&ctx.db, &settings.security).await?;
         println!(
-            "demo: {} users, {} tags, {} posts, {} comments written",
-            report.users, report.tags, report.posts, report.comments
+            "demo: {} users, {} tags, {} posts, {} comments, {} files written",
+            report.users, report.tags, report.posts, report.comments, report.media
         );
         if report.users > 0 {
             println!("demo accounts (password {}):", crate::demo::DEMO_PASSWORD);

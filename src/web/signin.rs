@@ -165,7 +165,7 @@ pub async fn change_password(
                 current: Some(current),
                 new_password,
                 keep_session: Some(keep_session),
-                action: audit::Action::PasswordChange.as_str(),
+                action: audit::Action::PasswordChange,
             },
         )
         .await;

@@ -41,7 +41,7 @@ pub async fn user(app: &TestApp, role: &str, name: &str) -> users::Model {
             current: None,
             new_password: PASSWORD,
             keep_session: None,
-            action: "password_set",
+            action: copydesk::models::audit::Action::PasswordSet,
         },
     )
     .await

@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 
 use copydesk::{
     demo,
-    models::{comments, posts, tags, users},
+    models::{comments, media, posts, tags, users},
 };
 use sea_orm::{EntityTrait, PaginatorTrait};
 
@@ -76,11 +76,28 @@ both_backends!(
             );
         }
         assert!(tags::Entity::find().count(db).await.unwrap() >= 5);
+        // The media library is not empty, and shows both an image missing its alt text and
+        // one with it (what the accessibility gate will look at).
+        let files = media::Entity::find().all(db).await.unwrap();
+        assert_eq!(first.media, files.len());
+        assert!(files.len() >= 3, "{files:?}");
+        assert!(files.iter().any(|m| m.uploader_id.is_some()));
+        assert!(
+            files
+                .iter()
+                .any(|m| m.content_type.starts_with("image/") && m.alt_text.is_empty())
+        );
+        assert!(
+            files
+                .iter()
+                .any(|m| m.content_type.starts_with("image/") && !m.alt_text.is_empty())
+        );
 
         let counts = (
             users::Entity::find().count(db).await.unwrap(),
             posts::Entity::find().count(db).await.unwrap(),
             comments::Entity::find().count(db).await.unwrap(),
+            media::Entity::find().count(db).await.unwrap(),
         );
         let second = demo::seed(
             db,
@@ -95,6 +112,7 @@ both_backends!(
             users::Entity::find().count(db).await.unwrap(),
             posts::Entity::find().count(db).await.unwrap(),
             comments::Entity::find().count(db).await.unwrap(),
+            media::Entity::find().count(db).await.unwrap(),
         );
         assert_eq!(counts, again);
 

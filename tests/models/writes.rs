@@ -450,31 +450,53 @@ both_backends!(
             fixtures::actor(&mo),
         );
 
-        // Add: an invitation is pending, `user.add` is written; the editor may not add.
-        let sam = people::add(
+        // Add: an invitation is pending and queued in the outbox with `user.add` and
+        // `user.invite` written beside it; the editor may not add.
+        let settings = copydesk::settings::Settings::get(&app.ctx).unwrap();
+        let added = people::add(
             db,
             &root_a,
             &meta,
+            &settings,
             &person("Sam Lee", "sam@example.com", "author", "active"),
         )
         .await
         .unwrap();
+        let sam = added.person;
         assert!(sam.invitation_pending());
         assert_eq!(audited(db, "user.add", sam.id).await, 1);
+        assert_eq!(audited(db, "user.invite", sam.id).await, 1);
+        assert_eq!(added.invitation.status, "queued");
+        assert_eq!(added.invitation.to_address, "sam@example.com");
+        assert_eq!(added.invitation.link().map(|l| l.user_id), Some(sam.id));
+        let outbox = copydesk::models::mail::latest_for(db, "sam@example.com", "invitation")
+            .await
+            .unwrap()
+            .expect("the invitation is in the outbox");
+        assert_eq!(outbox.id, added.invitation.id);
         assert!(matches!(
             people::add(
                 db,
                 &eve_a,
                 &meta,
+                &settings,
                 &person("X", "x@example.com", "member", "active")
             )
             .await,
             Err(WriteError::Auth(_))
         ));
+        assert!(
+            copydesk::models::mail::latest_for(db, "x@example.com", "invitation")
+                .await
+                .unwrap()
+                .is_none(),
+            "a refused add queues no invitation"
+        );
         let e = people::add(
             db,
             &root_a,
             &meta,
+            &settings,
             &person("Sam Two", "SAM@example.com", "member", "active"),
         )
         .await
@@ -484,6 +506,7 @@ both_backends!(
             db,
             &root_a,
             &meta,
+            &settings,
             &person(&"N".repeat(81), "n@example.com", "member", "active"),
         )
         .await

@@ -12,8 +12,9 @@ use copydesk::{
     errors::AppError,
     jobs::{
         self, Jobs,
-        publish::{PublishDuePosts, PublishPost, post_record},
+        publish::{PublishDuePosts, PublishPost},
         records::jobs_for_record,
+        records::post_record,
     },
     models::{_entities::audit_log, posts, users},
     settings::Settings,
@@ -432,3 +433,73 @@ async fn post_jobs(app: TestApp) {
 }
 
 on_each_job_store!(publish_jobs_per_post, redis_db = 8, post_jobs);
+
+/// Mail kept in the outbox whose hand-over never happened (the job store was down, the
+/// process stopped after the commit) is queued by the outbox sweep: once, and only when its
+/// writer had time to hand it over and no job points at it.
+async fn outbox_sweep(app: TestApp) {
+    use copydesk::{jobs::outbox::DrainOutbox, models::mail};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let db = &app.ctx.db;
+    let jobs = Jobs::get(&app.ctx).unwrap();
+    let api = Inspector::new(jobs.client.clone());
+    let locals = serde_json::json!({"name": "Sam", "site_title": "Copydesk", "reset_link": "-"});
+    let store = |to: &'static str, minutes_ago: i64| {
+        let locals = locals.clone();
+        async move {
+            let row = mail::store(db, to, "password_changed", &locals, None)
+                .await
+                .unwrap();
+            let mut a: mail::ActiveModel = row.into();
+            a.created_at = Set(copydesk::models::now() - chrono::Duration::minutes(minutes_ago));
+            a.update(db).await.unwrap()
+        }
+    };
+    let stranded = store("stranded@example.com", 10).await;
+    let fresh = store("fresh@example.com", 0).await;
+    let handed = store("handed@example.com", 10).await;
+    mail::dispatch(&app.ctx, handed.clone()).await.unwrap();
+
+    jobs.client.enqueue::<DrainOutbox>(&()).await.unwrap();
+    let status = |id: i32| async move {
+        mail::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+    };
+    work_until(&app, "the stranded message goes out", || async {
+        status(stranded.id).await == "kept" && status(handed.id).await == "kept"
+    })
+    .await;
+    let jobs_of = |id: i32| {
+        let api = &api;
+        async move {
+            api.statuses(&copydesk::jobs::records::mail_record(id), 5)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        jobs_of(stranded.id).await.len(),
+        1,
+        "queued once by the sweep"
+    );
+    assert_eq!(
+        jobs_of(handed.id).await.len(),
+        1,
+        "not doubled: it had its job"
+    );
+    assert!(
+        jobs_of(fresh.id).await.is_empty(),
+        "a message still in its writer's hands is left to them"
+    );
+    assert_eq!(status(fresh.id).await, "queued");
+}
+
+on_each_job_store!(
+    outbox_sweep_queues_stranded_mail,
+    redis_db = 10,
+    outbox_sweep
+);

@@ -65,6 +65,7 @@ fn refusal(e: WriteError) -> SaveError {
             "__all__",
             "Nothing was saved: somebody deleted it meanwhile.".to_string(),
         ),
+        WriteError::Mail(e) => one("__all__", format!("Nothing was saved: {e}.")),
         WriteError::Db(e) => SaveError::Db(e),
     }
 }

@@ -1,20 +1,24 @@
 //! People in the admin: who may see and change whom, the sign-in and invitation panels;
 //! every write goes to [`crate::models::people`].
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use copydesk_admin::{
-    Action, AdminUser, Fieldset, HiddenField, ListColumn, ModelAdmin, Options, Panel, PanelButton,
-    PanelRow, SaveError, Submission, Widget,
+    Action, AdminUser, FieldErrors, Fieldset, HiddenField, ListColumn, ModelAdmin, Options, Panel,
+    PanelButton, PanelRow, SaveError, Submission, Widget,
 };
 use sea_orm::DatabaseConnection;
 
 use super::{as_staff, value};
 use crate::{
-    admin::staff,
     models::{
         _entities::users,
+        WriteError, mail,
         people::{self, PersonForm},
         users::{Role, UserStatus},
     },
+    settings::Settings,
+    views::forms::field_errors,
 };
 
 pub(super) fn options() -> Options<users::Entity> {
@@ -107,6 +111,36 @@ fn role_of(user: &dyn AdminUser) -> Role {
 
 #[async_trait]
 impl ModelAdmin<users::Entity> for UsersAdmin {
+    // The person form's own rules, next to their fields with the engine's type checks; the
+    // rules that need the database run when saving.
+    fn validate(
+        &self,
+        _user: &dyn AdminUser,
+        values: &BTreeMap<String, String>,
+        obj: Option<&users::Model>,
+    ) -> FieldErrors {
+        let text = |field: &str, stored: Option<&String>, default: &str| {
+            values
+                .get(field)
+                .or(stored)
+                .cloned()
+                .unwrap_or_else(|| default.to_string())
+        };
+        let form = PersonForm {
+            display_name: text("display_name", obj.map(|u| &u.display_name), ""),
+            email: text("email", obj.map(|u| &u.email), ""),
+            bio: text("bio", obj.map(|u| &u.bio), ""),
+            role: text("role", obj.map(|u| &u.role), Role::Member.as_str()),
+            status: text(
+                "status",
+                obj.map(|u| &u.status),
+                UserStatus::Active.as_str(),
+            ),
+        };
+        form.check(obj)
+            .map_or_else(|e| field_errors(&e), |()| FieldErrors::new())
+    }
+
     fn options(&self) -> &Options<users::Entity> {
         &self.0
     }
@@ -158,32 +192,20 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
         panels
     }
 
-    // A person added here has no password: they get an invitation to choose one.
+    // A person added here has no password: their invitation went into the outbox with them.
     async fn after_commit(
         &self,
         _db: &DatabaseConnection,
-        user: &dyn AdminUser,
+        _user: &dyn AdminUser,
         saved: &users::Model,
         before: Option<&users::Model>,
     ) -> Option<String> {
-        let staff = staff(user)?;
-        if before.is_some() || !saved.invitation_pending() {
-            return None;
-        }
-        Some(
-            match saved
-                .send_invitation(&staff.ctx, &staff.actor, &staff.meta)
-                .await
-            {
-                Ok(_) => format!(
-                    "An invitation to choose a password is on its way to {}.",
-                    saved.email
-                ),
-                Err(e) => {
-                    format!("The invitation was not sent ({e}); send it again from their page.")
-                }
-            },
-        )
+        (before.is_none() && saved.invitation_pending()).then(|| {
+            format!(
+                "An invitation to choose a password is on its way to {}.",
+                saved.email
+            )
+        })
     }
 
     // Addresses are personal data: only those who may change people (and so correct an
@@ -263,7 +285,16 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
         Some(
             as_staff(user, |s| async move {
                 match submission.before {
-                    None => people::add(db, &s.actor, &s.meta, &form).await,
+                    None => {
+                        let settings = Settings::get(&s.ctx).map_err(WriteError::Mail)?;
+                        let added = people::add(db, &s.actor, &s.meta, &settings, &form).await?;
+                        // Queued with the person; should the hand-over fail, the outbox
+                        // sweep makes it, so the person is saved either way.
+                        if let Err(e) = mail::dispatch(&s.ctx, added.invitation).await {
+                            tracing::warn!(person = added.person.id, error = %e, "invitation left for the outbox sweep");
+                        }
+                        Ok(added.person)
+                    }
                     Some(b) => people::update(db, &s.actor, &s.meta, b.id, &form).await,
                 }
             })

@@ -31,7 +31,7 @@ pub use dashboard::{dashboard, stats_fragment};
 pub use detail::detail;
 pub use mine::{mine, retry_mine};
 pub use queues::{clear_queue, delete_queued, queue};
-pub use records::{record_jobs, record_url, retry_by_jid};
+pub use records::{record_url, retry_by_jid};
 pub use sets::list;
 
 const PER_PAGE: u64 = 25;

@@ -10,28 +10,25 @@ use axum::{
 use loco_rs::app::AppContext;
 use sea_orm::{EntityTrait, QueryOrder};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::AdminChrome;
 use crate::{
     auth::Actor,
     errors::{AppError, AppResult},
+    jobs::records,
     models::{mail, page_of},
-    views::{Web, posts::pager, web::CachePolicy},
+    views::{
+        Web,
+        admin::outbox::{MessagePage, OutboxMessage, OutboxPage, OutboxRow},
+        posts::pager,
+        web::CachePolicy,
+    },
 };
 
 #[derive(Debug, Default, Deserialize)]
 pub struct OutboxQuery {
     #[serde(default)]
     page: Option<String>,
-}
-
-fn row(m: &mail::Model) -> Value {
-    json!({
-        "id": m.id, "to": m.to_address, "subject": m.subject, "status": m.status, "error": m.error,
-        "created": m.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        "sent": m.sent_at.map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
-    })
 }
 
 /// `GET /admin/outbox`: newest first, 50 a page.
@@ -46,12 +43,12 @@ pub async fn index(
         .order_by_desc(mail::Column::CreatedAt)
         .order_by_desc(mail::Column::Id);
     let page = page_of(&ctx.db, query, page_no, 50).await?;
-    let view = json!({
-        "title": "Mail outbox",
-        "admin": AdminChrome::new(&actor, "/admin/outbox"),
-        "rows": page.items.iter().map(row).collect::<Vec<_>>(),
-        "pager": pager(&page, "/admin/outbox"),
-    });
+    let view = OutboxPage {
+        title: "Mail outbox",
+        admin: AdminChrome::new(&actor, "/admin/outbox"),
+        rows: page.items.iter().map(OutboxRow::from).collect(),
+        pager: pager(&page, "/admin/outbox"),
+    };
     web.page(
         StatusCode::OK,
         "admin/outbox.html",
@@ -79,22 +76,13 @@ pub async fn show(
         crate::models::audit::mail_viewed(&actor, m.id),
     )
     .await?;
-    let mut message = row(&m);
-    message["text"] = json!(m.text_body);
-    message["kept"] = json!(m.status == "kept");
-    message["link"] = json!(m.link().map(|l| match l.kind {
-        mail::LinkKind::VerifyEmail => "a confirmation link",
-        mail::LinkKind::ResetPassword => "a password reset link",
-        mail::LinkKind::Invitation => "an invitation link",
-    }));
-    let jobs = super::jobs::record_jobs(&ctx, &format!("mail_outbox:{id}")).await?;
-    let view = json!({
-        "title": format!("Mail to {}", m.to_address),
-        "admin": AdminChrome::new(&actor, "/admin/outbox"),
-        "message": message,
-        "jobs": jobs,
-        "can_retry": actor.grant(crate::auth::Capability::RETRY_JOBS).is_some(),
-    });
+    let jobs = records::jobs_for_record(&ctx, &actor, &records::mail_record(id)).await?;
+    let view = MessagePage {
+        title: format!("Mail to {}", m.to_address),
+        admin: AdminChrome::new(&actor, "/admin/outbox"),
+        message: OutboxMessage::from(&m),
+        jobs,
+    };
     web.page(
         StatusCode::OK,
         "admin/outbox_message.html",

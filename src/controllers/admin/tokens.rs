@@ -1,5 +1,5 @@
 //! Personal API tokens: create (shown once), list, revoke.
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
     Extension, Form,
@@ -8,15 +8,23 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use loco_rs::app::AppContext;
-use sea_orm::EntityTrait;
-use serde_json::{Value, json};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::AdminChrome;
 use crate::{
     auth::{Actor, Capability, RequestMeta, permissions::Grant},
     errors::{AppError, AppResult},
-    models::api_tokens::{self, TokenError, TokenForm},
-    views::{Web, flash as flash_cookie, forms::field_errors, web::CachePolicy},
+    models::{
+        _entities::users,
+        api_tokens::{self, TokenError, TokenForm},
+    },
+    views::{
+        Web,
+        admin::tokens::{TokenFormView, TokenRow, TokensPage},
+        flash as flash_cookie,
+        forms::{FieldErrors, field_errors},
+        web::CachePolicy,
+    },
 };
 
 /// What the page shows above the list, besides form errors.
@@ -33,43 +41,67 @@ async fn render(
     web: &Web,
     actor: &Actor,
     form: &TokenForm,
-    errors: &Value,
+    errors: FieldErrors,
     shown: Shown<'_>,
     status: StatusCode,
 ) -> AppResult<Response> {
     let (created, flash) = match shown {
         Shown::Nothing => (None, None),
-        Shown::Created(token) => (Some(token), None),
-        Shown::Flash(message) => (None, Some(message)),
+        Shown::Created(token) => (Some(token.to_string()), None),
+        Shown::Flash(message) => (None, Some(message.to_string())),
     };
-    let owner = match actor.grant(Capability::API_TOKENS_VIEW) {
-        Some(Grant::All) => None,
-        _ => Some(actor.user.id),
+    let everyone = matches!(actor.grant(Capability::API_TOKENS_VIEW), Some(Grant::All));
+    let tokens = api_tokens::list(&ctx.db, (!everyone).then_some(actor.user.id)).await?;
+    // Whose each token is, in one query, for those who see everyone's.
+    let owners: HashMap<i32, String> = if everyone {
+        let ids: Vec<i32> = tokens.iter().map(|t| t.user_id).collect();
+        users::Entity::find()
+            .filter(users::Column::Id.is_in(ids))
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect()
+    } else {
+        HashMap::new()
     };
-    let rows: Vec<Value> = api_tokens::list(&ctx.db, owner)
-        .await?
+    let revoke = actor.grant(Capability::API_TOKENS_DELETE);
+    let rows = tokens
         .iter()
         .map(|t| {
-            let fmt = |d: Option<chrono::DateTime<chrono::FixedOffset>>| d.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string());
-            json!({
-                "id": t.id, "name": t.name, "scope": t.scope, "mine": t.user_id == actor.user.id,
-                "created": t.created_at.format("%Y-%m-%d").to_string(), "expires": fmt(t.expires_at),
-                "last_used": fmt(t.last_used_at), "revoked": t.revoked_at.is_some(),
-            })
+            let mine = t.user_id == actor.user.id;
+            let owner = everyone.then(|| {
+                if mine {
+                    "you".to_string()
+                } else {
+                    owners
+                        .get(&t.user_id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("person {}", t.user_id))
+                }
+            });
+            let can_revoke = match revoke {
+                Some(Grant::All) => true,
+                Some(Grant::Own) => mine,
+                None => false,
+            };
+            TokenRow::new(t, owner, can_revoke)
         })
         .collect();
-    let view = json!({
-        "title": "API tokens",
-        "admin": AdminChrome::new(actor, "/admin/tokens"),
-        "rows": rows,
-        "form": {"name": form.name, "scope": form.scope, "expires_in_days": form.expires_in_days},
-        "errors": errors,
-        "created": created,
-        "can_add": actor.grant(Capability::API_TOKENS_ADD).is_some(),
-        "flash": flash,
-    });
+    let view = TokensPage {
+        title: "API tokens",
+        admin: AdminChrome::new(actor, "/admin/tokens"),
+        rows,
+        everyone,
+        form: TokenFormView::from(form),
+        errors,
+        created,
+        can_add: actor.grant(Capability::API_TOKENS_ADD).is_some(),
+        flash,
+    };
+    let had_flash = view.flash.is_some();
     let mut res = web.page(status, "admin/tokens.html", &view, CachePolicy::NoStore)?;
-    if flash.is_some() {
+    if had_flash {
         flash_cookie::set(&mut res, None);
     }
     Ok(res)
@@ -92,7 +124,7 @@ pub async fn index(
         &web,
         &actor,
         &form,
-        &json!({}),
+        FieldErrors::new(),
         flash.as_deref().map_or(Shown::Nothing, Shown::Flash),
         StatusCode::OK,
     )
@@ -118,33 +150,35 @@ pub async fn create(
                 &web,
                 &actor,
                 &blank,
-                &json!({}),
+                FieldErrors::new(),
                 Shown::Created(&token),
                 StatusCode::CREATED,
             )
             .await
         }
         Err(TokenError::Invalid(e)) => {
-            let errors = serde_json::to_value(field_errors(&e)).unwrap_or_default();
             render(
                 &ctx,
                 &web,
                 &actor,
                 &form,
-                &errors,
+                field_errors(&e),
                 Shown::Nothing,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
         Err(TokenError::BadExpiry) => {
-            let errors = json!({"expires_in_days": "Enter a whole number of days from 1 to 3650, or leave it empty."});
+            let errors = FieldErrors::from([(
+                "expires_in_days".to_string(),
+                "Enter a whole number of days from 1 to 3650, or leave it empty.".to_string(),
+            )]);
             render(
                 &ctx,
                 &web,
                 &actor,
                 &form,
-                &errors,
+                errors,
                 Shown::Nothing,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -163,7 +163,7 @@ pub async fn reset(
         &token,
         user_tokens::RESET_PASSWORD,
         &form.password,
-        Action::PasswordReset.as_str(),
+        Action::PasswordReset,
     )
     .await?;
     match outcome {

@@ -157,7 +157,7 @@ pub async fn signup(
                 current: None,
                 new_password: &form.password,
                 keep_session: None,
-                action: Action::SignUp.as_str(),
+                action: Action::SignUp,
             },
         )
         .await?;

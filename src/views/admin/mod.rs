@@ -2,5 +2,7 @@
 pub mod audit;
 pub mod chrome;
 pub mod dashboard;
+pub mod outbox;
+pub mod tokens;
 
 pub use chrome::{AdminChrome, NavLink, NavSection};

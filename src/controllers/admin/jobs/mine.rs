@@ -133,7 +133,7 @@ async fn my_jobs(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<MyJob>> {
             let title = own.get(&f.post)?;
             let p = &f.payload;
             let failed = matches!(f.place, "retries" | "dead");
-            let record = crate::jobs::publish::post_record(f.post);
+            let record = crate::jobs::records::post_record(f.post);
             Some(MyJob {
                 what: records::capitalize(&records::describe(p)),
                 post_title: title.clone(),

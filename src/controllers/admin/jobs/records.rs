@@ -1,6 +1,6 @@
 //! Jobs that concern a record (`Client::enqueue_for`, e.g. `posts:12`), for the Jobs screen:
-//! what a job does in words, who may retry it, and the older `Value` forms of a record's
-//! jobs. The table of record kinds and the typed list live in [`crate::jobs::records`].
+//! what a job does in words and who may retry it. The table of record kinds and a record's
+//! typed list of jobs live in [`crate::jobs::records`].
 use copydesk_workers::{Payload, store::SortedSet};
 use loco_rs::app::AppContext;
 use serde_json::{Value, json};
@@ -66,22 +66,6 @@ async fn require_retry(ctx: &AppContext, actor: &Actor, record: Option<&str>) ->
         };
         Err(AuthError::Forbidden(refused.0).into())
     }
-}
-
-/// The jobs about `record`, in plain words, newest first, for that record's own page.
-///
-/// # Errors
-/// The job store fails.
-pub async fn record_jobs(ctx: &AppContext, record: &str) -> AppResult<Vec<Value>> {
-    Ok(kinds::record_statuses(ctx, record)
-        .await?
-        .iter()
-        .map(|j| {
-            json!({"jid": j.jid, "class": j.class, "state": j.state, "failed": j.failed,
-                   "error": j.error, "percent": j.percent, "message": j.message,
-                   "updated": j.updated})
-        })
-        .collect())
 }
 
 /// Retries the failed job `jid` (from Retries or Dead) on behalf of a record's page. It needs
