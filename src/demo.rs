@@ -153,6 +153,9 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
         }
     }
 
+    let editor = users::Model::find_by_email(&txn, "editor@example.com")
+        .await?
+        .map(|u| u.id);
     for p in &demo.posts {
         if posts::Entity::find()
             .filter(posts::Column::Slug.eq(&p.slug))
@@ -202,6 +205,7 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
             .insert(&txn)
             .await?;
         }
+        demo_history(&txn, &post, &p.tags, editor, report.posts).await?;
         report.posts += 1;
     }
 
@@ -292,6 +296,87 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
     }
     txn.commit().await?;
     Ok(report)
+}
+
+/// A demo post's revisions: the first as it was written; every third post with two
+/// paragraphs or more was first written shorter, without a summary, and then copy-edited by
+/// the editor, so the revision list and the comparison have something to show.
+async fn demo_history<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    post: &posts::Model,
+    tag_slugs: &[String],
+    editor: Option<i32>,
+    index: usize,
+) -> Result<(), sea_orm::DbErr> {
+    use posts::revisions::{self, RevisionKind};
+    let mut tag_names = Vec::new();
+    for slug in tag_slugs {
+        if let Some(t) = tags::Model::find_by_slug(db, slug).await? {
+            tag_names.push(t.name);
+        }
+    }
+    let now_content = revisions::Content::of(post, &tag_names);
+    let paragraphs: Vec<&str> = post.body_markdown.split("\n\n").collect();
+    let edited = index.is_multiple_of(3) && paragraphs.len() >= 2;
+    let first = if edited {
+        revisions::Content {
+            summary: String::new(),
+            body_markdown: paragraphs[..paragraphs.len() - 1]
+                .join("\n\n")
+                .replace(", ", " "),
+            ..now_content.clone()
+        }
+    } else {
+        now_content.clone()
+    };
+    let row = |number: i32,
+               kind: RevisionKind,
+               author: Option<i32>,
+               content: &revisions::Content,
+               changed: Vec<&str>,
+               at| revisions::ActiveModel {
+        post_id: Set(post.id),
+        number: Set(number),
+        kind: Set(kind.as_str().to_string()),
+        source: Set(String::new()),
+        author_id: Set(author),
+        post_version: Set(0),
+        title: Set(content.title.clone()),
+        summary: Set(content.summary.clone()),
+        body_markdown: Set(content.body_markdown.clone()),
+        visibility: Set(content.visibility.clone()),
+        tags: Set(serde_json::json!(content.tags).to_string()),
+        changed: Set(serde_json::json!(changed).to_string()),
+        created_at: Set(at),
+        ..Default::default()
+    };
+    let all: Vec<&str> = revisions::FIELDS
+        .into_iter()
+        .filter(|f| !first.field(f).is_empty())
+        .collect();
+    row(
+        1,
+        RevisionKind::Create,
+        Some(post.author_id),
+        &first,
+        all,
+        post.created_at,
+    )
+    .insert(db)
+    .await?;
+    if edited {
+        row(
+            2,
+            RevisionKind::Save,
+            editor,
+            &now_content,
+            now_content.changed_from(&first),
+            post.created_at + Duration::hours(20),
+        )
+        .insert(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The demo's sign-in table: one line per demo account that exists, staff first.

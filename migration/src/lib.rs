@@ -14,6 +14,7 @@ mod m20261121_000008_admin;
 mod m20261121_000009_search_indexes;
 mod m20261121_000010_posts_search_sqlite;
 mod m20261201_000011_mail_links;
+mod m20261203_000012_post_revisions;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000009_search_indexes::Migration),
             Box::new(m20261121_000010_posts_search_sqlite::Migration),
             Box::new(m20261201_000011_mail_links::Migration),
+            Box::new(m20261203_000012_post_revisions::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 mod config;
 mod demo;
 mod posts;
+mod revisions;
 mod users;
 mod writes;

@@ -17,5 +17,6 @@ mod layering;
 mod pages;
 mod people;
 mod permissions;
+mod revisions;
 mod security;
 mod xss;

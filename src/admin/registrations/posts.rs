@@ -366,24 +366,96 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
 
     async fn panels(
         &self,
-        _db: &DatabaseConnection,
+        db: &DatabaseConnection,
         user: &dyn AdminUser,
         row: &posts::Model,
     ) -> Vec<Panel> {
         let Some(staff) = staff(user) else {
             return Vec::new();
         };
+        let mut panels = vec![revisions_panel(db, row).await];
+        panels.extend(jobs_panel(staff, row).await);
+        panels
+    }
+}
+
+/// The post's latest revisions, each linked to its changes, and the way to all of them.
+async fn revisions_panel(db: &DatabaseConnection, row: &posts::Model) -> Panel {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use crate::{models::posts::revisions, views::admin::revisions::RevisionRow};
+    let title = "Revisions".to_string();
+    let failed = |e: sea_orm::DbErr| Panel {
+        title: title.clone(),
+        empty: String::new(),
+        rows: vec![PanelRow {
+            text: "The revisions could not be read.".into(),
+            detail: e.to_string(),
+            state: "failed".into(),
+            href: None,
+            button: None,
+        }],
+    };
+    let page = match revisions::list(db, row.id, 1, 5).await {
+        Ok(p) => p,
+        Err(e) => return failed(e),
+    };
+    let ids: Vec<i32> = page.items.iter().filter_map(|r| r.author_id).collect();
+    let names: std::collections::HashMap<i32, String> = match users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(db)
+        .await
+    {
+        Ok(u) => u.into_iter().map(|u| (u.id, u.display_name)).collect(),
+        Err(e) => return failed(e),
+    };
+    let base = format!("/admin/posts/{}/revisions", row.id);
+    let mut rows = vec![PanelRow {
+        text: format!(
+            "All {} revision{}: compare any two, or restore one",
+            page.total_items,
+            if page.total_items == 1 { "" } else { "s" }
+        ),
+        detail: String::new(),
+        state: String::new(),
+        href: Some(base.clone()),
+        button: None,
+    }];
+    rows.extend(page.items.iter().map(|r| {
+        let shown = RevisionRow::new(r, r.author_id.and_then(|a| names.get(&a).cloned()), false);
+        PanelRow {
+            text: format!(
+                "Revision {}: {} by {}",
+                shown.number, shown.origin, shown.author
+            ),
+            detail: format!("{} · changed {}", shown.created, shown.changed.join(", ")),
+            state: String::new(),
+            href: (r.number > 1)
+                .then(|| format!("{base}/compare?a={}&b={}", r.number - 1, r.number)),
+            button: None,
+        }
+    }));
+    Panel {
+        title,
+        empty: "No revisions yet.".into(),
+        rows,
+    }
+}
+
+/// The post's background jobs (scheduled publishing), with Retry where the viewer may.
+async fn jobs_panel(staff: &crate::admin::Staff, row: &posts::Model) -> Option<Panel> {
+    {
         let jobs = match crate::jobs::records::jobs_for_record(
             &staff.ctx,
             &staff.actor,
-            &format!("posts:{}", row.id),
+            &crate::jobs::records::post_record(row.id),
         )
         .await
         {
             Ok(jobs) => jobs,
             // The job store could not be read: say so rather than show an empty panel.
             Err(e) => {
-                return vec![Panel {
+                return Some(Panel {
                     title: "Background jobs for this post".into(),
                     empty: String::new(),
                     rows: vec![PanelRow {
@@ -393,7 +465,7 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
                         href: None,
                         button: None,
                     }],
-                }];
+                });
             }
         };
         if jobs.is_empty()
@@ -402,9 +474,9 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
                 .grant(crate::auth::Capability::JOBS_VIEW)
                 .is_none()
         {
-            return Vec::new();
+            return None;
         }
-        vec![Panel {
+        Some(Panel {
             title: "Background jobs for this post".into(),
             empty: "No background jobs have run for this post.".into(),
             rows: jobs
@@ -436,6 +508,6 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
                     }),
                 })
                 .collect(),
-        }]
+        })
     }
 }

@@ -1,4 +1,4 @@
-//! The hand-built admin screens (Jobs, mail outbox, API tokens) and the person actions the
+//! The hand-built admin screens (Jobs, mail outbox, API tokens, a post's revisions) and the person actions the
 //! engine's pages post to. [`crate::admin::routes`] mounts them under `/admin` behind the one
 //! guard ([`crate::web::guard::admin_guard`]); each route names the capability it needs with
 //! [`cap`].
@@ -11,6 +11,7 @@ pub use crate::{views::admin::AdminChrome, web::guard::cap};
 
 pub mod jobs;
 pub mod outbox;
+pub mod revisions;
 pub mod tokens;
 pub mod users;
 
@@ -35,6 +36,18 @@ pub fn routes() -> Routes {
         .add(
             "/tokens/{id}/revoke",
             cap(Capability::API_TOKENS_DELETE, post(tokens::revoke)),
+        )
+        .add(
+            "/posts/{id}/revisions",
+            cap(Capability::POSTS_VIEW, get(revisions::index)),
+        )
+        .add(
+            "/posts/{id}/revisions/compare",
+            cap(Capability::POSTS_VIEW, get(revisions::compare)),
+        )
+        .add(
+            "/posts/{id}/revisions/{number}/restore",
+            cap(Capability::POSTS_CHANGE, post(revisions::restore)),
         )
         .add("/outbox", cap(Capability::OUTBOX_VIEW, get(outbox::index)))
         .add(

@@ -40,6 +40,7 @@ actions! {
     // Posts: the admin screen, the API, scheduled publishing.
     PostAdd => "post.add" on "post",
     PostChange => "post.change" on "post",
+    PostRevisionRestore => "post.revision_restore" on "post",
     PostDelete => "post.delete" on "post",
     PostPublish => "post.publish" on "post",
     PostArchive => "post.archive" on "post",

@@ -92,6 +92,8 @@ additions! {
 changes! {
     /// A post's fields or tags were edited.
     post_changed => PostChange;
+    /// A post was given an earlier revision's content again.
+    post_revision_restored => PostRevisionRestore;
     /// A scheduled post came due and was published.
     post_published_on_schedule => PostPublishScheduled;
     /// A tag was edited.

@@ -15,8 +15,11 @@ pub use super::_entities::posts::{ActiveModel, Column, Entity, Model};
 use super::{Page, now, tags};
 use crate::markdown;
 
+pub mod revisions;
 mod write;
-pub use write::{check_form, create, delete, set_state, set_tags, tag_names, update};
+pub use write::{
+    check_form, create, delete, restore_revision, set_state, set_tags, tag_names, update,
+};
 
 string_enum! {
     /// Where a post is in its life.

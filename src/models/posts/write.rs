@@ -7,7 +7,10 @@ use sea_orm::{
 use serde_json::{Value, json};
 use validator::Validate;
 
-use super::{ActiveModel, Column, Entity, Model, PostForm, PostState, apply_form};
+use super::{
+    ActiveModel, Column, Entity, Model, PostForm, PostState, apply_form,
+    revisions::{self, Content, Origin, RevisionKind},
+};
 use crate::{
     actor::{Actor, RequestMeta},
     auth::{
@@ -183,6 +186,14 @@ pub async fn create<C: TransactionTrait>(
     apply_form(&mut post, form);
     let post = post.insert(&txn).await?;
     let names = set_tags(&txn, post.id, &form.tags).await?;
+    revisions::record(
+        &txn,
+        &post,
+        &Content::of(&post, &names),
+        None,
+        &Origin::person(RevisionKind::Create, by.user.id),
+    )
+    .await?;
     audit::record(
         &txn,
         meta,
@@ -195,7 +206,8 @@ pub async fn create<C: TransactionTrait>(
 
 /// Saves changes made on a form loaded at `lock_version`, for `by` (`posts.change` over the
 /// post). A save racing another one loses nothing: it is refused with
-/// [`WriteError::Stale`] and the caller shows both versions. Audited as `post.change`.
+/// [`WriteError::Stale`] and the caller shows both versions. A save that changes the
+/// content keeps a revision. Audited as `post.change`.
 ///
 /// # Errors
 /// [`WriteError::Invalid`], [`WriteError::Field`], [`WriteError::Auth`],
@@ -207,6 +219,68 @@ pub async fn update<C: TransactionTrait>(
     id: i32,
     lock_version: i32,
     form: &PostForm,
+) -> Result<Model, WriteError> {
+    let origin = Origin::person(RevisionKind::Save, by.user.id);
+    save(db, by, meta, id, lock_version, form, &origin).await
+}
+
+/// Gives post `id` the content of its revision `number` again, for `by` (`posts.change` over
+/// the post), as a new revision (its source: the number restored). State, author and dates
+/// stay as they are. Refused as [`WriteError::Stale`] when the post moved on from
+/// `lock_version`. Audited as `post.revision_restore`.
+///
+/// # Errors
+/// [`WriteError::NotFound`] for an unknown revision, [`WriteError::Field`] when the post
+/// already holds that content, and as [`update`].
+pub async fn restore_revision<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    by: &Actor,
+    meta: &RequestMeta,
+    id: i32,
+    number: i32,
+    lock_version: i32,
+) -> Result<Model, WriteError> {
+    let current = crate::models::write::found::<Entity, _>(db, id).await?;
+    by.require_for(Capability::POSTS_CHANGE, current.author_id)?;
+    let revision = revisions::find(db, id, number)
+        .await?
+        .ok_or(WriteError::NotFound)?;
+    let content = revision.content();
+    if content == Content::of(&current, &tag_names(db, id).await?) {
+        return Err(WriteError::field(
+            "__all__",
+            format!("The post already holds revision {number}'s content: nothing to restore."),
+        ));
+    }
+    let form = PostForm {
+        title: content.title,
+        summary: content.summary,
+        body_markdown: content.body_markdown,
+        state: current.state.clone(),
+        visibility: content.visibility,
+        author_id: current.author_id,
+        published_at: current.published_at,
+        scheduled_at: current.scheduled_at,
+        tags: content.tags,
+    };
+    let origin = Origin {
+        kind: RevisionKind::Restore,
+        source: number.to_string(),
+        author_id: Some(by.user.id),
+    };
+    save(db, by, meta, id, lock_version, &form, &origin).await
+}
+
+/// The one save of a post's form, whoever asks: [`update`], [`restore_revision`], and (later)
+/// imports and AI drafts, each with its [`Origin`].
+async fn save<C: TransactionTrait>(
+    db: &C,
+    by: &Actor,
+    meta: &RequestMeta,
+    id: i32,
+    lock_version: i32,
+    form: &PostForm,
+    origin: &Origin,
 ) -> Result<Model, WriteError> {
     let txn = crate::db::begin_write(db).await?;
     let current = crate::models::write::found::<Entity, _>(&txn, id).await?;
@@ -241,17 +315,23 @@ pub async fn update<C: TransactionTrait>(
     }
     let names = set_tags(&txn, id, &form.tags).await?;
     let saved = crate::models::write::found::<Entity, _>(&txn, id).await?;
-    audit::record(
+    revisions::record(
         &txn,
-        meta,
-        audit::post_changed(
-            by,
-            id,
-            audit_view(&current, &before_tags),
-            audit_view(&saved, &names),
-        ),
+        &saved,
+        &Content::of(&saved, &names),
+        Some(&Content::of(&current, &before_tags)),
+        origin,
     )
     .await?;
+    let (before, after) = (
+        audit_view(&current, &before_tags),
+        audit_view(&saved, &names),
+    );
+    let entry = match origin.kind {
+        RevisionKind::Restore => audit::post_revision_restored(by, id, before, after),
+        _ => audit::post_changed(by, id, before, after),
+    };
+    audit::record(&txn, meta, entry).await?;
     txn.commit().await?;
     Ok(saved)
 }

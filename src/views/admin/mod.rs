@@ -3,6 +3,7 @@ pub mod audit;
 pub mod chrome;
 pub mod dashboard;
 pub mod outbox;
+pub mod revisions;
 pub mod tokens;
 
 pub use chrome::{AdminChrome, NavLink, NavSection};
