@@ -3,4 +3,5 @@ mod demo;
 mod posts;
 mod revisions;
 mod users;
+mod workflow;
 mod writes;

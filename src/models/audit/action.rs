@@ -45,6 +45,13 @@ actions! {
     PostPublish => "post.publish" on "post",
     PostArchive => "post.archive" on "post",
     PostToReview => "post.to_review" on "post",
+    // The workflow's transitions (besides post.publish and post.archive above).
+    PostSubmit => "post.submit" on "post",
+    PostRequestChanges => "post.request_changes" on "post",
+    PostApprove => "post.approve" on "post",
+    PostSchedule => "post.schedule" on "post",
+    PostUnpublish => "post.unpublish" on "post",
+    PostRestore => "post.restore" on "post",
     PostPublishScheduled => "post.publish_scheduled" on "post",
     // Tags and media.
     TagAdd => "tag.add" on "tag",

@@ -16,6 +16,7 @@ use super::{Page, now, tags};
 use crate::markdown;
 
 pub mod revisions;
+pub mod workflow;
 mod write;
 pub use write::{
     check_form, create, delete, restore_revision, set_state, set_tags, tag_names, update,

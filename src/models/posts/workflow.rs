@@ -1,0 +1,269 @@
+//! A post's workflow as named transitions: submit for review, request changes (with a
+//! note), approve, schedule (with a time), publish now, unpublish, archive, restore from the
+//! archive. Each applies only from the states it names and needs its own permission; each
+//! is audited under its own name, so the post's history is its timeline.
+use chrono::{DateTime, FixedOffset};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
+};
+use serde_json::json;
+
+use super::{ActiveModel, Column, Entity, Model, PostState};
+use crate::{
+    actor::{Actor, RequestMeta},
+    auth::{
+        Capability, Role,
+        permissions::{self, Grant},
+    },
+    models::{WriteError, audit, now},
+};
+
+string_enum! {
+    /// One step of a post's workflow.
+    pub enum Transition {
+        Submit => "submit",
+        RequestChanges => "request_changes",
+        Approve => "approve",
+        Schedule => "schedule",
+        PublishNow => "publish_now",
+        Unpublish => "unpublish",
+        Archive => "archive",
+        Restore => "restore",
+    }
+}
+
+use PostState::{Approved, Archived, Draft, InReview, Published, Scheduled};
+
+impl Transition {
+    /// What it is called on its button.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Submit => "Submit for review",
+            Self::RequestChanges => "Request changes",
+            Self::Approve => "Approve",
+            Self::Schedule => "Schedule",
+            Self::PublishNow => "Publish now",
+            Self::Unpublish => "Unpublish",
+            Self::Archive => "Archive",
+            Self::Restore => "Restore from the archive",
+        }
+    }
+
+    /// The permission it needs: `posts.change` over the post to submit it (an author: their
+    /// own), `review` to approve or send back, `publish` for the rest.
+    #[must_use]
+    pub const fn capability(self) -> Capability {
+        match self {
+            Self::Submit => Capability::POSTS_CHANGE,
+            Self::RequestChanges | Self::Approve => Capability::REVIEW,
+            Self::Schedule | Self::PublishNow | Self::Unpublish | Self::Archive | Self::Restore => {
+                Capability::PUBLISH
+            }
+        }
+    }
+
+    /// The states it applies from.
+    #[must_use]
+    pub const fn from_states(self) -> &'static [PostState] {
+        match self {
+            Self::Submit => &[Draft],
+            Self::RequestChanges => &[InReview, Approved],
+            Self::Approve => &[InReview],
+            Self::Schedule | Self::PublishNow => &[Approved, Scheduled],
+            Self::Unpublish => &[Published, Scheduled],
+            Self::Archive => &[Draft, InReview, Approved, Scheduled, Published],
+            Self::Restore => &[Archived],
+        }
+    }
+
+    /// Where it takes the post.
+    #[must_use]
+    pub const fn target(self) -> PostState {
+        match self {
+            Self::Submit => InReview,
+            Self::RequestChanges | Self::Restore => Draft,
+            Self::Approve | Self::Unpublish => Approved,
+            Self::Schedule => Scheduled,
+            Self::PublishNow => Published,
+            Self::Archive => Archived,
+        }
+    }
+
+    /// The name of its audit entries.
+    #[must_use]
+    pub const fn action(self) -> audit::Action {
+        match self {
+            Self::Submit => audit::Action::PostSubmit,
+            Self::RequestChanges => audit::Action::PostRequestChanges,
+            Self::Approve => audit::Action::PostApprove,
+            Self::Schedule => audit::Action::PostSchedule,
+            Self::PublishNow => audit::Action::PostPublish,
+            Self::Unpublish => audit::Action::PostUnpublish,
+            Self::Archive => audit::Action::PostArchive,
+            Self::Restore => audit::Action::PostRestore,
+        }
+    }
+
+    /// Whether `role` holds the permission for a post by `author` when `actor` is the one
+    /// asking — the permission table's answer, before any state rule.
+    #[must_use]
+    pub fn permitted(self, role: Role, actor: i32, author: i32) -> bool {
+        match permissions::grant(role, self.capability()) {
+            Some(Grant::All) => true,
+            Some(Grant::Own) => actor == author,
+            None => false,
+        }
+    }
+
+    /// Whether it applies to a post that is `state`.
+    #[must_use]
+    pub fn applies_to(self, state: &str) -> bool {
+        PostState::parse(state).is_some_and(|s| self.from_states().contains(&s))
+    }
+
+    /// The transitions `by` may take on `post` now, in button order.
+    #[must_use]
+    pub fn available(by: &Actor, post: &Model) -> Vec<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|t| {
+                t.applies_to(&post.state) && t.permitted(by.role(), by.user.id, post.author_id)
+            })
+            .collect()
+    }
+}
+
+/// What a transition is asked with.
+#[derive(Debug, Clone)]
+pub struct TransitionForm {
+    pub transition: Transition,
+    /// The post's version when the page was loaded.
+    pub lock_version: i32,
+    /// Why changes are requested (required then), or a remark kept with the entry.
+    pub note: String,
+    /// When to publish (required to schedule; in the future).
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// The longest note a transition keeps.
+pub const MAX_NOTE: usize = 2000;
+
+fn state_words(state: &str) -> &'static str {
+    match PostState::parse(state) {
+        Some(Draft) => "a draft",
+        Some(InReview) => "in review",
+        Some(Approved) => "approved",
+        Some(Scheduled) => "scheduled",
+        Some(Published) => "published",
+        Some(Archived) => "archived",
+        None => "in an unknown state",
+    }
+}
+
+/// Takes post `id` one step along its workflow for `by`. Refused, with nothing written, when
+/// `by` lacks the transition's permission, when it does not apply to the post's state, when
+/// its input is missing or wrong, or when the post moved on from `form.lock_version`.
+/// Audited under the transition's own name (`post.submit`, `post.approve`, …), with the
+/// note and time.
+///
+/// # Errors
+/// [`WriteError::Auth`], [`WriteError::Field`] (`__all__` for a transition that does not
+/// apply, `note` or `at` for their input), [`WriteError::Stale`], [`WriteError::NotFound`],
+/// or a database error.
+pub async fn apply<C: TransactionTrait>(
+    db: &C,
+    by: &Actor,
+    meta: &RequestMeta,
+    id: i32,
+    form: &TransitionForm,
+) -> Result<Model, WriteError> {
+    let t = form.transition;
+    let txn = crate::db::begin_write(db).await?;
+    let current = crate::models::write::found::<Entity, _>(&txn, id).await?;
+    by.require_for(t.capability(), current.author_id)?;
+    if current.lock_version != form.lock_version {
+        return Err(WriteError::Stale {
+            current: current.lock_version,
+        });
+    }
+    if !t.applies_to(&current.state) {
+        return Err(WriteError::field(
+            "__all__",
+            format!(
+                "“{}” does not apply to a post that is {}.",
+                t.label(),
+                state_words(&current.state)
+            ),
+        ));
+    }
+    let note = form.note.trim();
+    if note.chars().count() > MAX_NOTE {
+        return Err(WriteError::field(
+            "note",
+            "Keep the note under 2,000 characters.",
+        ));
+    }
+    if note.contains('\0') {
+        return Err(WriteError::field(
+            "note",
+            "The note holds a character that cannot be stored.",
+        ));
+    }
+    if t == Transition::RequestChanges && note.is_empty() {
+        return Err(WriteError::field(
+            "note",
+            "Say what should change: the author sees this note.",
+        ));
+    }
+    let mut post: ActiveModel = current.clone().into();
+    post.state = Set(t.target().as_str().to_string());
+    post.lock_version = Set(current.lock_version + 1);
+    post.updated_at = Set(now());
+    match t {
+        Transition::Schedule => {
+            let Some(at) = form.at else {
+                return Err(WriteError::field("at", "Choose when to publish it."));
+            };
+            if at <= now() {
+                return Err(WriteError::field(
+                    "at",
+                    "Choose a time still to come, or publish it now.",
+                ));
+            }
+            post.scheduled_at = Set(Some(at));
+        }
+        Transition::PublishNow => {
+            post.published_at = Set(Some(now()));
+            post.scheduled_at = Set(None);
+        }
+        Transition::Unpublish | Transition::Archive => post.scheduled_at = Set(None),
+        _ => {}
+    }
+    let res = Entity::update_many()
+        .set(post)
+        .filter(Column::Id.eq(id))
+        .filter(Column::LockVersion.eq(form.lock_version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(WriteError::Stale {
+            current: form.lock_version + 1,
+        });
+    }
+    let saved = crate::models::write::found::<Entity, _>(&txn, id).await?;
+    let view = |p: &Model| json!({"state": p.state, "published_at": p.published_at, "scheduled_at": p.scheduled_at});
+    let mut after = view(&saved);
+    if !note.is_empty() {
+        after["note"] = json!(note);
+    }
+    audit::record(
+        &txn,
+        meta,
+        audit::of(t.action(), by, id, Some(view(&current)), Some(after)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
