@@ -19,4 +19,5 @@ mod people;
 mod permissions;
 mod revisions;
 mod security;
+mod workflow;
 mod xss;

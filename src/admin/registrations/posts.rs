@@ -373,9 +373,34 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         let Some(staff) = staff(user) else {
             return Vec::new();
         };
-        let mut panels = vec![revisions_panel(db, row).await];
+        let mut panels = vec![workflow_panel(staff, row), revisions_panel(db, row).await];
         panels.extend(jobs_panel(staff, row).await);
         panels
+    }
+}
+
+/// Where the post stands in its workflow and the steps the viewer may take, on their page.
+fn workflow_panel(staff: &crate::admin::Staff, row: &posts::Model) -> Panel {
+    use crate::models::posts::workflow::Transition;
+    let next: Vec<&str> = Transition::available(&staff.actor, row)
+        .into_iter()
+        .map(Transition::label)
+        .collect();
+    Panel {
+        title: "Workflow".into(),
+        empty: String::new(),
+        rows: vec![PanelRow {
+            text: format!("This post is {}.", row.state.replace('_', " ")),
+            detail: if next.is_empty() {
+                "There is no step you can take on it now; its timeline is on the workflow page."
+                    .into()
+            } else {
+                format!("Next: {}.", next.join(", "))
+            },
+            state: row.state.clone(),
+            href: Some(format!("/admin/posts/{}/workflow", row.id)),
+            button: None,
+        }],
     }
 }
 

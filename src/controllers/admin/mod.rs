@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod revisions;
 pub mod tokens;
 pub mod users;
+pub mod workflow;
 
 /// The hand-built screens' routes, relative to `/admin`. The app hands them to
 /// [`crate::admin::routes`], which mounts them beside the engine's behind the one guard.
@@ -48,6 +49,11 @@ pub fn routes() -> Routes {
         .add(
             "/posts/{id}/revisions/{number}/restore",
             cap(Capability::POSTS_CHANGE, post(revisions::restore)),
+        )
+        .add(
+            "/posts/{id}/workflow",
+            cap(Capability::POSTS_VIEW, get(workflow::show))
+                .merge(cap(Capability::POSTS_VIEW, post(workflow::step))),
         )
         .add("/outbox", cap(Capability::OUTBOX_VIEW, get(outbox::index)))
         .add(

@@ -267,3 +267,58 @@ pub async fn apply<C: TransactionTrait>(
     txn.commit().await?;
     Ok(saved)
 }
+
+/// One step on a post's timeline.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub transition: Transition,
+    /// Who took it, as the audit log names them.
+    pub who: String,
+    pub at: DateTime<FixedOffset>,
+    pub note: Option<String>,
+}
+
+/// The transitions post `id` went through, newest first, at most `limit`.
+///
+/// # Errors
+/// Database errors.
+pub async fn timeline<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    id: i32,
+    limit: u64,
+) -> Result<Vec<Step>, sea_orm::DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+
+    use crate::models::_entities::audit_log;
+    let names: Vec<&str> = Transition::ALL
+        .iter()
+        .map(|t| t.action().as_str())
+        .collect();
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::TargetType.eq("post"))
+        .filter(audit_log::Column::TargetId.eq(id.to_string()))
+        .filter(audit_log::Column::Action.is_in(names))
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let transition = Transition::ALL
+                .iter()
+                .copied()
+                .find(|t| t.action().as_str() == r.action)?;
+            // The entry keeps the note as the change of its `note` field.
+            let note = serde_json::from_str::<serde_json::Value>(&r.changes)
+                .ok()
+                .and_then(|c| c.get("note")?.get(1)?.as_str().map(str::to_string));
+            Some(Step {
+                transition,
+                who: crate::models::audit::without_address(&r.actor_label).to_string(),
+                at: r.created_at,
+                note,
+            })
+        })
+        .collect())
+}

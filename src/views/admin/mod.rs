@@ -5,5 +5,6 @@ pub mod dashboard;
 pub mod outbox;
 pub mod revisions;
 pub mod tokens;
+pub mod workflow;
 
 pub use chrome::{AdminChrome, NavLink, NavSection};

@@ -1,0 +1,204 @@
+//! The workflow page: each step a form that works without JavaScript, its refusals next to
+//! the field, the timeline, and only the steps the viewer may take.
+use axum::http::StatusCode;
+use copydesk::models::_entities::posts as post_entity;
+use sea_orm::EntityTrait;
+
+use crate::{
+    both_backends,
+    common::{
+        TestApp,
+        browser::{Browser, user},
+        fixtures::{self, PostSpec},
+    },
+};
+
+both_backends!(
+    a_post_goes_from_draft_to_published_on_the_workflow_page,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let ada = user(&app, "author", "Ada Author").await;
+        let ed = user(&app, "editor", "Eda Editor").await;
+        let post = fixtures::post(
+            db,
+            &ada,
+            PostSpec::published("Night shift", 1)
+                .state("draft")
+                .undated(),
+        )
+        .await;
+        let url = format!("/admin/posts/{}/workflow", post.id);
+        let version = |db| async move {
+            post_entity::Entity::find_by_id(post.id)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+                .lock_version
+                .to_string()
+        };
+
+        let mut a = Browser::signed_in(&app, &ada.email, "/admin/login").await;
+        let change = a.get(&format!("/admin/content/posts/{}", post.id)).await;
+        assert!(
+            change.text.contains(&url),
+            "the post page links its workflow"
+        );
+        let page = a.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(page.text.contains("Submit for review"));
+        assert!(
+            !page.text.contains("Publish now"),
+            "an author does not publish"
+        );
+        let v = version(db).await;
+        let res = a
+            .post(&url, &[("transition", "submit"), ("lock_version", &v)])
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        // Taking it again does not apply any more, and the author may not approve.
+        let again = a
+            .post(
+                &url,
+                &[
+                    ("transition", "submit"),
+                    ("lock_version", &version(db).await),
+                ],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            again
+                .text
+                .contains("does not apply to a post that is in review"),
+            "{}",
+            again.text
+        );
+        let approve = a
+            .post(
+                &url,
+                &[
+                    ("transition", "approve"),
+                    ("lock_version", &version(db).await),
+                ],
+            )
+            .await;
+        assert_eq!(approve.status, StatusCode::FORBIDDEN);
+
+        // The editor asks for changes: without a note the reason sits next to the field.
+        let mut e = Browser::signed_in(&app, &ed.email, "/admin/login").await;
+        let v = version(db).await;
+        let bare = e
+            .post(
+                &url,
+                &[
+                    ("transition", "request_changes"),
+                    ("lock_version", &v),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            bare.text.contains("id=\"note-request_changes-error\""),
+            "{}",
+            bare.text
+        );
+        let note = "Cut the <b>intro</b>.";
+        let res = e
+            .post(
+                &url,
+                &[
+                    ("transition", "request_changes"),
+                    ("lock_version", &v),
+                    ("note", note),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let seen = a.get(&url).await;
+        assert!(
+            seen.text.contains("Cut the &lt;b&gt;intro&lt;&#x2F;b&gt;.")
+                || seen.text.contains("Cut the &lt;b&gt;intro&lt;/b&gt;."),
+            "{}",
+            seen.text
+        );
+        assert!(seen.text.contains("Request changes"));
+
+        // Submit, approve, schedule with a bad and then a good time, publish now.
+        a.post(
+            &url,
+            &[
+                ("transition", "submit"),
+                ("lock_version", &version(db).await),
+            ],
+        )
+        .await;
+        e.post(
+            &url,
+            &[
+                ("transition", "approve"),
+                ("lock_version", &version(db).await),
+            ],
+        )
+        .await;
+        let bad = e
+            .post(
+                &url,
+                &[
+                    ("transition", "schedule"),
+                    ("lock_version", &version(db).await),
+                    ("at", "tomorrow"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text.contains("id=\"at-schedule-error\""));
+        let stale = e
+            .post(
+                &url,
+                &[
+                    ("transition", "schedule"),
+                    ("lock_version", "0"),
+                    ("at", "2099-01-01T09:00"),
+                ],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        let ok = e
+            .post(
+                &url,
+                &[
+                    ("transition", "schedule"),
+                    ("lock_version", &version(db).await),
+                    ("at", "2099-01-01T09:00"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+        let scheduled = e.get(&url).await;
+        assert!(
+            scheduled.text.contains("2099-01-01 09:00 UTC"),
+            "{}",
+            scheduled.text
+        );
+        let ok = e
+            .post(
+                &url,
+                &[
+                    ("transition", "publish_now"),
+                    ("lock_version", &version(db).await),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        let stored = post_entity::Entity::find_by_id(post.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.state, "published");
+        let public = a.get(&format!("/posts/{}", stored.slug)).await;
+        assert_eq!(public.status, StatusCode::OK, "readers see it");
+    }
+);
