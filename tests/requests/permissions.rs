@@ -14,6 +14,7 @@ use crate::{
     common::{
         TestApp,
         browser::{Browser, user},
+        fixtures::{self, PostSpec},
     },
 };
 
@@ -73,6 +74,11 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         ("POST", "/admin/tokens") => Cap(Capability::API_TOKENS_ADD),
         ("POST", "/admin/tokens/{id}/revoke") => Cap(Capability::API_TOKENS_DELETE),
         ("GET", "/admin/outbox" | "/admin/outbox/{id}") => Cap(Capability::OUTBOX_VIEW),
+        // A post's revisions and workflow: checked against a post of the role's own (the
+        // model functions check each transition; their own tests cover that).
+        ("GET", "/admin/posts/{id}/revisions" | "/admin/posts/{id}/revisions/compare")
+        | ("GET" | "POST", "/admin/posts/{id}/workflow") => Cap(Capability::POSTS_VIEW),
+        ("POST", "/admin/posts/{id}/revisions/{number}/restore") => Cap(Capability::POSTS_CHANGE),
         // Those with `jobs.view` for their own records only are sent on to their own jobs.
         ("GET", "/admin/jobs" | "/admin/jobs/mine") => Cap(Capability::JOBS_VIEW),
         (
@@ -125,8 +131,25 @@ both_backends!(
             .id
         };
         let mut browsers = Vec::new();
+        let writer = user(&app, "author", "Matrix Writer").await;
+        let mut posts = std::collections::HashMap::new();
         for role in Role::ALL {
             let u = user(&app, role.as_str(), &format!("Matrix {}", role.as_str())).await;
+            // The role's own post where it writes posts, someone else's otherwise.
+            let author = if grant(*role, Capability::POSTS_ADD).is_some() {
+                &u
+            } else {
+                &writer
+            };
+            let p = fixtures::post(
+                &app.ctx.db,
+                author,
+                PostSpec::published(&format!("Matrix post {}", role.as_str()), 1)
+                    .state("draft")
+                    .undated(),
+            )
+            .await;
+            posts.insert(*role, p.id);
             let b = if *role == Role::Member {
                 Browser::signed_in(&app, &u.email, "/login").await
             } else {
@@ -162,6 +185,8 @@ both_backends!(
                     let path = route
                         .uri
                         .replace("/users/{id}", &format!("/users/{}", member_target.id))
+                        .replace("/posts/{id}", &format!("/posts/{}", posts[role]))
+                        .replace("/revisions/{number}", "/revisions/1")
                         .replace("/tokens/{id}", &format!("/tokens/{token_id}"))
                         .replace("/outbox/{id}", &format!("/outbox/{outbox_id}"))
                         .replace("/jobs/{set}/{score}/{jid}", "/jobs/retries/1.5/nojob")
