@@ -159,7 +159,7 @@ try:
     expect(urlparse(driver.current_url).path.rstrip("/").endswith(f"/admin/content/posts/{edited_id}"),
            f"the change form to be at /admin/content/posts/{edited_id}")
     kept = {}
-    for fid in ["field-summary", "field-body_markdown", "field-state", "field-visibility"]:
+    for fid in ["field-summary", "field-body_markdown", "field-visibility"]:
         kept[fid] = driver.find_element(By.ID, fid).get_attribute("value")
     typed_summary = kept["field-summary"] + " Typed before the error."
     summary = driver.find_element(By.ID, "field-summary")
@@ -207,12 +207,12 @@ try:
         expect(driver.find_element(By.CSS_SELECTOR, f"input[name=_selected][value='{pid}']").is_selected(),
                f"the checkbox of post {pid} to be ticked")
     Select(driver.find_element(By.ID, "cl-action")).select_by_value("to_review")
-    expect(Select(driver.find_element(By.ID, "cl-action")).first_selected_option.text == "Send selected to review",
-           "the action select to show “Send selected to review”")
+    expect(Select(driver.find_element(By.ID, "cl-action")).first_selected_option.text == "Submit selected for review (drafts)",
+           "the action select to show “Submit selected for review (drafts)”")
     driver.find_element(By.XPATH, "//fieldset[contains(@class,'cl-actionbar')]//button[normalize-space()='Go']").click()
     until(lambda: "are you sure?" in driver.find_element(By.TAG_NAME, "h1").text, "the confirmation page")
     h1 = driver.find_element(By.TAG_NAME, "h1").text
-    expect(h1.startswith("Send selected to review"), f"the confirmation heading to name the action; it is {h1!r}")
+    expect(h1.startswith("Submit selected for review (drafts)"), f"the confirmation heading to name the action; it is {h1!r}")
     listed = driver.find_elements(By.CSS_SELECTOR, "ul.confirm-list li a")
     listed_ids = sorted(a.get_attribute("href").rstrip("/").rsplit("/", 1)[-1] for a in listed)
     expect(listed_ids == sorted(ticked), f"the confirmation to list exactly posts {sorted(ticked)}; it lists {listed_ids}")
@@ -225,8 +225,8 @@ try:
     shot("6-confirm")
     for pid in ticked:
         print(f"TICKED {pid}", flush=True)
-    driver.find_element(By.XPATH, "//form[contains(@class,'submit-row')]//button[normalize-space()='Yes, send selected to review']").click()
-    until(lambda: "2 posts changed" in flash(), "the flash “Send to review: 2 posts changed (state is now In review).”")
+    driver.find_element(By.XPATH, "//form[contains(@class,'submit-row')]//button[normalize-space()='Yes, submit selected for review (drafts)']").click()
+    until(lambda: "2 posts changed" in flash(), "the flash “2 posts changed”")
     expect(urlparse(driver.current_url).path.rstrip("/") == "/admin/content/posts", "the bulk action to go back to the list")
     shown = {r[0]: r[2] for r in rows()}
     for pid in ticked:

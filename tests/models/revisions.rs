@@ -3,10 +3,10 @@
 use copydesk::models::{
     _entities::audit_log,
     WriteError,
-    audit::PostStateChange,
     posts::{
         self, PostForm,
         revisions::{self, RevisionKind},
+        workflow::{self, Transition},
     },
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
@@ -159,11 +159,11 @@ both_backends!(
 
         // Archived, the post keeps every revision.
         let editor = fixtures::person(db, "Ed Editor", "editor").await;
-        let t = posts::set_state(
+        let t = workflow::apply_many(
             db,
             &fixtures::actor(&editor),
             &meta,
-            PostStateChange::Archive,
+            Transition::Archive,
             &[post.id],
         )
         .await

@@ -5,11 +5,14 @@ use copydesk::{
     models::{
         _entities::{audit_log, comments as comment_entity, media as media_entity, sessions},
         WriteError,
-        audit::{Moderation, PostStateChange},
+        audit::Moderation,
         comments::{self, CommentEdit},
         media::{self, MediaEdit},
         people::{self, PersonForm},
-        posts::{self, PostForm},
+        posts::{
+            self, PostForm,
+            workflow::{self, Transition},
+        },
         tags::{self, TagEdit},
         users,
     },
@@ -201,18 +204,19 @@ both_backends!(
         let b = fixtures::post(db, &bob, PostSpec::published("B", 1).state("draft")).await;
         let c = fixtures::post(db, &ada, PostSpec::published("C", 1)).await;
 
-        // An author sends their own draft to review; Bob's and the published one are skipped.
-        let t = posts::set_state(
-            db,
-            &fixtures::actor(&ada),
-            &meta,
-            PostStateChange::ToReview,
-            &[a.id, b.id, c.id],
-        )
-        .await
-        .unwrap();
+        // An author submits their own draft; Bob's and the published one are skipped.
+        let many = |who: &users::Model, t: Transition, ids: Vec<i32>| {
+            let actor = fixtures::actor(who);
+            let meta = meta.clone();
+            async move {
+                workflow::apply_many(db, &actor, &meta, t, &ids)
+                    .await
+                    .unwrap()
+            }
+        };
+        let t = many(&ada, Transition::Submit, vec![a.id, b.id, c.id]).await;
         assert_eq!((t.done, t.skipped), (1, 2));
-        assert_eq!(audited(db, "post.to_review", a.id).await, 1);
+        assert_eq!(audited(db, "post.submit", a.id).await, 1);
         let b_now = posts::Entity::find_by_id(b.id)
             .one(db)
             .await
@@ -220,35 +224,30 @@ both_backends!(
             .unwrap();
         assert_eq!(b_now.state, "draft");
 
-        // An author may not publish at all: everything is skipped.
-        let t = posts::set_state(
-            db,
-            &fixtures::actor(&ada),
-            &meta,
-            PostStateChange::Publish,
-            &[a.id],
-        )
-        .await
-        .unwrap();
+        // An author may not approve or publish at all: everything is skipped.
+        let t = many(&ada, Transition::Approve, vec![a.id]).await;
         assert_eq!((t.done, t.skipped), (0, 1));
 
-        // The editor publishes all three; the one already published is left as it is.
-        let t = posts::set_state(
-            db,
-            &fixtures::actor(&eve),
-            &meta,
-            PostStateChange::Publish,
-            &[a.id, b.id, c.id, 999_999],
+        // The editor approves what is in review, then publishes what is approved; the
+        // draft, the one already published and an unknown id are skipped.
+        let t = many(&eve, Transition::Approve, vec![a.id, b.id, c.id]).await;
+        assert_eq!((t.done, t.skipped), (1, 2));
+        let t = many(
+            &eve,
+            Transition::PublishNow,
+            vec![a.id, b.id, c.id, 999_999],
         )
-        .await
-        .unwrap();
-        assert_eq!((t.done, t.skipped), (3, 1));
-        for p in [a.id, b.id] {
-            let now = posts::Entity::find_by_id(p).one(db).await.unwrap().unwrap();
-            assert_eq!(now.state, "published");
-            assert!(now.published_at.is_some(), "a published post has its date");
-            assert_eq!(audited(db, "post.publish", p).await, 1);
-        }
+        .await;
+        assert_eq!((t.done, t.skipped), (1, 3));
+        let now = posts::Entity::find_by_id(a.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(now.state, "published");
+        assert!(now.published_at.is_some(), "a published post has its date");
+        assert_eq!(audited(db, "post.publish", a.id).await, 1);
+        assert_eq!(audited(db, "post.publish", b.id).await, 0);
         assert_eq!(audited(db, "post.publish", c.id).await, 0);
     }
 );

@@ -20,8 +20,12 @@ both_backends!(
         let admin = user(&app, "admin", "Audit Admin").await;
         let editor = user(&app, "editor", "Audit Editor").await;
         let ada = fixtures::author(db, "Ada Byron").await;
-        let post =
-            fixtures::post(db, &ada, PostSpec::published("Draft one", 1).state("draft")).await;
+        let post = fixtures::post(
+            db,
+            &ada,
+            PostSpec::published("Approved one", 1).state("approved"),
+        )
+        .await;
         let comment = comment_entity::ActiveModel {
             post_id: Set(post.id),
             guest_name: Set(Some("Guest".into())),

@@ -489,13 +489,28 @@ async fn post_fields(
     b.post(url, &f).await
 }
 
+/// Takes `transition` on the workflow page as `b`, from the post's current version.
+async fn step(
+    app: &TestApp,
+    b: &mut Browser,
+    id: i32,
+    transition: &str,
+    extra: &[(&str, &str)],
+) -> crate::common::Resp {
+    let v = post_row(app, id).await.lock_version.to_string();
+    let mut fields = vec![("transition", transition), ("lock_version", v.as_str())];
+    fields.extend_from_slice(extra);
+    b.post(&format!("/admin/posts/{id}/workflow"), &fields)
+        .await
+}
+
 both_backends!(
     every_way_of_publishing_dates_the_post,
     |app: TestApp| async move {
         let db = &app.ctx.db;
         let editor = user(&app, "editor", "Dating Editor").await;
         let mut b = Browser::signed_in(&app, &editor.email, "/admin/login").await;
-        // The form: State set to Published on an undated draft.
+        // The form has no state: a posted "published" is ignored, nothing goes live.
         let draft = fixtures::post(
             db,
             &editor,
@@ -504,10 +519,28 @@ both_backends!(
                 .undated(),
         )
         .await;
-        assert!(draft.published_at.is_none());
         let url = format!("/admin/content/posts/{}", draft.id);
         let res = post_fields(&mut b, &url, &post_form(&draft, "published", "")).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let saved = post_row(&app, draft.id).await;
+        assert_eq!(saved.state, "draft", "the form does not move a post");
+        assert!(saved.published_at.is_none());
+
+        // The workflow page: approved, then published now, dated and public.
+        assert_eq!(
+            step(&app, &mut b, draft.id, "submit", &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            step(&app, &mut b, draft.id, "approve", &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            step(&app, &mut b, draft.id, "publish_now", &[])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
         let saved = post_row(&app, draft.id).await;
         assert_eq!(saved.state, "published");
         assert!(saved.published_at.is_some(), "dated when published");
@@ -516,12 +549,12 @@ both_backends!(
             StatusCode::OK
         );
 
-        // The bulk action.
+        // The bulk action, on an approved post.
         let other = fixtures::post(
             db,
             &editor,
             PostSpec::published("Bulk published", 1)
-                .state("draft")
+                .state("approved")
                 .undated(),
         )
         .await;
@@ -545,20 +578,19 @@ both_backends!(
             StatusCode::OK
         );
 
-        // Published with a date to come is scheduled, and says so.
+        // Scheduled for a time to come: not public yet, and listed as scheduled.
         let later = fixtures::post(
             db,
             &editor,
             PostSpec::published("Published later", 1)
-                .state("draft")
+                .state("approved")
                 .undated(),
         )
         .await;
         let when = (chrono::Utc::now() + chrono::Duration::days(2))
             .format("%Y-%m-%dT%H:%M")
             .to_string();
-        let url = format!("/admin/content/posts/{}", later.id);
-        let res = post_fields(&mut b, &url, &post_form(&later, "published", &when)).await;
+        let res = step(&app, &mut b, later.id, "schedule", &[("at", &when)]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
         let saved = post_row(&app, later.id).await;
         assert_eq!(saved.state, "scheduled");
@@ -578,33 +610,34 @@ both_backends!(
 );
 
 both_backends!(
-    authors_move_their_posts_only_between_draft_and_review,
+    authors_move_their_posts_only_from_draft_to_review,
     |app: TestApp| async move {
         let db = &app.ctx.db;
         let author = user(&app, "author", "Rule Author").await;
         let mut b = Browser::signed_in(&app, &author.email, "/admin/login").await;
         let live = fixtures::post(db, &author, PostSpec::published("Author's live post", 1)).await;
+        // Neither the form nor the workflow page lets an author take a live post down.
         let url = format!("/admin/content/posts/{}", live.id);
-        for state in ["archived", "draft", "in_review"] {
-            let fields = post_form(&live, state, "");
-            let fields: Vec<(String, String)> = fields
-                .into_iter()
-                .filter(|(k, _)| k != "published_at" && k != "author_id")
-                .collect();
-            let res = post_fields(&mut b, &url, &fields).await;
-            assert_eq!(
-                res.status,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "{state}: {}",
-                res.text
-            );
+        let fields: Vec<(String, String)> = post_form(&live, "archived", "")
+            .into_iter()
+            .filter(|(k, _)| k != "published_at" && k != "author_id")
+            .collect();
+        let res = post_fields(&mut b, &url, &fields).await;
+        assert_ne!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(post_row(&app, live.id).await.state, "published");
+        for t in ["archive", "unpublish", "submit"] {
+            let res = step(&app, &mut b, live.id, t, &[]).await;
             assert!(
-                res.text.contains("only editors and admins")
-                    || res.text.contains("Only editors and admins")
+                matches!(
+                    res.status,
+                    StatusCode::FORBIDDEN | StatusCode::UNPROCESSABLE_ENTITY
+                ),
+                "{t}: {}",
+                res.status
             );
-            assert_eq!(post_row(&app, live.id).await.state, "published", "{state}");
+            assert_eq!(post_row(&app, live.id).await.state, "published", "{t}");
         }
-        // The bulk "send to review" follows the same rule.
+        // The bulk "submit for review" follows the same rule.
         let res = b
             .post(
                 "/admin/content/posts",
@@ -618,19 +651,14 @@ both_backends!(
             .await;
         assert_ne!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(post_row(&app, live.id).await.state, "published");
-        // Between draft and review an author moves freely.
+        // An author submits their own draft.
         let draft = fixtures::post(
             db,
             &author,
             PostSpec::published("Author's draft", 1).state("draft"),
         )
         .await;
-        let url = format!("/admin/content/posts/{}", draft.id);
-        let fields: Vec<(String, String)> = post_form(&draft, "in_review", "")
-            .into_iter()
-            .filter(|(k, _)| k != "published_at" && k != "author_id")
-            .collect();
-        let res = post_fields(&mut b, &url, &fields).await;
+        let res = step(&app, &mut b, draft.id, "submit", &[]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
         assert_eq!(post_row(&app, draft.id).await.state, "in_review");
     }

@@ -14,7 +14,6 @@ use crate::{
     admin::staff,
     models::{
         _entities::{posts, users},
-        audit::PostStateChange,
         posts::{self as post_model, PostForm, PostState, Visibility},
         users::Role,
     },
@@ -118,8 +117,16 @@ pub(super) fn options() -> Options<posts::Entity> {
         }),
         actions: vec![
             BulkAction::set(
+                "approve",
+                "Approve selected (in review)",
+                "will be approved",
+                "state",
+                "approved",
+            )
+            .also_needs("review"),
+            BulkAction::set(
                 "publish",
-                "Publish selected",
+                "Publish selected now (approved or scheduled)",
                 "will be published",
                 "state",
                 "published",
@@ -135,7 +142,7 @@ pub(super) fn options() -> Options<posts::Entity> {
             .also_needs("publish"),
             BulkAction::set(
                 "to_review",
-                "Send selected to review",
+                "Submit selected for review (drafts)",
                 "will be sent to review",
                 "state",
                 "in_review",
@@ -172,7 +179,11 @@ async fn post_form(
         title: value(&row.title).unwrap_or_default(),
         summary: value(&row.summary).unwrap_or_default(),
         body_markdown: value(&row.body_markdown).unwrap_or_default(),
-        state: value(&row.state).unwrap_or_else(|| PostState::Draft.as_str().to_string()),
+        // Not a field of the form (posts move through their workflow): what is stored.
+        state: submission.before.map_or_else(
+            || PostState::Draft.as_str().to_string(),
+            |b| b.state.clone(),
+        ),
         visibility: value(&row.visibility)
             .unwrap_or_else(|| Visibility::Public.as_str().to_string()),
         author_id: value(&row.author_id).unwrap_or(author),
@@ -203,7 +214,11 @@ fn typed_form(
         title: text("title", obj.map(|p| &p.title)),
         summary: text("summary", obj.map(|p| &p.summary)),
         body_markdown: text("body_markdown", obj.map(|p| &p.body_markdown)),
-        state: text("state", obj.map(|p| &p.state)),
+        // Not a field of the form: the post's own state, draft for a new one.
+        state: obj.map_or_else(
+            || PostState::Draft.as_str().to_string(),
+            |p| p.state.clone(),
+        ),
         visibility: text("visibility", obj.map(|p| &p.visibility)),
         author_id: obj.map_or(author, |p| p.author_id),
         published_at: date("published_at", obj.and_then(|p| p.published_at)),
@@ -246,8 +261,11 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         if only_own(user, "posts.change") || user.grant("posts.change").is_none() {
             r.push("author_id");
         }
+        // A post moves through its workflow (its own page and the bulk actions), never by a
+        // field of this form.
+        r.extend(["state", "scheduled_at"]);
         if !may_publish(user) {
-            r.extend(["published_at", "scheduled_at"]);
+            r.push("published_at");
         }
         r
     }
@@ -347,17 +365,19 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         action: &BulkAction,
         ids: &[i64],
     ) -> Option<Result<BulkOutcome, SaveError>> {
-        let change = match action.name {
-            "publish" => PostStateChange::Publish,
-            "archive" => PostStateChange::Archive,
-            "to_review" => PostStateChange::ToReview,
+        use crate::models::posts::workflow::{self, Transition};
+        let t = match action.name {
+            "publish" => Transition::PublishNow,
+            "archive" => Transition::Archive,
+            "to_review" => Transition::Submit,
+            "approve" => Transition::Approve,
             // Deletion goes row by row through `delete_model`.
             _ => return None,
         };
         let ids = ids32(ids);
         Some(
             as_staff(user, |s| {
-                post_model::set_state(db, &s.actor, &s.meta, change, &ids)
+                workflow::apply_many(db, &s.actor, &s.meta, t, &ids)
             })
             .await
             .map(outcome),

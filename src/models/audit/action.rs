@@ -44,6 +44,8 @@ actions! {
     PostDelete => "post.delete" on "post",
     PostPublish => "post.publish" on "post",
     PostArchive => "post.archive" on "post",
+    // Written by the bulk "send to review" before the workflow (now `post.submit`); kept so
+    // older entries still render by name.
     PostToReview => "post.to_review" on "post",
     // The workflow's transitions (besides post.publish and post.archive above).
     PostSubmit => "post.submit" on "post",

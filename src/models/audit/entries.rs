@@ -134,37 +134,6 @@ events! {
     mail_viewed => MailView;
 }
 
-/// The bulk state changes of posts, each its own action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostStateChange {
-    Publish,
-    Archive,
-    ToReview,
-}
-
-impl PostStateChange {
-    #[must_use]
-    pub const fn action(self) -> Action {
-        match self {
-            Self::Publish => Action::PostPublish,
-            Self::Archive => Action::PostArchive,
-            Self::ToReview => Action::PostToReview,
-        }
-    }
-}
-
-/// A post's state was set by a bulk action (publish, archive, send to review).
-#[must_use]
-pub fn post_state_set(
-    who: impl Into<Who>,
-    change: PostStateChange,
-    id: impl ToString,
-    before: Value,
-    after: Value,
-) -> Entry<'static> {
-    of(change.action(), who, id, Some(before), Some(after))
-}
-
 /// A moderation decision on a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Moderation {

@@ -18,9 +18,7 @@ use crate::markdown;
 pub mod revisions;
 pub mod workflow;
 mod write;
-pub use write::{
-    check_form, create, delete, restore_revision, set_state, set_tags, tag_names, update,
-};
+pub use write::{check_form, create, delete, restore_revision, set_tags, tag_names, update};
 
 string_enum! {
     /// Where a post is in its life.

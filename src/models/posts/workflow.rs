@@ -179,9 +179,58 @@ pub async fn apply<C: TransactionTrait>(
     id: i32,
     form: &TransitionForm,
 ) -> Result<Model, WriteError> {
-    let t = form.transition;
     let txn = crate::db::begin_write(db).await?;
-    let current = crate::models::write::found::<Entity, _>(&txn, id).await?;
+    let saved = step(&txn, by, meta, id, form).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Takes transition `t` on each post of `ids` that `by` may take it on, in one transaction
+/// (the admin's bulk actions); a post it does not apply to, or that `by` may not move, is
+/// skipped and counted. A note and time, when the transition needs them, come from `form`.
+///
+/// # Errors
+/// A database error; nothing is written then.
+pub async fn apply_many<C: TransactionTrait>(
+    db: &C,
+    by: &Actor,
+    meta: &RequestMeta,
+    t: Transition,
+    ids: &[i32],
+) -> Result<crate::models::Tally, WriteError> {
+    let txn = crate::db::begin_write(db).await?;
+    let mut tally = crate::models::Tally::default();
+    for &id in ids {
+        let Some(current) = Entity::find_by_id(id).one(&txn).await? else {
+            tally.skipped += 1;
+            continue;
+        };
+        let form = TransitionForm {
+            transition: t,
+            lock_version: current.lock_version,
+            note: String::new(),
+            at: None,
+        };
+        match step(&txn, by, meta, id, &form).await {
+            Ok(_) => tally.done += 1,
+            Err(WriteError::Db(e)) => return Err(e.into()),
+            Err(_) => tally.skipped += 1,
+        }
+    }
+    txn.commit().await?;
+    Ok(tally)
+}
+
+/// One transition inside the caller's transaction; writes nothing when it refuses.
+async fn step<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    by: &Actor,
+    meta: &RequestMeta,
+    id: i32,
+    form: &TransitionForm,
+) -> Result<Model, WriteError> {
+    let t = form.transition;
+    let current = crate::models::write::found::<Entity, _>(txn, id).await?;
     by.require_for(t.capability(), current.author_id)?;
     if current.lock_version != form.lock_version {
         return Err(WriteError::Stale {
@@ -245,26 +294,25 @@ pub async fn apply<C: TransactionTrait>(
         .set(post)
         .filter(Column::Id.eq(id))
         .filter(Column::LockVersion.eq(form.lock_version))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if res.rows_affected != 1 {
         return Err(WriteError::Stale {
             current: form.lock_version + 1,
         });
     }
-    let saved = crate::models::write::found::<Entity, _>(&txn, id).await?;
+    let saved = crate::models::write::found::<Entity, _>(txn, id).await?;
     let view = |p: &Model| json!({"state": p.state, "published_at": p.published_at, "scheduled_at": p.scheduled_at});
     let mut after = view(&saved);
     if !note.is_empty() {
         after["note"] = json!(note);
     }
     audit::record(
-        &txn,
+        txn,
         meta,
         audit::of(t.action(), by, id, Some(view(&current)), Some(after)),
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
 }
 

@@ -19,9 +19,7 @@ use crate::{
     },
     models::{
         _entities::{post_tags, users},
-        Tally, WriteError,
-        audit::{self, PostStateChange},
-        slug, tags,
+        WriteError, audit, slug, tags,
     },
 };
 
@@ -360,73 +358,6 @@ pub async fn delete<C: TransactionTrait>(
     .await?;
     txn.commit().await?;
     Ok(())
-}
-
-/// Moves each post of `ids` to the state `change` names, in one transaction, each with its
-/// own audit entry (`post.publish`, `post.archive`, `post.to_review`). A post `by` may not
-/// change, or whose move the state rule refuses, is skipped; one already there is left as it
-/// is and counted as done.
-///
-/// # Errors
-/// A database error; nothing is written then.
-pub async fn set_state<C: TransactionTrait>(
-    db: &C,
-    by: &Actor,
-    meta: &RequestMeta,
-    change: PostStateChange,
-    ids: &[i32],
-) -> Result<Tally, WriteError> {
-    let to = match change {
-        PostStateChange::Publish => PostState::Published,
-        PostStateChange::Archive => PostState::Archived,
-        PostStateChange::ToReview => PostState::InReview,
-    };
-    let txn = crate::db::begin_write(db).await?;
-    // Every post's tags in one query, for the audit entries.
-    let mut tags_of = tags::Model::for_posts(&txn, ids).await?;
-    let mut tally = Tally::default();
-    for &id in ids {
-        let Some(current) = Entity::find_by_id(id).one(&txn).await? else {
-            tally.skipped += 1;
-            continue;
-        };
-        if by
-            .require_for(Capability::POSTS_CHANGE, current.author_id)
-            .is_err()
-            || check_state(by, Some(&current), to.as_str()).is_err()
-        {
-            tally.skipped += 1;
-            continue;
-        }
-        tally.done += 1;
-        if current.state == to.as_str() {
-            continue;
-        }
-        let mut post: ActiveModel = current.clone().into();
-        post.state = Set(to.as_str().to_string());
-        post.lock_version = Set(current.lock_version + 1);
-        let saved = post.update(&txn).await?;
-        let names: Vec<String> = tags_of
-            .remove(&id)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| t.name)
-            .collect();
-        audit::record(
-            &txn,
-            meta,
-            audit::post_state_set(
-                by,
-                change,
-                id,
-                audit_view(&current, &names),
-                audit_view(&saved, &names),
-            ),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(tally)
 }
 
 /// Replaces a post's tags with `names`, creating tags that do not exist yet; blanks and
