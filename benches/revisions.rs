@@ -19,7 +19,7 @@ use copydesk::{
     views::admin::revisions::{FieldDiff, RevisionRow},
 };
 use migration::MigratorTrait;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database, TransactionTrait};
+use sea_orm::{ActiveModelTrait, Database, TransactionTrait};
 
 const WORDS: [&str; 16] = [
     "harbour", "night", "bakers", "street", "bread", "early", "the", "and", "of", "lights",
@@ -110,27 +110,21 @@ async fn main() {
 
     // What the revision adds to it: numbering it and writing it, in a transaction.
     let content = revisions::Content::of(&post, &["long".to_string()]);
+    let origin = revisions::Origin::person(revisions::RevisionKind::Save, user.id);
     let mut adds = Vec::new();
     for _ in 0..200 {
         let txn = db.begin().await.unwrap();
         let t = Instant::now();
         let n = revisions::latest_number(&txn, post.id).await.unwrap() + 1;
-        revisions::ActiveModel {
-            post_id: Set(post.id),
-            number: Set(n),
-            kind: Set("save".into()),
-            source: Set(String::new()),
-            author_id: Set(Some(user.id)),
-            post_version: Set(post.lock_version),
-            title: Set(content.title.clone()),
-            summary: Set(content.summary.clone()),
-            body_markdown: Set(content.body_markdown.clone()),
-            visibility: Set(content.visibility.clone()),
-            tags: Set(serde_json::json!(content.tags).to_string()),
-            changed: Set(r#"["body_markdown"]"#.into()),
-            created_at: Set(now()),
-            ..Default::default()
-        }
+        revisions::new_row(
+            post.id,
+            n,
+            post.lock_version,
+            &content,
+            &["body_markdown"],
+            &origin,
+            now(),
+        )
         .insert(&txn)
         .await
         .unwrap();
@@ -164,25 +158,14 @@ async fn main() {
     let latest = revisions::latest_number(&db, post.id).await.unwrap();
     let txn = db.begin().await.unwrap();
     for n in latest + 1..=1000 {
-        revisions::ActiveModel {
-            post_id: Set(post.id),
-            number: Set(n),
-            kind: Set("save".into()),
-            source: Set(String::new()),
-            author_id: Set(Some(user.id)),
-            post_version: Set(n),
-            title: Set(content.title.clone()),
-            summary: Set(content.summary.clone()),
-            body_markdown: Set(bodies[n as usize % 2].clone()),
-            visibility: Set(content.visibility.clone()),
-            tags: Set(r#"["long"]"#.into()),
-            changed: Set(r#"["body_markdown"]"#.into()),
-            created_at: Set(now()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .unwrap();
+        let c = revisions::Content {
+            body_markdown: bodies[n as usize % 2].clone(),
+            ..content.clone()
+        };
+        revisions::new_row(post.id, n, n, &c, &["body_markdown"], &origin, now())
+            .insert(&txn)
+            .await
+            .unwrap();
     }
     txn.commit().await.unwrap();
     for (label, page) in [

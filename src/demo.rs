@@ -329,48 +329,34 @@ async fn demo_history<C: sea_orm::ConnectionTrait>(
     } else {
         now_content.clone()
     };
-    let row = |number: i32,
-               kind: RevisionKind,
-               author: Option<i32>,
-               content: &revisions::Content,
-               changed: Vec<&str>,
-               at| revisions::ActiveModel {
-        post_id: Set(post.id),
-        number: Set(number),
-        kind: Set(kind.as_str().to_string()),
-        source: Set(String::new()),
-        author_id: Set(author),
-        post_version: Set(0),
-        title: Set(content.title.clone()),
-        summary: Set(content.summary.clone()),
-        body_markdown: Set(content.body_markdown.clone()),
-        visibility: Set(content.visibility.clone()),
-        tags: Set(serde_json::json!(content.tags).to_string()),
-        changed: Set(serde_json::json!(changed).to_string()),
-        created_at: Set(at),
-        ..Default::default()
-    };
     let all: Vec<&str> = revisions::FIELDS
         .into_iter()
         .filter(|f| !first.field(f).is_empty())
         .collect();
-    row(
+    let by = |kind, author_id| revisions::Origin {
+        kind,
+        source: String::new(),
+        author_id,
+    };
+    revisions::new_row(
+        post.id,
         1,
-        RevisionKind::Create,
-        Some(post.author_id),
+        0,
         &first,
-        all,
+        &all,
+        &by(RevisionKind::Create, Some(post.author_id)),
         post.created_at,
     )
     .insert(db)
     .await?;
     if edited {
-        row(
+        revisions::new_row(
+            post.id,
             2,
-            RevisionKind::Save,
-            editor,
+            0,
             &now_content,
-            now_content.changed_from(&first),
+            &now_content.changed_from(&first),
+            &by(RevisionKind::Save, editor),
             post.created_at + Duration::hours(20),
         )
         .insert(db)

@@ -16,6 +16,25 @@ pub mod tokens;
 pub mod users;
 pub mod workflow;
 
+/// Post `id`, when `actor` may see it in the admin (`posts.view` over it): what the post's
+/// own screens (revisions, workflow) start from.
+///
+/// # Errors
+/// [`crate::errors::AppError::NotFound`], a refusal, or a database error.
+pub async fn visible_post(
+    ctx: &loco_rs::app::AppContext,
+    actor: &crate::auth::Actor,
+    id: i32,
+) -> crate::errors::AppResult<crate::models::posts::Model> {
+    use sea_orm::EntityTrait;
+    let post = crate::models::posts::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(crate::errors::AppError::NotFound)?;
+    actor.require_for(Capability::POSTS_VIEW, post.author_id)?;
+    Ok(post)
+}
+
 /// The hand-built screens' routes, relative to `/admin`. The app hands them to
 /// [`crate::admin::routes`], which mounts them beside the engine's behind the one guard.
 #[must_use]

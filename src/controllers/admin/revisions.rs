@@ -13,7 +13,7 @@ use loco_rs::app::AppContext;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
-use super::AdminChrome;
+use super::{AdminChrome, visible_post};
 use crate::{
     auth::{Actor, Capability, RequestMeta},
     errors::{AppError, AppResult},
@@ -40,16 +40,6 @@ fn post_url(id: i32) -> String {
 
 fn list_url(id: i32) -> String {
     format!("/admin/posts/{id}/revisions")
-}
-
-/// The post, when `actor` may see it.
-async fn visible_post(ctx: &AppContext, actor: &Actor, id: i32) -> AppResult<posts::Model> {
-    let post = posts::Entity::find_by_id(id)
-        .one(&ctx.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    actor.require_for(Capability::POSTS_VIEW, post.author_id)?;
-    Ok(post)
 }
 
 /// A failure of a model function the screen does not show as a message.

@@ -10,12 +10,11 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use loco_rs::app::AppContext;
-use sea_orm::EntityTrait;
 use serde::Deserialize;
 
-use super::AdminChrome;
+use super::{AdminChrome, visible_post};
 use crate::{
-    auth::{Actor, Capability, RequestMeta},
+    auth::{Actor, RequestMeta},
     errors::{AppError, AppResult},
     models::{
         WriteError,
@@ -35,15 +34,6 @@ use crate::{
 
 fn page_url(id: i32) -> String {
     format!("/admin/posts/{id}/workflow")
-}
-
-async fn visible_post(ctx: &AppContext, actor: &Actor, id: i32) -> AppResult<posts::Model> {
-    let post = posts::Entity::find_by_id(id)
-        .one(&ctx.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    actor.require_for(Capability::POSTS_VIEW, post.author_id)?;
-    Ok(post)
 }
 
 /// What the page shows besides the post: a message, or a refused step and what was typed.

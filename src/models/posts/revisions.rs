@@ -152,25 +152,48 @@ pub(super) async fn record<C: ConnectionTrait>(
         return Ok(None);
     }
     let number = latest_number(db, post.id).await? + 1;
-    let row = ActiveModel {
-        post_id: Set(post.id),
+    let row = new_row(
+        post.id,
+        number,
+        post.lock_version,
+        content,
+        &changed,
+        origin,
+        now(),
+    )
+    .insert(db)
+    .await?;
+    Ok(Some(row))
+}
+
+/// Revision `number` of post `post_id` (at version `post_version`) as a row to insert: what
+/// [`record`] writes, and what loaders of history (the demo) write with dates of their own.
+#[must_use]
+pub fn new_row(
+    post_id: i32,
+    number: i32,
+    post_version: i32,
+    content: &Content,
+    changed: &[&str],
+    origin: &Origin,
+    at: chrono::DateTime<chrono::FixedOffset>,
+) -> ActiveModel {
+    ActiveModel {
+        post_id: Set(post_id),
         number: Set(number),
         kind: Set(origin.kind.as_str().to_string()),
         source: Set(origin.source.clone()),
         author_id: Set(origin.author_id),
-        post_version: Set(post.lock_version),
+        post_version: Set(post_version),
         title: Set(content.title.clone()),
         summary: Set(content.summary.clone()),
         body_markdown: Set(content.body_markdown.clone()),
         visibility: Set(content.visibility.clone()),
         tags: Set(serde_json::json!(content.tags).to_string()),
         changed: Set(serde_json::json!(changed).to_string()),
-        created_at: Set(now()),
+        created_at: Set(at),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(Some(row))
 }
 
 /// The highest revision number of post `post_id` (0 when it has none).
