@@ -14,6 +14,7 @@ mod audit;
 mod comments;
 mod media;
 mod people;
+mod post_panels;
 mod posts;
 mod tags;
 

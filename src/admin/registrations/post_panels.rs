@@ -1,0 +1,164 @@
+//! The panels under a post's change page: where it stands in its workflow, its latest
+//! revisions, and its background jobs.
+use copydesk_admin::{HiddenField, Panel, PanelButton, PanelRow};
+use sea_orm::DatabaseConnection;
+
+use crate::models::_entities::{posts, users};
+
+/// Where the post stands in its workflow and the steps the viewer may take, on their page.
+pub(super) fn workflow(staff: &crate::admin::Staff, row: &posts::Model) -> Panel {
+    use crate::models::posts::workflow::Transition;
+    let next: Vec<&str> = Transition::available(&staff.actor, row)
+        .into_iter()
+        .map(Transition::label)
+        .collect();
+    Panel {
+        title: "Workflow".into(),
+        empty: String::new(),
+        rows: vec![PanelRow {
+            text: format!("This post is {}.", row.state.replace('_', " ")),
+            detail: if next.is_empty() {
+                "There is no step you can take on it now; its timeline is on the workflow page."
+                    .into()
+            } else {
+                format!("Next: {}.", next.join(", "))
+            },
+            state: row.state.clone(),
+            href: Some(format!("/admin/posts/{}/workflow", row.id)),
+            button: None,
+        }],
+    }
+}
+
+/// The post's latest revisions, each linked to its changes, and the way to all of them.
+pub(super) async fn revisions(db: &DatabaseConnection, row: &posts::Model) -> Panel {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use crate::{models::posts::revisions, views::admin::revisions::RevisionRow};
+    let title = "Revisions".to_string();
+    let failed = |e: sea_orm::DbErr| Panel {
+        title: title.clone(),
+        empty: String::new(),
+        rows: vec![PanelRow {
+            text: "The revisions could not be read.".into(),
+            detail: e.to_string(),
+            state: "failed".into(),
+            href: None,
+            button: None,
+        }],
+    };
+    let page = match revisions::list(db, row.id, 1, 5).await {
+        Ok(p) => p,
+        Err(e) => return failed(e),
+    };
+    let ids: Vec<i32> = page.items.iter().filter_map(|r| r.author_id).collect();
+    let names: std::collections::HashMap<i32, String> = match users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(db)
+        .await
+    {
+        Ok(u) => u.into_iter().map(|u| (u.id, u.display_name)).collect(),
+        Err(e) => return failed(e),
+    };
+    let base = format!("/admin/posts/{}/revisions", row.id);
+    let mut rows = vec![PanelRow {
+        text: format!(
+            "All {} revision{}: compare any two, or restore one",
+            page.total_items,
+            if page.total_items == 1 { "" } else { "s" }
+        ),
+        detail: String::new(),
+        state: String::new(),
+        href: Some(base.clone()),
+        button: None,
+    }];
+    rows.extend(page.items.iter().map(|r| {
+        let shown = RevisionRow::new(r, r.author_id.and_then(|a| names.get(&a).cloned()), false);
+        PanelRow {
+            text: format!(
+                "Revision {}: {} by {}",
+                shown.number, shown.origin, shown.author
+            ),
+            detail: format!("{} · changed {}", shown.created, shown.changed.join(", ")),
+            state: String::new(),
+            href: (r.number > 1)
+                .then(|| format!("{base}/compare?a={}&b={}", r.number - 1, r.number)),
+            button: None,
+        }
+    }));
+    Panel {
+        title,
+        empty: "No revisions yet.".into(),
+        rows,
+    }
+}
+
+/// The post's background jobs (scheduled publishing), with Retry where the viewer may.
+pub(super) async fn jobs(staff: &crate::admin::Staff, row: &posts::Model) -> Option<Panel> {
+    {
+        let jobs = match crate::jobs::records::jobs_for_record(
+            &staff.ctx,
+            &staff.actor,
+            &crate::jobs::records::post_record(row.id),
+        )
+        .await
+        {
+            Ok(jobs) => jobs,
+            // The job store could not be read: say so rather than show an empty panel.
+            Err(e) => {
+                return Some(Panel {
+                    title: "Background jobs for this post".into(),
+                    empty: String::new(),
+                    rows: vec![PanelRow {
+                        text: "The background jobs could not be read.".into(),
+                        detail: e.to_string(),
+                        state: "failed".into(),
+                        href: None,
+                        button: None,
+                    }],
+                });
+            }
+        };
+        if jobs.is_empty()
+            && staff
+                .actor
+                .grant(crate::auth::Capability::JOBS_VIEW)
+                .is_none()
+        {
+            return None;
+        }
+        Some(Panel {
+            title: "Background jobs for this post".into(),
+            empty: "No background jobs have run for this post.".into(),
+            rows: jobs
+                .into_iter()
+                .map(|j| PanelRow {
+                    text: format!("{}: {}", j.class, j.state),
+                    detail: if j.failed {
+                        j.error
+                            .clone()
+                            .unwrap_or_else(|| "It failed without a message.".into())
+                    } else {
+                        j.updated.clone()
+                    },
+                    state: if j.failed { "failed" } else { "ok" }.into(),
+                    href: None,
+                    button: j.can_retry.then(|| PanelButton {
+                        label: "Retry now".into(),
+                        url: j.retry_url.to_string(),
+                        fields: vec![
+                            HiddenField {
+                                name: "jid".into(),
+                                value: j.jid.clone(),
+                            },
+                            HiddenField {
+                                name: "back".into(),
+                                value: j.back.clone().unwrap_or_default(),
+                            },
+                        ],
+                    }),
+                })
+                .collect(),
+        })
+    }
+}
