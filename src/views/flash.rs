@@ -24,6 +24,14 @@ pub fn read(headers: &HeaderMap) -> Option<String> {
         .filter(|m| !m.is_empty())
 }
 
+/// Clears the message the page `res` showed, if it showed one, so it is shown once.
+pub fn shown(mut res: Response, showed: bool) -> Response {
+    if showed {
+        set(&mut res, None);
+    }
+    res
+}
+
 /// Leaves `message` for the next admin page, or clears it (`None`) once shown.
 pub fn set(res: &mut Response, message: Option<&str>) {
     let cookie = match message {

@@ -134,16 +134,13 @@ async fn render_list(
         default_a: (newest - 1).max(1),
         default_b: newest,
     };
-    let mut res = web.page(
+    let res = web.page(
         status,
         "admin/revisions/list.html",
         &view,
         CachePolicy::NoStore,
     )?;
-    if had_flash {
-        flash_cookie::set(&mut res, None);
-    }
-    Ok(res)
+    Ok(flash_cookie::shown(res, had_flash))
 }
 
 /// `GET /admin/posts/{id}/revisions`: newest first, with a form to compare any two.

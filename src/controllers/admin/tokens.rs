@@ -99,12 +99,9 @@ async fn render(
         can_add: actor.grant(Capability::API_TOKENS_ADD).is_some(),
         flash,
     };
-    let had_flash = view.flash.is_some();
-    let mut res = web.page(status, "admin/tokens.html", &view, CachePolicy::NoStore)?;
-    if had_flash {
-        flash_cookie::set(&mut res, None);
-    }
-    Ok(res)
+    let showed = view.flash.is_some();
+    let res = web.page(status, "admin/tokens.html", &view, CachePolicy::NoStore)?;
+    Ok(flash_cookie::shown(res, showed))
 }
 
 /// `GET /admin/tokens`.

@@ -78,11 +78,8 @@ async fn render(
         at: shown.at,
         flash: shown.flash,
     };
-    let mut res = web.page(status, "admin/workflow.html", &view, CachePolicy::NoStore)?;
-    if had_flash {
-        flash_cookie::set(&mut res, None);
-    }
-    Ok(res)
+    let res = web.page(status, "admin/workflow.html", &view, CachePolicy::NoStore)?;
+    Ok(flash_cookie::shown(res, had_flash))
 }
 
 /// `GET /admin/posts/{id}/workflow`.
