@@ -59,6 +59,12 @@ def until(check, what, seconds=15):
                 return got
         except (NoSuchElementException, StaleElementReferenceException) as e:
             last = e
+        except WebDriverException as e:
+            # A node read while the page navigates away: Chromium reports it as an
+            # "unknown error" rather than a stale element, but it is the same thing.
+            if "does not belong to the document" not in str(e):
+                raise
+            last = e
         time.sleep(0.2)
     raise Failed(f"timed out after {seconds}s waiting for: {what}"
                  + (f" (last error: {type(last).__name__})" if last else "") + where())
