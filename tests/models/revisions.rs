@@ -172,3 +172,65 @@ both_backends!(
         assert_eq!(all(db, post.id).await.len(), 4);
     }
 );
+
+both_backends!(
+    a_reviewer_sees_what_changed_since_the_last_approval,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let meta = fixtures::meta();
+        let ada = fixtures::person(db, "Ada Author", "author").await;
+        let ed = fixtures::person(db, "Ed Editor", "editor").await;
+        let (ada_a, ed_a) = (fixtures::actor(&ada), fixtures::actor(&ed));
+        let post = fixtures::post(
+            db,
+            &ada,
+            PostSpec::published("Approved once", 1)
+                .state("draft")
+                .undated(),
+        )
+        .await;
+        assert_eq!(
+            revisions::last_approved(db, post.id).await.unwrap(),
+            None,
+            "never approved"
+        );
+        let step = |t, v| workflow::TransitionForm {
+            transition: t,
+            lock_version: v,
+            note: String::new(),
+            at: None,
+        };
+        let post = workflow::apply(
+            db,
+            &ada_a,
+            &meta,
+            post.id,
+            &step(Transition::Submit, post.lock_version),
+        )
+        .await
+        .unwrap();
+        let post = workflow::apply(
+            db,
+            &ed_a,
+            &meta,
+            post.id,
+            &step(Transition::Approve, post.lock_version),
+        )
+        .await
+        .unwrap();
+        // Approved at revision 1; the editor then edits twice (revisions 2 and 3).
+        let mut post = post;
+        for body in ["A second body.", "A third body."] {
+            let mut f = form_of(&post, &[]);
+            f.body_markdown = body.into();
+            post = posts::update(db, &ed_a, &meta, post.id, post.lock_version, &f)
+                .await
+                .unwrap();
+        }
+        assert_eq!(revisions::latest_number(db, post.id).await.unwrap(), 3);
+        assert_eq!(
+            revisions::last_approved(db, post.id).await.unwrap(),
+            Some(1)
+        );
+    }
+);

@@ -142,6 +142,42 @@ both_backends!(
             ],
         )
         .await;
+        // Edited after its approval: the revisions page offers just those changes.
+        let approved = post_entity::Entity::find_by_id(post.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        let f = copydesk::models::posts::PostForm {
+            title: approved.title.clone(),
+            summary: approved.summary.clone(),
+            body_markdown: "Boats, and a late edit.".into(),
+            state: approved.state.clone(),
+            visibility: approved.visibility.clone(),
+            author_id: approved.author_id,
+            published_at: approved.published_at,
+            scheduled_at: approved.scheduled_at,
+            tags: vec![],
+        };
+        copydesk::models::posts::update(
+            db,
+            &fixtures::actor(&ed),
+            &fixtures::meta(),
+            post.id,
+            approved.lock_version,
+            &f,
+        )
+        .await
+        .unwrap();
+        let list = e
+            .get(&format!("/admin/posts/{}/revisions", post.id))
+            .await
+            .text;
+        assert!(
+            list.contains("Changes since the last approved revision (1)"),
+            "{list}"
+        );
+        assert!(list.contains("compare?a=1&amp;b=2"), "{list}");
         let bad = e
             .post(
                 &url,

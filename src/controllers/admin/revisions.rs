@@ -111,7 +111,10 @@ async fn render_list(
             RevisionRow::new(r, author, r.content() == now)
         })
         .collect();
-    let newest = page.items.first().map_or(0, |r| r.number);
+    let newest = revisions::latest_number(&ctx.db, post.id).await?;
+    let approved = revisions::last_approved(&ctx.db, post.id)
+        .await?
+        .filter(|n| *n < newest);
     let (flash, error) = match note {
         Note::None => (None, None),
         Note::Flash(m) => (Some(m), None),
@@ -133,6 +136,7 @@ async fn render_list(
         error,
         default_a: (newest - 1).max(1),
         default_b: newest,
+        approved,
     };
     let res = web.page(
         status,

@@ -227,6 +227,32 @@ pub async fn list<C: ConnectionTrait>(
     page_of(db, q, page, per_page).await
 }
 
+/// The revision post `post_id` held when it was last approved (`post.approve`), if it ever
+/// was: what a reviewer compares the latest with to see only what changed since.
+///
+/// # Errors
+/// Database errors.
+pub async fn last_approved<C: ConnectionTrait>(db: &C, post_id: i32) -> Result<Option<i32>, DbErr> {
+    use crate::models::{_entities::audit_log, audit::Action};
+    let Some(approval) = audit_log::Entity::find()
+        .filter(audit_log::Column::TargetType.eq("post"))
+        .filter(audit_log::Column::TargetId.eq(post_id.to_string()))
+        .filter(audit_log::Column::Action.eq(Action::PostApprove.as_str()))
+        .order_by_desc(audit_log::Column::Id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Entity::find()
+        .filter(Column::PostId.eq(post_id))
+        .filter(Column::CreatedAt.lte(approval.created_at))
+        .order_by_desc(Column::Number)
+        .one(db)
+        .await?
+        .map(|r| r.number))
+}
+
 /// Revision `number` of post `post_id`.
 ///
 /// # Errors

@@ -83,6 +83,8 @@ pub struct RevisionsPage {
     /// The two revisions the compare form starts with (the newest two).
     pub default_a: i32,
     pub default_b: i32,
+    /// The revision the post held when last approved, when it has changed since.
+    pub approved: Option<i32>,
 }
 
 /// One field of the comparison: the older text with what the newer removed marked, the newer
