@@ -151,6 +151,33 @@ fn audit_view(u: &Model) -> serde_json::Value {
     })
 }
 
+/// The display names of the people `ids`, in one query (none for an empty list): how a list
+/// of posts, comments, revisions or tokens names whose each one is.
+///
+/// # Errors
+/// Database errors.
+pub async fn display_names<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<std::collections::HashMap<i32, String>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let mut ids: Vec<i32> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(i32, String)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::DisplayName)
+        .filter(Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub async fn active_admins<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     Entity::find()

@@ -171,18 +171,8 @@ pub async fn comment_views<C: ConnectionTrait>(
     db: &C,
     list: Vec<comments::Model>,
 ) -> Result<Vec<CommentView>, DbErr> {
-    let ids: Vec<i32> = list.iter().filter_map(|c| c.author_id).collect();
-    let names: HashMap<i32, String> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        users::Entity::find()
-            .filter(users::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect()
-    };
+    let names =
+        crate::models::users::display_names(db, list.iter().filter_map(|c| c.author_id)).await?;
     Ok(list
         .into_iter()
         .map(|c| CommentView {

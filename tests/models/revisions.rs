@@ -4,7 +4,7 @@ use copydesk::models::{
     _entities::audit_log,
     WriteError,
     posts::{
-        self, PostForm,
+        self,
         revisions::{self, RevisionKind},
         workflow::{self, Transition},
     },
@@ -26,20 +26,6 @@ async fn audited(db: &DatabaseConnection, action: &str) -> u64 {
 
 async fn all(db: &DatabaseConnection, post: i32) -> Vec<revisions::Model> {
     revisions::list(db, post, 1, 100).await.unwrap().items
-}
-
-fn form_of(p: &posts::Model, tags: &[&str]) -> PostForm {
-    PostForm {
-        title: p.title.clone(),
-        summary: p.summary.clone(),
-        body_markdown: p.body_markdown.clone(),
-        state: p.state.clone(),
-        visibility: p.visibility.clone(),
-        author_id: p.author_id,
-        published_at: p.published_at,
-        scheduled_at: p.scheduled_at,
-        tags: tags.iter().map(|t| (*t).to_string()).collect(),
-    }
 }
 
 both_backends!(
@@ -73,7 +59,7 @@ both_backends!(
         assert_eq!(revs[0].content().tags, ["print"]);
 
         // A save of the title and tags: revision 2 names exactly those.
-        let mut f = form_of(&post, &["print", "history"]);
+        let mut f = fixtures::form_of(&post, &["print", "history"]);
         f.title = "Second title".into();
         let post = posts::update(db, &ada_a, &meta, post.id, 0, &f)
             .await
@@ -91,7 +77,7 @@ both_backends!(
         );
 
         // A state-only save keeps no revision (the audit log has it).
-        let mut f = form_of(&post, &["print", "history"]);
+        let mut f = fixtures::form_of(&post, &["print", "history"]);
         f.state = "in_review".into();
         let post = posts::update(db, &ada_a, &meta, post.id, post.lock_version, &f)
             .await
@@ -99,7 +85,7 @@ both_backends!(
         assert_eq!(revisions::latest_number(db, post.id).await.unwrap(), 2);
 
         // A body edit: revision 3.
-        let mut f = form_of(&post, &["print", "history"]);
+        let mut f = fixtures::form_of(&post, &["print", "history"]);
         f.body_markdown = "A new body, rewritten from the start.".into();
         let post = posts::update(db, &ada_a, &meta, post.id, post.lock_version, &f)
             .await
@@ -221,7 +207,7 @@ both_backends!(
         // Approved at revision 1; the editor then edits twice (revisions 2 and 3).
         let mut post = post;
         for body in ["A second body.", "A third body."] {
-            let mut f = form_of(&post, &[]);
+            let mut f = fixtures::form_of(&post, &[]);
             f.body_markdown = body.into();
             post = posts::update(db, &ed_a, &meta, post.id, post.lock_version, &f)
                 .await

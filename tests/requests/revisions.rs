@@ -1,7 +1,7 @@
 //! A post's revision screens: the list, the side-by-side comparison (escaped), restore with
 //! its refusals, and who may see and restore what.
 use axum::http::StatusCode;
-use copydesk::models::posts::{self, PostForm, revisions};
+use copydesk::models::posts::{self, revisions};
 
 use crate::{
     both_backends,
@@ -28,17 +28,8 @@ both_backends!(
                 .body("Boats leave the harbour early."),
         )
         .await;
-        let form = PostForm {
-            title: post.title.clone(),
-            summary: post.summary.clone(),
-            body_markdown: "Boats leave the harbour late. <script>alert(1)</script>".into(),
-            state: post.state.clone(),
-            visibility: post.visibility.clone(),
-            author_id: ada.id,
-            published_at: None,
-            scheduled_at: None,
-            tags: vec![],
-        };
+        let mut form = fixtures::form_of(&post, &[]);
+        form.body_markdown = "Boats leave the harbour late. <script>alert(1)</script>".into();
         let post = posts::update(
             db,
             &fixtures::actor(&ada),

@@ -148,17 +148,8 @@ both_backends!(
             .await
             .unwrap()
             .unwrap();
-        let f = copydesk::models::posts::PostForm {
-            title: approved.title.clone(),
-            summary: approved.summary.clone(),
-            body_markdown: "Boats, and a late edit.".into(),
-            state: approved.state.clone(),
-            visibility: approved.visibility.clone(),
-            author_id: approved.author_id,
-            published_at: approved.published_at,
-            scheduled_at: approved.scheduled_at,
-            tags: vec![],
-        };
+        let mut f = fixtures::form_of(&approved, &[]);
+        f.body_markdown = "Boats, and a late edit.".into();
         copydesk::models::posts::update(
             db,
             &fixtures::actor(&ed),

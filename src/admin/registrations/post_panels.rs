@@ -3,7 +3,7 @@
 use copydesk_admin::{HiddenField, Panel, PanelButton, PanelRow};
 use sea_orm::DatabaseConnection;
 
-use crate::models::_entities::{posts, users};
+use crate::models::_entities::posts;
 
 /// Where the post stands in its workflow and the steps the viewer may take, on their page.
 pub(super) fn workflow(staff: &crate::admin::Staff, row: &posts::Model) -> Panel {
@@ -32,8 +32,6 @@ pub(super) fn workflow(staff: &crate::admin::Staff, row: &posts::Model) -> Panel
 
 /// The post's latest revisions, each linked to its changes, and the way to all of them.
 pub(super) async fn revisions(db: &DatabaseConnection, row: &posts::Model) -> Panel {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
     use crate::{models::posts::revisions, views::admin::revisions::RevisionRow};
     let title = "Revisions".to_string();
     let failed = |e: sea_orm::DbErr| Panel {
@@ -51,13 +49,13 @@ pub(super) async fn revisions(db: &DatabaseConnection, row: &posts::Model) -> Pa
         Ok(p) => p,
         Err(e) => return failed(e),
     };
-    let ids: Vec<i32> = page.items.iter().filter_map(|r| r.author_id).collect();
-    let names: std::collections::HashMap<i32, String> = match users::Entity::find()
-        .filter(users::Column::Id.is_in(ids))
-        .all(db)
-        .await
+    let names = match crate::models::users::display_names(
+        db,
+        page.items.iter().filter_map(|r| r.author_id),
+    )
+    .await
     {
-        Ok(u) => u.into_iter().map(|u| (u.id, u.display_name)).collect(),
+        Ok(n) => n,
         Err(e) => return failed(e),
     };
     let base = format!("/admin/posts/{}/revisions", row.id);

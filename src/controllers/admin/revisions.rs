@@ -10,7 +10,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use loco_rs::app::AppContext;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::{AdminChrome, visible_post};
@@ -18,7 +17,6 @@ use crate::{
     auth::{Actor, Capability, RequestMeta},
     errors::{AppError, AppResult},
     models::{
-        _entities::users,
         WriteError, page_number,
         posts::{self, revisions},
     },
@@ -68,14 +66,10 @@ fn may_restore(actor: &Actor, post: &posts::Model) -> bool {
 
 /// The names of the people who saved `rows`, in one query.
 async fn authors(ctx: &AppContext, rows: &[&revisions::Model]) -> AppResult<HashMap<i32, String>> {
-    let ids: Vec<i32> = rows.iter().filter_map(|r| r.author_id).collect();
-    Ok(users::Entity::find()
-        .filter(users::Column::Id.is_in(ids))
-        .all(&ctx.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect())
+    Ok(
+        crate::models::users::display_names(&ctx.db, rows.iter().filter_map(|r| r.author_id))
+            .await?,
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -8,16 +8,13 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use loco_rs::app::AppContext;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 
 use super::AdminChrome;
 use crate::{
     auth::{Actor, Capability, RequestMeta, permissions::Grant},
     errors::{AppError, AppResult},
-    models::{
-        _entities::users,
-        api_tokens::{self, TokenError, TokenForm},
-    },
+    models::api_tokens::{self, TokenError, TokenForm},
     views::{
         Web,
         admin::tokens::{TokenFormView, TokenRow, TokensPage},
@@ -53,15 +50,8 @@ async fn render(
     let everyone = matches!(actor.grant(Capability::API_TOKENS_VIEW), Some(Grant::All));
     let tokens = api_tokens::list(&ctx.db, (!everyone).then_some(actor.user.id)).await?;
     // Whose each token is, in one query, for those who see everyone's.
-    let owners: HashMap<i32, String> = if everyone {
-        let ids: Vec<i32> = tokens.iter().map(|t| t.user_id).collect();
-        users::Entity::find()
-            .filter(users::Column::Id.is_in(ids))
-            .all(&ctx.db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect()
+    let owners = if everyone {
+        crate::models::users::display_names(&ctx.db, tokens.iter().map(|t| t.user_id)).await?
     } else {
         HashMap::new()
     };
