@@ -101,9 +101,17 @@ async fn main() {
     for i in 0..200 {
         form.body_markdown = bodies[(i + 1) % 2].clone();
         let t = Instant::now();
-        post = posts::update(&db, &actor, &meta, post.id, post.lock_version, &form)
-            .await
-            .unwrap();
+        post = posts::update(
+            &db,
+            &actor,
+            &meta,
+            &copydesk::settings::Editorial::default(),
+            post.id,
+            post.lock_version,
+            &form,
+        )
+        .await
+        .unwrap();
         saves.push(t.elapsed());
     }
     report("save of a 5,000-word post, with its revision", saves);

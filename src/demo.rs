@@ -68,6 +68,14 @@ struct DemoPost {
     tags: Vec<String>,
     published_days_ago: Option<i64>,
     scheduled_in_days: Option<i64>,
+    /// A post in review: the stage it stands at, when that is due (negative: overdue), who
+    /// holds it.
+    #[serde(default)]
+    review_stage: Option<String>,
+    #[serde(default)]
+    review_due_in_hours: Option<i64>,
+    #[serde(default)]
+    review_holder: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -175,7 +183,16 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
             .map(|d| ts - Duration::days(d) - Duration::hours(d % 7));
         let scheduled_at = p.scheduled_in_days.map(|d| ts + Duration::days(d));
         let created_at = published_at.unwrap_or(ts) - Duration::days(2);
+        let review_holder_id = match &p.review_holder {
+            Some(email) => users::Model::find_by_email(&txn, email)
+                .await?
+                .map(|u| u.id),
+            None => None,
+        };
         let post = posts::ActiveModel {
+            review_stage: Set(p.review_stage.clone()),
+            review_due_at: Set(p.review_due_in_hours.map(|h| ts + Duration::hours(h))),
+            review_holder_id: Set(review_holder_id),
             title: Set(p.title.clone()),
             slug: Set(p.slug.clone()),
             summary: Set(p.summary.clone()),

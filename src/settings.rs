@@ -26,6 +26,139 @@ pub struct Settings {
     pub mail: Mail,
     #[serde(default)]
     pub jobs: Jobs,
+    #[serde(default)]
+    pub editorial: Editorial,
+}
+
+/// The editorial workflow: review stages, what an edit in review does, the editing lock,
+/// autosaves, preview links and the site's time zone.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Editorial {
+    /// The review stages a post passes in order; none configured means one stage, "Review",
+    /// for everyone who holds `review`.
+    pub stages: Vec<Stage>,
+    /// An edit to a post's content while in review sends it back to the first stage.
+    pub reset_approvals_on_edit: bool,
+    /// The site's time zone (IANA name): times are entered and shown in it.
+    pub time_zone: String,
+    /// An editing lock nobody's page renewed for this long is free.
+    pub lock_quiet_minutes: i64,
+    /// How often an open editor autosaves, in seconds.
+    pub autosave_seconds: u32,
+    /// Autosaves untouched for this many days are pruned (saved revisions never are).
+    pub autosave_keep_days: i64,
+    /// How long a signed preview link works, in hours.
+    pub preview_link_hours: i64,
+}
+
+/// One review stage.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Stage {
+    /// Stable key, stored on posts in review (`copy_edit`).
+    pub key: String,
+    /// What people read (`Copy edit`).
+    pub name: String,
+    /// The roles whose holders may approve it.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// One more person (by address) who may approve it.
+    #[serde(default)]
+    pub person: Option<String>,
+    /// Hours the stage has once a post reaches it (none: no due date).
+    #[serde(default)]
+    pub due_hours: Option<i64>,
+}
+
+impl Default for Editorial {
+    fn default() -> Self {
+        Self {
+            stages: Vec::new(),
+            reset_approvals_on_edit: true,
+            time_zone: "UTC".into(),
+            lock_quiet_minutes: 5,
+            autosave_seconds: 10,
+            autosave_keep_days: 30,
+            preview_link_hours: 48,
+        }
+    }
+}
+
+impl Editorial {
+    /// The stages in force: the configured ones, or the one default stage.
+    #[must_use]
+    pub fn stages(&self) -> std::borrow::Cow<'_, [Stage]> {
+        if self.stages.is_empty() {
+            std::borrow::Cow::Owned(vec![Stage {
+                key: "review".into(),
+                name: "Review".into(),
+                roles: crate::auth::Role::ALL
+                    .iter()
+                    .filter(|r| {
+                        crate::auth::permissions::grant(**r, crate::auth::Capability::REVIEW)
+                            .is_some()
+                    })
+                    .map(|r| r.as_str().to_string())
+                    .collect(),
+                person: None,
+                due_hours: None,
+            }])
+        } else {
+            std::borrow::Cow::Borrowed(&self.stages)
+        }
+    }
+
+    /// The site's time zone; `UTC` when the name is not one.
+    #[must_use]
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// Refuses a configuration that cannot work, naming what is wrong.
+    ///
+    /// # Errors
+    /// A message for the operator.
+    pub fn check(&self) -> Result<(), String> {
+        if self.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(format!(
+                "editorial.time_zone `{}` is not a time zone name (Europe/Oslo, UTC, …)",
+                self.time_zone
+            ));
+        }
+        let mut keys = std::collections::HashSet::new();
+        for stage in &self.stages {
+            if stage.key.is_empty() || stage.key.len() > 64 || !keys.insert(stage.key.as_str()) {
+                return Err(format!(
+                    "editorial.stages: the key `{}` must be 1–64 characters and unique",
+                    stage.key
+                ));
+            }
+            if stage.roles.is_empty() && stage.person.is_none() {
+                return Err(format!(
+                    "editorial.stages `{}`: name the roles or the person who approve it",
+                    stage.key
+                ));
+            }
+            for role in &stage.roles {
+                let Some(r) = crate::auth::Role::parse(role) else {
+                    return Err(format!(
+                        "editorial.stages `{}`: unknown role `{role}`",
+                        stage.key
+                    ));
+                };
+                if crate::auth::permissions::grant(r, crate::auth::Capability::REVIEW).is_none() {
+                    return Err(format!(
+                        "editorial.stages `{}`: the role `{role}` does not hold `review`",
+                        stage.key
+                    ));
+                }
+            }
+        }
+        if self.lock_quiet_minutes < 1 || self.preview_link_hours < 1 || self.autosave_seconds < 2 {
+            return Err("editorial: lock_quiet_minutes and preview_link_hours must be at least 1, autosave_seconds at least 2".into());
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -273,6 +406,10 @@ impl Settings {
         let mut settings: Self = serde_json::from_value(value)
             .map_err(|e| loco_rs::Error::string(&format!("config `settings:` block: {e}")))?;
         settings.site.resolve_base(&config.server);
+        settings
+            .editorial
+            .check()
+            .map_err(|e| loco_rs::Error::string(&format!("config `settings:` block: {e}")))?;
         Ok(settings)
     }
 

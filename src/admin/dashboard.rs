@@ -17,7 +17,7 @@ use crate::{
         admin::{
             AdminChrome,
             audit::AuditRow,
-            dashboard::{Count, DashboardView, ModelLink},
+            dashboard::{Count, DashboardView, ModelLink, Publishing},
         },
         web::CachePolicy,
     },
@@ -38,6 +38,7 @@ pub async fn show(
         ctx: ctx.clone(),
         actor: actor.clone(),
         meta,
+        settings: crate::settings::Settings::get(&ctx)?,
     };
     let req = copydesk_admin::Request {
         db,
@@ -78,6 +79,7 @@ pub async fn show(
     } else {
         Vec::new()
     };
+    let publishing = publishing(db, &actor, &staff.settings.editorial).await?;
     let count = |label, value| Count { label, value };
     let view = DashboardView {
         title: "Dashboard",
@@ -93,6 +95,7 @@ pub async fn show(
         recent: recent.iter().map(AuditRow::new).collect(),
         can_audit,
         models,
+        publishing,
     };
     web.page(
         StatusCode::OK,
@@ -100,4 +103,53 @@ pub async fn show(
         &view,
         CachePolicy::NoStore,
     )
+}
+
+/// Scheduled publishing that is overdue (its job failed, or no worker ran) and what went
+/// late in the last week, for those who may see all posts.
+async fn publishing(
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
+    policy: &crate::settings::Editorial,
+) -> Result<Vec<Publishing>, sea_orm::DbErr> {
+    if actor.grant(Capability::POSTS_VIEW) != Some(permissions::Grant::All) {
+        return Ok(Vec::new());
+    }
+    let tz = policy.tz();
+    let mut out: Vec<Publishing> = posts::overdue(db, 20)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let (what, due) = if p.state == "scheduled" {
+                ("publish", p.scheduled_at)
+            } else {
+                ("unpublish", p.unpublish_at)
+            };
+            Publishing {
+                post_id: p.id,
+                what: format!(
+                    "Overdue: due to {what} {}; its job failed or no worker ran it. See its jobs.",
+                    due.map_or_else(String::new, |d| crate::views::time::show(tz, d))
+                ),
+                title: p.title,
+            }
+        })
+        .collect();
+    let late = posts::late_publishes(db, None, 7, 20).await?;
+    let ids: Vec<i32> = late.iter().map(|l| l.post_id).collect();
+    let titles: std::collections::HashMap<i32, String> = posts::Entity::find()
+        .filter(posts::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.title))
+        .collect();
+    out.extend(late.iter().filter_map(|l| {
+        Some(Publishing {
+            post_id: l.post_id,
+            title: titles.get(&l.post_id)?.clone(),
+            what: crate::views::admin::workflow::late_words(l, tz),
+        })
+    }));
+    Ok(out)
 }

@@ -51,6 +51,8 @@ pub struct Staff {
     pub ctx: AppContext,
     pub actor: Actor,
     pub meta: RequestMeta,
+    /// The settings read at boot (the editorial policy, mail, …).
+    pub settings: std::sync::Arc<crate::settings::Settings>,
 }
 
 impl AdminUser for Staff {
@@ -232,6 +234,7 @@ async fn handle(
         ctx: ctx.clone(),
         actor: actor.clone(),
         meta,
+        settings: crate::settings::Settings::get(&ctx)?,
     };
     let req = copydesk_admin::Request {
         db: &ctx.db,

@@ -191,7 +191,7 @@ pub const fn rank(role: Role) -> u8 {
     match role {
         Role::Admin => 5,
         Role::Editor => 4,
-        Role::Moderator | Role::Support => 3,
+        Role::Moderator | Role::Support | Role::Reviewer => 3,
         Role::Author => 2,
         Role::Member => 1,
     }

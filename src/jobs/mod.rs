@@ -82,6 +82,7 @@ pub fn registry(ctx: &AppContext) -> Registry {
         .register(send_email::SendEmail { ctx: ctx.clone() })
         .register(publish::PublishDuePosts { ctx: ctx.clone() })
         .register(publish::PublishPost { ctx: ctx.clone() })
+        .register(publish::UnpublishPost { ctx: ctx.clone() })
         .register(outbox::DrainOutbox { ctx: ctx.clone() })
 }
 

@@ -9,6 +9,7 @@ pub mod flash;
 pub mod forms;
 pub mod jobs_chart;
 pub mod posts;
+pub mod time;
 pub mod web;
 
 pub use web::Web;

@@ -182,3 +182,11 @@ pub async fn hidden_posts(app: &TestApp, author: &users::Model) -> Vec<String> {
     slugs.push(future.slug);
     slugs
 }
+
+/// The editorial policy the tests run under unless they set their own: the default, one
+/// review stage for everyone who holds `review`.
+pub fn policy() -> &'static copydesk::settings::Editorial {
+    static POLICY: std::sync::LazyLock<copydesk::settings::Editorial> =
+        std::sync::LazyLock::new(copydesk::settings::Editorial::default);
+    &POLICY
+}

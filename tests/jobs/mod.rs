@@ -348,3 +348,4 @@ both_backends!(
         assert_eq!(retries().await.total, 0);
     }
 );
+mod scheduling;

@@ -34,6 +34,7 @@ async fn update(
         db,
         &fixtures::with_all_rights(by),
         &fixtures::meta(),
+        crate::common::fixtures::policy(),
         id,
         lock,
         f,

@@ -61,9 +61,17 @@ both_backends!(
         // A save of the title and tags: revision 2 names exactly those.
         let mut f = fixtures::form_of(&post, &["print", "history"]);
         f.title = "Second title".into();
-        let post = posts::update(db, &ada_a, &meta, post.id, 0, &f)
-            .await
-            .unwrap();
+        let post = posts::update(
+            db,
+            &ada_a,
+            &meta,
+            crate::common::fixtures::policy(),
+            post.id,
+            0,
+            &f,
+        )
+        .await
+        .unwrap();
         let revs = all(db, post.id).await;
         assert_eq!(revs.len(), 2);
         assert_eq!(revs[0].number, 2, "newest first");
@@ -79,17 +87,33 @@ both_backends!(
         // A state-only save keeps no revision (the audit log has it).
         let mut f = fixtures::form_of(&post, &["print", "history"]);
         f.state = "in_review".into();
-        let post = posts::update(db, &ada_a, &meta, post.id, post.lock_version, &f)
-            .await
-            .unwrap();
+        let post = posts::update(
+            db,
+            &ada_a,
+            &meta,
+            crate::common::fixtures::policy(),
+            post.id,
+            post.lock_version,
+            &f,
+        )
+        .await
+        .unwrap();
         assert_eq!(revisions::latest_number(db, post.id).await.unwrap(), 2);
 
         // A body edit: revision 3.
         let mut f = fixtures::form_of(&post, &["print", "history"]);
         f.body_markdown = "A new body, rewritten from the start.".into();
-        let post = posts::update(db, &ada_a, &meta, post.id, post.lock_version, &f)
-            .await
-            .unwrap();
+        let post = posts::update(
+            db,
+            &ada_a,
+            &meta,
+            crate::common::fixtures::policy(),
+            post.id,
+            post.lock_version,
+            &f,
+        )
+        .await
+        .unwrap();
         let revs = all(db, post.id).await;
         assert_eq!(revs[0].number, 3);
         assert_eq!(revs[0].changed_fields(), ["body_markdown"]);
@@ -107,31 +131,75 @@ both_backends!(
         // Someone else's post: refused, nothing written.
         let entries = audit_log::Entity::find().count(db).await.unwrap();
         assert!(matches!(
-            posts::restore_revision(db, &bo_a, &meta, post.id, 1, post.lock_version).await,
+            posts::restore_revision(
+                db,
+                &bo_a,
+                &meta,
+                crate::common::fixtures::policy(),
+                post.id,
+                1,
+                post.lock_version
+            )
+            .await,
             Err(WriteError::Auth(_))
         ));
         // A stale page: refused, nothing written.
         assert!(matches!(
-            posts::restore_revision(db, &ada_a, &meta, post.id, 1, post.lock_version - 1).await,
+            posts::restore_revision(
+                db,
+                &ada_a,
+                &meta,
+                crate::common::fixtures::policy(),
+                post.id,
+                1,
+                post.lock_version - 1
+            )
+            .await,
             Err(WriteError::Stale { .. })
         ));
         // An unknown revision.
         assert!(matches!(
-            posts::restore_revision(db, &ada_a, &meta, post.id, 99, post.lock_version).await,
+            posts::restore_revision(
+                db,
+                &ada_a,
+                &meta,
+                crate::common::fixtures::policy(),
+                post.id,
+                99,
+                post.lock_version
+            )
+            .await,
             Err(WriteError::NotFound)
         ));
         // What the post holds already.
         assert!(matches!(
-            posts::restore_revision(db, &ada_a, &meta, post.id, 3, post.lock_version).await,
+            posts::restore_revision(
+                db,
+                &ada_a,
+                &meta,
+                crate::common::fixtures::policy(),
+                post.id,
+                3,
+                post.lock_version
+            )
+            .await,
             Err(WriteError::Field { .. })
         ));
         assert_eq!(audit_log::Entity::find().count(db).await.unwrap(), entries);
         assert_eq!(revisions::latest_number(db, post.id).await.unwrap(), 3);
 
         // Restore 1: the old content is back as revision 4; state and author stay.
-        let restored = posts::restore_revision(db, &ada_a, &meta, post.id, 1, post.lock_version)
-            .await
-            .unwrap();
+        let restored = posts::restore_revision(
+            db,
+            &ada_a,
+            &meta,
+            crate::common::fixtures::policy(),
+            post.id,
+            1,
+            post.lock_version,
+        )
+        .await
+        .unwrap();
         assert_eq!(restored.title, "First title");
         assert_eq!(restored.body_markdown, one.body_markdown);
         assert_eq!(restored.state, "in_review");
@@ -149,6 +217,7 @@ both_backends!(
             db,
             &fixtures::actor(&editor),
             &meta,
+            crate::common::fixtures::policy(),
             Transition::Archive,
             &[post.id],
         )
@@ -185,11 +254,13 @@ both_backends!(
             lock_version: v,
             note: String::new(),
             at: None,
+            until: None,
         };
         let post = workflow::apply(
             db,
             &ada_a,
             &meta,
+            crate::common::fixtures::policy(),
             post.id,
             &step(Transition::Submit, post.lock_version),
         )
@@ -199,6 +270,7 @@ both_backends!(
             db,
             &ed_a,
             &meta,
+            crate::common::fixtures::policy(),
             post.id,
             &step(Transition::Approve, post.lock_version),
         )
@@ -209,9 +281,17 @@ both_backends!(
         for body in ["A second body.", "A third body."] {
             let mut f = fixtures::form_of(&post, &[]);
             f.body_markdown = body.into();
-            post = posts::update(db, &ed_a, &meta, post.id, post.lock_version, &f)
-                .await
-                .unwrap();
+            post = posts::update(
+                db,
+                &ed_a,
+                &meta,
+                crate::common::fixtures::policy(),
+                post.id,
+                post.lock_version,
+                &f,
+            )
+            .await
+            .unwrap();
         }
         assert_eq!(revisions::latest_number(db, post.id).await.unwrap(), 3);
         assert_eq!(

@@ -124,9 +124,17 @@ both_backends!(
             matches!(e, WriteError::Auth(AuthError::Forbidden("posts.add"))),
             "{e:?}"
         );
-        let e = posts::update(db, &bob_a, &meta, post.id, 0, &draft(ada.id, "Hijack"))
-            .await
-            .unwrap_err();
+        let e = posts::update(
+            db,
+            &bob_a,
+            &meta,
+            crate::common::fixtures::policy(),
+            post.id,
+            0,
+            &draft(ada.id, "Hijack"),
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(e, WriteError::Auth(_)), "{e:?}");
         let e = posts::delete(db, &bob_a, &meta, post.id).await.unwrap_err();
         assert!(matches!(e, WriteError::Auth(_)), "{e:?}");
@@ -137,9 +145,17 @@ both_backends!(
         let mut f = draft(ada.id, "Mine, edited");
         f.state = "published".into();
         f.tags = vec!["News".into(), "Food".into()];
-        let saved = posts::update(db, &eve_a, &meta, post.id, 0, &f)
-            .await
-            .unwrap();
+        let saved = posts::update(
+            db,
+            &eve_a,
+            &meta,
+            crate::common::fixtures::policy(),
+            post.id,
+            0,
+            &f,
+        )
+        .await
+        .unwrap();
         assert_eq!(saved.lock_version, 1);
         assert!(saved.published_at.is_some(), "published posts are dated");
         assert_eq!(
@@ -162,13 +178,30 @@ both_backends!(
         // Now published, the author may no longer take it back to draft.
         let mut back = draft(ada.id, "Back");
         back.published_at = saved.published_at;
-        let e = posts::update(db, &ada_a, &meta, post.id, 1, &back)
-            .await
-            .unwrap_err();
+        let e = posts::update(
+            db,
+            &ada_a,
+            &meta,
+            crate::common::fixtures::policy(),
+            post.id,
+            1,
+            &back,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(field_of(&e), "state", "{e:?}");
         // A stale version is a conflict.
         assert!(matches!(
-            posts::update(db, &eve_a, &meta, post.id, 0, &f).await,
+            posts::update(
+                db,
+                &eve_a,
+                &meta,
+                crate::common::fixtures::policy(),
+                post.id,
+                0,
+                &f
+            )
+            .await,
             Err(WriteError::Stale { current: 1 })
         ));
 
@@ -209,9 +242,16 @@ both_backends!(
             let actor = fixtures::actor(who);
             let meta = meta.clone();
             async move {
-                workflow::apply_many(db, &actor, &meta, t, &ids)
-                    .await
-                    .unwrap()
+                workflow::apply_many(
+                    db,
+                    &actor,
+                    &meta,
+                    crate::common::fixtures::policy(),
+                    t,
+                    &ids,
+                )
+                .await
+                .unwrap()
             }
         };
         let t = many(&ada, Transition::Submit, vec![a.id, b.id, c.id]).await;

@@ -79,6 +79,8 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         ("GET", "/admin/posts/{id}/revisions" | "/admin/posts/{id}/revisions/compare")
         | ("GET" | "POST", "/admin/posts/{id}/workflow") => Cap(Capability::POSTS_VIEW),
         ("POST", "/admin/posts/{id}/revisions/{number}/restore") => Cap(Capability::POSTS_CHANGE),
+        ("POST", "/admin/posts/{id}/workflow/take") => Cap(Capability::REVIEW),
+        ("GET", "/admin/reviews") => Cap(Capability::POSTS_VIEW),
         // Those with `jobs.view` for their own records only are sent on to their own jobs.
         ("GET", "/admin/jobs" | "/admin/jobs/mine") => Cap(Capability::JOBS_VIEW),
         (

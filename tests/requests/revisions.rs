@@ -34,6 +34,7 @@ both_backends!(
             db,
             &fixtures::actor(&ada),
             &fixtures::meta(),
+            crate::common::fixtures::policy(),
             post.id,
             0,
             &form,

@@ -154,6 +154,7 @@ both_backends!(
             db,
             &fixtures::actor(&ed),
             &fixtures::meta(),
+            crate::common::fixtures::policy(),
             post.id,
             approved.lock_version,
             &f,
@@ -169,6 +170,21 @@ both_backends!(
             "{list}"
         );
         assert!(list.contains("compare?a=1&amp;b=2"), "{list}");
+        // New words after the approval need a new one: the edit sent it back to review.
+        let back = post_entity::Entity::find_by_id(post.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(back.state, "in_review");
+        e.post(
+            &url,
+            &[
+                ("transition", "approve"),
+                ("lock_version", &version(db).await),
+            ],
+        )
+        .await;
         let bad = e
             .post(
                 &url,
@@ -180,7 +196,11 @@ both_backends!(
             )
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(bad.text.contains("id=\"at-schedule-error\""));
+        assert!(
+            bad.text.contains("id=\"at-schedule-error\""),
+            "{}",
+            bad.text
+        );
         let stale = e
             .post(
                 &url,

@@ -13,11 +13,10 @@ use super::{as_staff, value};
 use crate::{
     models::{
         _entities::users,
-        WriteError, mail,
+        mail,
         people::{self, PersonForm},
         users::{Role, UserStatus},
     },
-    settings::Settings,
     views::forms::field_errors,
 };
 
@@ -286,8 +285,7 @@ impl ModelAdmin<users::Entity> for UsersAdmin {
             as_staff(user, |s| async move {
                 match submission.before {
                     None => {
-                        let settings = Settings::get(&s.ctx).map_err(WriteError::Mail)?;
-                        let added = people::add(db, &s.actor, &s.meta, &settings, &form).await?;
+                        let added = people::add(db, &s.actor, &s.meta, &s.settings, &form).await?;
                         // Queued with the person; should the hand-over fail, the outbox
                         // sweep makes it, so the person is saved either way.
                         if let Err(e) = mail::dispatch(&s.ctx, added.invitation).await {

@@ -8,7 +8,7 @@ use crate::models::_entities::posts;
 /// Where the post stands in its workflow and the steps the viewer may take, on their page.
 pub(super) fn workflow(staff: &crate::admin::Staff, row: &posts::Model) -> Panel {
     use crate::models::posts::workflow::Transition;
-    let next: Vec<&str> = Transition::available(&staff.actor, row)
+    let next: Vec<&str> = Transition::available(&staff.actor, row, &staff.settings.editorial)
         .into_iter()
         .map(Transition::label)
         .collect();

@@ -7,7 +7,7 @@ use copydesk_admin::{
     AdminUser, BulkAction, BulkOutcome, ExtraField, FieldErrors, Fieldset, ListColumn, ModelAdmin,
     Options, Panel, SaveError, SearchIndex, Submission, Widget,
 };
-use sea_orm::DatabaseConnection;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::{as_staff, ids32, only_own, outcome, refusal, value, writer};
 use crate::{
@@ -342,7 +342,18 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
             as_staff(user, |s| async move {
                 match submission.before {
                     None => post_model::create(db, &s.actor, &s.meta, &form).await,
-                    Some(b) => post_model::update(db, &s.actor, &s.meta, b.id, lock, &form).await,
+                    Some(b) => {
+                        post_model::update(
+                            db,
+                            &s.actor,
+                            &s.meta,
+                            &s.settings.editorial,
+                            b.id,
+                            lock,
+                            &form,
+                        )
+                        .await
+                    }
                 }
             })
             .await,
@@ -376,8 +387,24 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         };
         let ids = ids32(ids);
         Some(
-            as_staff(user, |s| {
-                workflow::apply_many(db, &s.actor, &s.meta, t, &ids)
+            as_staff(user, |s| async move {
+                let tally =
+                    workflow::apply_many(db, &s.actor, &s.meta, &s.settings.editorial, t, &ids)
+                        .await?;
+                // The moved posts' publish jobs follow them; the minute sweep covers a
+                // runtime that is down.
+                if let Ok(jobs) = crate::jobs::Jobs::get(&s.ctx) {
+                    for post in post_model::Entity::find()
+                        .filter(post_model::Column::Id.is_in(ids.clone()))
+                        .all(db)
+                        .await?
+                    {
+                        if let Err(e) = crate::jobs::publish::sync(&jobs.client, &post).await {
+                            tracing::warn!(post = post.id, error = %e, "could not queue the post's publish jobs");
+                        }
+                    }
+                }
+                Ok(tally)
             })
             .await
             .map(outcome),

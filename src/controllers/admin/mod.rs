@@ -11,6 +11,7 @@ pub use crate::{views::admin::AdminChrome, web::guard::cap};
 
 pub mod jobs;
 pub mod outbox;
+pub mod reviews;
 pub mod revisions;
 pub mod tokens;
 pub mod users;
@@ -74,6 +75,11 @@ pub fn routes() -> Routes {
             cap(Capability::POSTS_VIEW, get(workflow::show))
                 .merge(cap(Capability::POSTS_VIEW, post(workflow::step))),
         )
+        .add(
+            "/posts/{id}/workflow/take",
+            cap(Capability::REVIEW, post(workflow::take)),
+        )
+        .add("/reviews", cap(Capability::POSTS_VIEW, get(reviews::index)))
         .add("/outbox", cap(Capability::OUTBOX_VIEW, get(outbox::index)))
         .add(
             "/outbox/{id}",

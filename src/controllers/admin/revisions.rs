@@ -247,10 +247,12 @@ pub async fn restore(
     Form(form): Form<RestoreForm>,
 ) -> AppResult<Response> {
     let post = visible_post(&ctx, &actor, id).await?;
+    let settings = crate::settings::Settings::get(&ctx)?;
     let (message, status) = match posts::restore_revision(
         &ctx.db,
         &actor,
         &meta,
+        &settings.editorial,
         id,
         number,
         form.lock_version,

@@ -19,18 +19,28 @@ use crate::{
     models::{
         WriteError,
         posts::{
-            self,
+            self, reviews,
             workflow::{self, Transition, TransitionForm},
         },
     },
     views::{
         Web,
-        admin::workflow::{StepView, TransitionView, WorkflowPage},
+        admin::workflow::{StageView, StepView, TransitionView, WorkflowPage, late_words},
         flash as flash_cookie,
         forms::FieldErrors,
+        time,
         web::CachePolicy,
     },
 };
+
+/// Puts the post's publish and unpublish jobs in step with it (see
+/// [`crate::jobs::publish::sync`]).
+pub(crate) async fn sync_jobs(ctx: &AppContext, post: &posts::Model) -> Result<(), String> {
+    let jobs = crate::jobs::Jobs::get(ctx).map_err(|e| e.to_string())?;
+    crate::jobs::publish::sync(&jobs.client, post)
+        .await
+        .map_err(|e| e.to_string())
+}
 
 fn page_url(id: i32) -> String {
     format!("/admin/posts/{id}/workflow")
@@ -44,6 +54,7 @@ struct Shown {
     errors: FieldErrors,
     note: String,
     at: String,
+    until: String,
 }
 
 async fn render(
@@ -56,6 +67,48 @@ async fn render(
 ) -> AppResult<Response> {
     let timeline = workflow::timeline(&ctx.db, post.id, 50).await?;
     let had_flash = shown.flash.is_some();
+    let policy = &web.settings.editorial;
+    let tz = policy.tz();
+    let standing = reviews::standing(policy, post);
+    let holder_ids: Vec<i32> = post.review_holder_id.into_iter().collect();
+    let names = crate::models::users::display_names(&ctx.db, holder_ids.iter().copied()).await?;
+    let holder = post.review_holder_id.map(|h| {
+        names
+            .get(&h)
+            .cloned()
+            .unwrap_or_else(|| format!("person #{h}"))
+    });
+    let stages = policy
+        .stages()
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let current = standing.as_ref().is_some_and(|s| s.index == i);
+            StageView {
+                name: stage.name.clone(),
+                approvers: reviews::approvers(stage),
+                status: match &standing {
+                    Some(s) if i < s.index => "passed",
+                    Some(s) if i == s.index => "current",
+                    _ => "to come",
+                },
+                due: post
+                    .review_due_at
+                    .filter(|_| current)
+                    .map(|d| time::show(tz, d)),
+                overdue: current && post.review_due_at.is_some_and(|d| d < crate::models::now()),
+                holder: holder.clone().filter(|_| current),
+            }
+        })
+        .collect();
+    let late = posts::late_publishes(&ctx.db, Some(post.id), 30, 5)
+        .await?
+        .iter()
+        .map(|l| late_words(l, tz))
+        .collect();
+    let can_take = standing.as_ref().is_some_and(|s| {
+        reviews::may_approve(&s.stage, actor) && post.review_holder_id != Some(actor.user.id)
+    });
     let view = WorkflowPage {
         title: format!("Workflow of “{}”", post.title),
         admin: AdminChrome::new(actor, "/admin/content/posts"),
@@ -63,19 +116,24 @@ async fn render(
         post_title: post.title.clone(),
         post_url: format!("/admin/content/posts/{}", post.id),
         state: post.state.replace('_', " "),
-        scheduled: post
-            .scheduled_at
-            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()),
+        scheduled: post.scheduled_at.map(|d| time::show(tz, d)),
+        unpublish: post.unpublish_at.map(|d| time::show(tz, d)),
+        late,
+        zone_hint: time::zone_hint(tz, crate::models::now()),
+        in_review: standing.is_some(),
+        stages,
+        can_take,
         lock_version: post.lock_version,
-        actions: Transition::available(actor, post)
+        actions: Transition::available(actor, post, policy)
             .into_iter()
-            .map(TransitionView::from)
+            .map(|t| TransitionView::new(t, standing.as_ref()))
             .collect(),
-        timeline: timeline.iter().map(StepView::from).collect(),
+        timeline: timeline.iter().map(|s| StepView::new(s, tz)).collect(),
         failed: shown.failed,
         errors: shown.errors,
         note: shown.note,
         at: shown.at,
+        until: shown.until,
         flash: shown.flash,
     };
     let res = web.page(status, "admin/workflow.html", &view, CachePolicy::NoStore)?;
@@ -104,9 +162,12 @@ pub struct StepForm {
     lock_version: i32,
     #[serde(default)]
     note: String,
-    /// `YYYY-MM-DDTHH:MM`, in UTC (the field says so).
+    /// `YYYY-MM-DDTHH:MM`, in the site's time zone (the field says which).
     #[serde(default)]
     at: String,
+    /// When the post comes down again (optional), in the same form.
+    #[serde(default)]
+    until: String,
 }
 
 /// `POST /admin/posts/{id}/workflow`: takes one step, then back to the page with what it
@@ -122,15 +183,23 @@ pub async fn step(
     visible_post(&ctx, &actor, id).await?;
     let t = Transition::parse(&f.transition).ok_or(AppError::BadRequest("unknown transition"))?;
     let mut errors = FieldErrors::new();
+    let policy = &web.settings.editorial;
     let at = match f.at.trim() {
         "" => None,
-        raw => match chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M") {
-            Ok(n) => Some(n.and_utc().fixed_offset()),
-            Err(_) => {
-                errors.insert(
-                    "at".into(),
-                    "Enter a date and time such as 2027-01-31T09:00.".into(),
-                );
+        raw => match time::parse(policy.tz(), raw) {
+            Ok(at) => Some(at),
+            Err(message) => {
+                errors.insert("at".into(), message);
+                None
+            }
+        },
+    };
+    let until = match f.until.trim() {
+        "" => None,
+        raw => match time::parse(policy.tz(), raw) {
+            Ok(at) => Some(at),
+            Err(message) => {
+                errors.insert("until".into(), message);
                 None
             }
         },
@@ -141,18 +210,27 @@ pub async fn step(
             lock_version: f.lock_version,
             note: f.note.clone(),
             at,
+            until,
         };
-        match workflow::apply(&ctx.db, &actor, &meta, id, &form).await {
+        match workflow::apply(&ctx.db, &actor, &meta, policy, id, &form).await {
             Ok(saved) => {
-                let mut res = Redirect::to(&page_url(id)).into_response();
-                flash_cookie::set(
-                    &mut res,
-                    Some(&format!(
-                        "{}: done. The post is now {}.",
-                        t.label(),
-                        saved.state.replace('_', " ")
-                    )),
+                let mut message = format!(
+                    "{}: done. The post is now {}.",
+                    t.label(),
+                    saved.state.replace('_', " ")
                 );
+                if let Some(at) = saved.unpublish_at {
+                    message.push_str(&format!(" It comes down {}.", time::show(policy.tz(), at)));
+                }
+                if let Err(e) = sync_jobs(&ctx, &saved).await {
+                    tracing::warn!(post = id, error = %e, "could not queue the post's publish jobs");
+                    message.push_str(
+                        " The job runtime could not be reached, so the publish job was not \
+                         queued yet: the minute sweep queues it once the runtime is back.",
+                    );
+                }
+                let mut res = Redirect::to(&page_url(id)).into_response();
+                flash_cookie::set(&mut res, Some(&message));
                 return Ok(res);
             }
             Err(WriteError::Field { field, message }) => {
@@ -185,6 +263,42 @@ pub async fn step(
         errors,
         note: f.note,
         at: f.at,
+        until: f.until,
     };
     render(&ctx, &web, &actor, &current, shown, status).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TakeForm {
+    lock_version: i32,
+}
+
+/// `POST /admin/posts/{id}/workflow/take`: the viewer takes the review of the post's current
+/// stage, so colleagues see who holds it.
+pub async fn take(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+    meta: RequestMeta,
+    Path(id): Path<i32>,
+    Form(f): Form<TakeForm>,
+) -> AppResult<Response> {
+    visible_post(&ctx, &actor, id).await?;
+    let policy = &web.settings.editorial;
+    let message = match reviews::take(&ctx.db, &actor, &meta, policy, id, f.lock_version).await {
+        Ok(_) => "You hold this review now: colleagues see your name on it.".to_string(),
+        Err(WriteError::Field { message, .. }) => message,
+        Err(WriteError::Stale { .. }) => {
+            "Someone changed this post since you opened the page; here it is as it stands now."
+                .to_string()
+        }
+        Err(WriteError::Auth(e)) => return Err(e.into()),
+        Err(WriteError::NotFound) => return Err(AppError::NotFound),
+        Err(WriteError::Invalid(_)) => return Err(AppError::BadRequest("invalid")),
+        Err(WriteError::Mail(e)) => return Err(e.into()),
+        Err(WriteError::Db(e)) => return Err(e.into()),
+    };
+    let mut res = Redirect::to(&page_url(id)).into_response();
+    flash_cookie::set(&mut res, Some(&message));
+    Ok(res)
 }

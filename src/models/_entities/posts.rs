@@ -24,6 +24,10 @@ pub struct Model {
     pub updated_at: DateTimeWithTimeZone,
     pub lock_version: i32,
     pub reading_minutes: i32,
+    pub review_stage: Option<String>,
+    pub review_due_at: Option<DateTimeWithTimeZone>,
+    pub review_holder_id: Option<i32>,
+    pub unpublish_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -55,6 +55,15 @@ actions! {
     PostUnpublish => "post.unpublish" on "post",
     PostRestore => "post.restore" on "post",
     PostPublishScheduled => "post.publish_scheduled" on "post",
+    PostUnpublishScheduled => "post.unpublish_scheduled" on "post",
+    // Review stages, review comments, the editing lock, preview links.
+    PostReviewTake => "post.review_take" on "post",
+    PostReviewReset => "post.review_reset" on "post",
+    PostReviewComment => "post.review_comment" on "post",
+    PostReviewCommentResolve => "post.review_comment_resolve" on "post",
+    PostLockTakeOver => "post.lock_take_over" on "post",
+    PostPreviewLink => "post.preview_link" on "post",
+    PostAccessibilityOverride => "post.accessibility_override" on "post",
     // Tags and media.
     TagAdd => "tag.add" on "tag",
     TagChange => "tag.change" on "tag",

@@ -4,8 +4,7 @@
 use chrono::{DateTime, FixedOffset};
 use sea_orm::{
     ActiveModelBehavior, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, TransactionSession,
-    TransactionTrait,
+    EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use serde::Deserialize;
 use validator::Validate;
@@ -15,9 +14,15 @@ pub use super::_entities::posts::{ActiveModel, Column, Entity, Model};
 use super::{Page, now, tags};
 use crate::markdown;
 
+pub mod reviews;
 pub mod revisions;
+mod schedule;
 pub mod workflow;
 mod write;
+pub use schedule::{
+    Late, due_posts, due_unpublish, late_publishes, overdue, publish_due, publish_scheduled,
+    unpublish_scheduled,
+};
 pub use write::{check_form, create, delete, restore_revision, set_tags, tag_names, update};
 
 string_enum! {
@@ -328,80 +333,4 @@ impl ActiveModelBehavior for ActiveModel {
         }
         Ok(self)
     }
-}
-
-/// Scheduled posts whose time has come, oldest first.
-///
-/// # Errors
-/// When the database cannot be queried.
-pub async fn due_posts<C: ConnectionTrait>(db: &C) -> Result<Vec<Model>, DbErr> {
-    Entity::find()
-        .filter(Column::State.eq(PostState::Scheduled.as_str()))
-        .filter(Column::ScheduledAt.lte(now()))
-        .order_by_asc(Column::ScheduledAt)
-        .order_by_asc(Column::Id)
-        .all(db)
-        .await
-}
-
-/// Publishes post `id` if it is scheduled and its time has come, dated at its scheduled
-/// time, with an audit row, in one transaction. Returns whether it published it: a post
-/// already published, gone, moved out of `scheduled` or rescheduled to later is left as it
-/// is, so running this twice is harmless.
-///
-/// # Errors
-/// When the database cannot be queried or written.
-pub async fn publish_scheduled<C: TransactionTrait + ConnectionTrait>(
-    db: &C,
-    id: i32,
-) -> Result<bool, DbErr> {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    // Write first: on SQLite a transaction that reads and then writes cannot take the write
-    // lock once another publish has written meanwhile.
-    let txn = crate::db::begin_write(db).await?;
-    let res = Entity::update_many()
-        .col_expr(Column::State, Expr::value(PostState::Published.as_str()))
-        .col_expr(Column::PublishedAt, Expr::col(Column::ScheduledAt))
-        .col_expr(Column::UpdatedAt, Expr::value(now()))
-        .col_expr(Column::LockVersion, Expr::col(Column::LockVersion).add(1))
-        .filter(Column::Id.eq(id))
-        .filter(Column::State.eq(PostState::Scheduled.as_str()))
-        .filter(Column::ScheduledAt.lte(now()))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected != 1 {
-        return Ok(false);
-    }
-    let published_at = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .and_then(|p| p.published_at);
-    super::audit::record(
-        &txn,
-        &crate::auth::RequestMeta::system("scheduled publishing"),
-        super::audit::post_published_on_schedule(
-            super::audit::Who::system("scheduled publishing"),
-            id,
-            serde_json::json!({"state": "scheduled", "published_at": null}),
-            serde_json::json!({"state": "published", "published_at": published_at}),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(true)
-}
-
-/// Publishes every scheduled post whose time has come ([`publish_scheduled`] for each of
-/// [`due_posts`]). Returns how many it published.
-///
-/// # Errors
-/// When the database cannot be queried or written.
-pub async fn publish_due<C: TransactionTrait + ConnectionTrait>(db: &C) -> Result<usize, DbErr> {
-    let mut published = 0;
-    for post in due_posts(db).await? {
-        if publish_scheduled(db, post.id).await? {
-            published += 1;
-        }
-    }
-    Ok(published)
 }

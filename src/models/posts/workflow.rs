@@ -16,6 +16,7 @@ use crate::{
         permissions::{self, Grant},
     },
     models::{WriteError, audit, now},
+    settings::Editorial,
 };
 
 string_enum! {
@@ -122,14 +123,19 @@ impl Transition {
         PostState::parse(state).is_some_and(|s| self.from_states().contains(&s))
     }
 
-    /// The transitions `by` may take on `post` now, in button order.
+    /// The transitions `by` may take on `post` now, in button order: a reviewer approves
+    /// or sends back only at a stage they are named for.
     #[must_use]
-    pub fn available(by: &Actor, post: &Model) -> Vec<Self> {
+    pub fn available(by: &Actor, post: &Model, policy: &Editorial) -> Vec<Self> {
+        let stage_ok = super::reviews::standing(policy, post)
+            .is_none_or(|s| super::reviews::may_approve(&s.stage, by));
         Self::ALL
             .iter()
             .copied()
             .filter(|t| {
-                t.applies_to(&post.state) && t.permitted(by.role(), by.user.id, post.author_id)
+                t.applies_to(&post.state)
+                    && t.permitted(by.role(), by.user.id, post.author_id)
+                    && (stage_ok || !matches!(t, Self::Approve | Self::RequestChanges))
             })
             .collect()
     }
@@ -143,8 +149,11 @@ pub struct TransitionForm {
     pub lock_version: i32,
     /// Why changes are requested (required then), or a remark kept with the entry.
     pub note: String,
-    /// When to publish (required to schedule; in the future).
+    /// When to publish (required to schedule; in the future), or when to take the post
+    /// down (to unpublish later rather than now).
     pub at: Option<DateTime<FixedOffset>>,
+    /// When a post being scheduled or published should come down again (optional).
+    pub until: Option<DateTime<FixedOffset>>,
 }
 
 /// The longest note a transition keeps.
@@ -176,11 +185,12 @@ pub async fn apply<C: TransactionTrait>(
     db: &C,
     by: &Actor,
     meta: &RequestMeta,
+    policy: &Editorial,
     id: i32,
     form: &TransitionForm,
 ) -> Result<Model, WriteError> {
     let txn = crate::db::begin_write(db).await?;
-    let saved = step(&txn, by, meta, id, form).await?;
+    let saved = step(&txn, by, meta, policy, id, form).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -195,6 +205,7 @@ pub async fn apply_many<C: TransactionTrait>(
     db: &C,
     by: &Actor,
     meta: &RequestMeta,
+    policy: &Editorial,
     t: Transition,
     ids: &[i32],
 ) -> Result<crate::models::Tally, WriteError> {
@@ -210,8 +221,9 @@ pub async fn apply_many<C: TransactionTrait>(
             lock_version: current.lock_version,
             note: String::new(),
             at: None,
+            until: None,
         };
-        match step(&txn, by, meta, id, &form).await {
+        match step(&txn, by, meta, policy, id, &form).await {
             Ok(_) => tally.done += 1,
             Err(WriteError::Db(e)) => return Err(e.into()),
             Err(_) => tally.skipped += 1,
@@ -226,6 +238,7 @@ async fn step<C: sea_orm::ConnectionTrait>(
     txn: &C,
     by: &Actor,
     meta: &RequestMeta,
+    policy: &Editorial,
     id: i32,
     form: &TransitionForm,
 ) -> Result<Model, WriteError> {
@@ -266,10 +279,54 @@ async fn step<C: sea_orm::ConnectionTrait>(
             "Say what should change: the author sees this note.",
         ));
     }
+    let standing = if matches!(t, Transition::Approve | Transition::RequestChanges) {
+        super::reviews::require_reviewer(policy, &current, by)?
+    } else {
+        None
+    };
     let mut post: ActiveModel = current.clone().into();
     post.state = Set(t.target().as_str().to_string());
     post.lock_version = Set(current.lock_version + 1);
     post.updated_at = Set(now());
+    // Where the review stands afterwards: the first stage on submit, the next one after an
+    // approval that is not the last, nowhere once the post leaves review.
+    let stages = policy.stages();
+    let mut stage_note = serde_json::Map::new();
+    match (t, &standing) {
+        (Transition::Submit, _) => {
+            if let Some(first) = stages.first() {
+                super::reviews::enter(&mut post, first);
+                stage_note.insert("stage".into(), json!(first.key));
+            }
+        }
+        (Transition::Approve, Some(s)) if !s.is_last() => {
+            post.state = Set(PostState::InReview.as_str().to_string());
+            let next = &stages[s.index + 1];
+            super::reviews::enter(&mut post, next);
+            stage_note.insert("approved_stage".into(), json!(s.stage.name));
+            stage_note.insert("stage".into(), json!(next.key));
+        }
+        (_, s) => {
+            super::reviews::leave(&mut post);
+            if let Some(s) = s {
+                let key = if t == Transition::Approve {
+                    "approved_stage"
+                } else {
+                    "at_stage"
+                };
+                stage_note.insert(key.into(), json!(s.stage.name));
+            }
+        }
+    }
+    let until = |after: DateTime<FixedOffset>| -> Result<_, WriteError> {
+        match form.until {
+            Some(u) if u <= after => Err(WriteError::field(
+                "until",
+                "Take it down after it goes up: choose a later time, or leave it empty.",
+            )),
+            u => Ok(u),
+        }
+    };
     match t {
         Transition::Schedule => {
             let Some(at) = form.at else {
@@ -282,12 +339,29 @@ async fn step<C: sea_orm::ConnectionTrait>(
                 ));
             }
             post.scheduled_at = Set(Some(at));
+            post.unpublish_at = Set(until(at)?);
         }
         Transition::PublishNow => {
             post.published_at = Set(Some(now()));
             post.scheduled_at = Set(None);
+            post.unpublish_at = Set(until(now())?);
         }
-        Transition::Unpublish | Transition::Archive => post.scheduled_at = Set(None),
+        // With a time still to come, the post stays up until then.
+        Transition::Unpublish if form.at.is_some() => {
+            let up_from = current.scheduled_at.map_or_else(now, |s| s.max(now()));
+            if form.at.is_some_and(|at| at <= up_from) {
+                return Err(WriteError::field(
+                    "at",
+                    "Choose a time after it goes up, or leave it empty to unpublish now.",
+                ));
+            }
+            post.state = Set(current.state.clone());
+            post.unpublish_at = Set(form.at);
+        }
+        Transition::Unpublish | Transition::Archive => {
+            post.scheduled_at = Set(None);
+            post.unpublish_at = Set(None);
+        }
         _ => {}
     }
     let res = Entity::update_many()
@@ -302,10 +376,13 @@ async fn step<C: sea_orm::ConnectionTrait>(
         });
     }
     let saved = crate::models::write::found::<Entity, _>(txn, id).await?;
-    let view = |p: &Model| json!({"state": p.state, "published_at": p.published_at, "scheduled_at": p.scheduled_at});
+    let view = |p: &Model| json!({"state": p.state, "published_at": p.published_at, "scheduled_at": p.scheduled_at, "unpublish_at": p.unpublish_at});
     let mut after = view(&saved);
     if !note.is_empty() {
         after["note"] = json!(note);
+    }
+    for (k, v) in stage_note {
+        after[k] = v;
     }
     audit::record(
         txn,
@@ -324,6 +401,8 @@ pub struct Step {
     pub who: String,
     pub at: DateTime<FixedOffset>,
     pub note: Option<String>,
+    /// The review stage it was taken at ("Copy edit"), for approvals and requests.
+    pub stage: Option<String>,
 }
 
 /// The transitions post `id` went through, newest first, at most `limit`.
@@ -358,14 +437,20 @@ pub async fn timeline<C: sea_orm::ConnectionTrait>(
                 .copied()
                 .find(|t| t.action().as_str() == r.action)?;
             // The entry keeps the note as the change of its `note` field.
-            let note = serde_json::from_str::<serde_json::Value>(&r.changes)
-                .ok()
-                .and_then(|c| c.get("note")?.get(1)?.as_str().map(str::to_string));
+            let changes = serde_json::from_str::<serde_json::Value>(&r.changes).ok();
+            let after = |k: &str| {
+                changes
+                    .as_ref()
+                    .and_then(|c| c.get(k)?.get(1)?.as_str().map(str::to_string))
+            };
+            let note = after("note");
+            let stage = after("approved_stage").or_else(|| after("at_stage"));
             Some(Step {
                 transition,
                 who: crate::models::audit::without_address(&r.actor_label).to_string(),
                 at: r.created_at,
                 note,
+                stage,
             })
         })
         .collect())

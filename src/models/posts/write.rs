@@ -21,6 +21,7 @@ use crate::{
         _entities::{post_tags, users},
         WriteError, audit, slug, tags,
     },
+    settings::Editorial,
 };
 
 /// Whether the actor may approve, schedule, publish or archive.
@@ -214,12 +215,13 @@ pub async fn update<C: TransactionTrait>(
     db: &C,
     by: &Actor,
     meta: &RequestMeta,
+    policy: &Editorial,
     id: i32,
     lock_version: i32,
     form: &PostForm,
 ) -> Result<Model, WriteError> {
     let origin = Origin::person(RevisionKind::Save, by.user.id);
-    save(db, by, meta, id, lock_version, form, &origin).await
+    save(db, by, meta, policy, id, lock_version, form, &origin).await
 }
 
 /// Gives post `id` the content of its revision `number` again, for `by` (`posts.change` over
@@ -234,6 +236,7 @@ pub async fn restore_revision<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     by: &Actor,
     meta: &RequestMeta,
+    policy: &Editorial,
     id: i32,
     number: i32,
     lock_version: i32,
@@ -266,15 +269,17 @@ pub async fn restore_revision<C: TransactionTrait + ConnectionTrait>(
         source: number.to_string(),
         author_id: Some(by.user.id),
     };
-    save(db, by, meta, id, lock_version, &form, &origin).await
+    save(db, by, meta, policy, id, lock_version, &form, &origin).await
 }
 
 /// The one save of a post's form, whoever asks: [`update`], [`restore_revision`], and (later)
 /// imports and AI drafts, each with its [`Origin`].
+#[allow(clippy::too_many_arguments)]
 async fn save<C: TransactionTrait>(
     db: &C,
     by: &Actor,
     meta: &RequestMeta,
+    policy: &Editorial,
     id: i32,
     lock_version: i32,
     form: &PostForm,
@@ -312,8 +317,8 @@ async fn save<C: TransactionTrait>(
         });
     }
     let names = set_tags(&txn, id, &form.tags).await?;
-    let saved = crate::models::write::found::<Entity, _>(&txn, id).await?;
-    revisions::record(
+    let mut saved = crate::models::write::found::<Entity, _>(&txn, id).await?;
+    let revision = revisions::record(
         &txn,
         &saved,
         &Content::of(&saved, &names),
@@ -321,6 +326,12 @@ async fn save<C: TransactionTrait>(
         origin,
     )
     .await?;
+    // New content needs new approvals (unless the policy says otherwise).
+    if revision.is_some()
+        && super::reviews::reset_after_edit(&txn, policy, meta, by, &current).await?
+    {
+        saved = crate::models::write::found::<Entity, _>(&txn, id).await?;
+    }
     let (before, after) = (
         audit_view(&current, &before_tags),
         audit_view(&saved, &names),

@@ -76,6 +76,15 @@ impl AdminChrome {
                     .collect(),
             })
             .collect();
+        if actor.grant(Capability::POSTS_VIEW).is_some() {
+            sections.insert(
+                sections.len().min(1),
+                NavSection {
+                    title: "Editorial".into(),
+                    links: vec![link("/admin/reviews", "Review queue", Some('r'))],
+                },
+            );
+        }
         let ops: [(&str, &str, Capability, Option<char>); 3] = [
             ("/admin/jobs", "Jobs", Capability::JOBS_VIEW, Some('j')),
             (

@@ -21,6 +21,15 @@ pub struct ModelLink {
     pub add: bool,
 }
 
+/// A scheduled publish or unpublish that is overdue or went late.
+#[derive(Debug, Serialize)]
+pub struct Publishing {
+    pub post_id: i32,
+    pub title: String,
+    /// What happened, in words.
+    pub what: String,
+}
+
 /// `admin/dashboard.html`.
 #[derive(Debug, Serialize)]
 pub struct DashboardView {
@@ -30,4 +39,6 @@ pub struct DashboardView {
     pub recent: Vec<AuditRow>,
     pub can_audit: bool,
     pub models: Vec<ModelLink>,
+    /// Publishing that is overdue or went late (for those who may see posts).
+    pub publishing: Vec<Publishing>,
 }

@@ -3,6 +3,7 @@ pub mod audit;
 pub mod chrome;
 pub mod dashboard;
 pub mod outbox;
+pub mod reviews;
 pub mod revisions;
 pub mod tokens;
 pub mod workflow;

@@ -3,7 +3,10 @@ use serde::Serialize;
 
 use super::AdminChrome;
 use crate::{
-    models::posts::workflow::{Step, Transition},
+    models::posts::{
+        reviews::Standing,
+        workflow::{Step, Transition},
+    },
     views::forms::FieldErrors,
 };
 
@@ -11,22 +14,40 @@ use crate::{
 #[derive(Debug, Serialize)]
 pub struct TransitionView {
     pub name: &'static str,
-    pub label: &'static str,
+    pub label: String,
     /// It asks for a note (required to request changes).
     pub note: bool,
     pub note_required: bool,
-    /// It asks for a time.
+    /// It asks for a time (required to schedule, optional to unpublish later).
     pub time: bool,
+    /// What the time field is called.
+    pub time_label: &'static str,
+    /// It offers a time to come down again.
+    pub until: bool,
 }
 
-impl From<Transition> for TransitionView {
-    fn from(t: Transition) -> Self {
+impl TransitionView {
+    /// The button for `t`, named for the stage when it approves one of several.
+    #[must_use]
+    pub fn new(t: Transition, standing: Option<&Standing>) -> Self {
+        let label = match (t, standing) {
+            (Transition::Approve, Some(s)) if s.of > 1 => {
+                format!("Approve “{}” ({} of {})", s.stage.name, s.index + 1, s.of)
+            }
+            _ => t.label().to_string(),
+        };
         Self {
             name: t.as_str(),
-            label: t.label(),
+            label,
             note: matches!(t, Transition::RequestChanges | Transition::Approve),
             note_required: t == Transition::RequestChanges,
-            time: t == Transition::Schedule,
+            time: matches!(t, Transition::Schedule | Transition::Unpublish),
+            time_label: if t == Transition::Unpublish {
+                "Unpublish at (leave empty for now)"
+            } else {
+                "Publish at"
+            },
+            until: matches!(t, Transition::Schedule | Transition::PublishNow),
         }
     }
 }
@@ -34,21 +55,56 @@ impl From<Transition> for TransitionView {
 /// One step of the timeline.
 #[derive(Debug, Serialize)]
 pub struct StepView {
-    pub label: &'static str,
+    pub label: String,
     pub who: String,
     pub at: String,
     pub note: Option<String>,
 }
 
-impl From<&Step> for StepView {
-    fn from(s: &Step) -> Self {
+impl StepView {
+    /// A step, its time in the site's zone.
+    #[must_use]
+    pub fn new(s: &Step, tz: chrono_tz::Tz) -> Self {
         Self {
-            label: s.transition.label(),
+            label: match &s.stage {
+                Some(stage) => format!("{} — {stage}", s.transition.label()),
+                None => s.transition.label().to_string(),
+            },
             who: s.who.clone(),
-            at: s.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            at: crate::views::time::show(tz, s.at),
             note: s.note.clone(),
         }
     }
+}
+
+/// One review stage and where the post stands at it.
+#[derive(Debug, Serialize)]
+pub struct StageView {
+    pub name: String,
+    /// Who approves it, in words.
+    pub approvers: String,
+    /// `passed`, `current` or `to come`.
+    pub status: &'static str,
+    pub due: Option<String>,
+    pub overdue: bool,
+    pub holder: Option<String>,
+}
+
+/// What went late, in words: "Published 12 minutes late, 2027-01-31 09:12 CET (+01:00): no
+/// worker ran the job on time."
+#[must_use]
+pub fn late_words(l: &crate::models::posts::Late, tz: chrono_tz::Tz) -> String {
+    let what = if l.action == "post.unpublish_scheduled" {
+        "Taken down"
+    } else {
+        "Published"
+    };
+    let minutes = (l.seconds + 59) / 60;
+    format!(
+        "{what} {minutes} minute{} late, {}: no worker ran the job on time.",
+        if minutes == 1 { "" } else { "s" },
+        crate::views::time::show(tz, l.at)
+    )
 }
 
 /// `admin/workflow.html`.
@@ -61,6 +117,12 @@ pub struct WorkflowPage {
     pub post_url: String,
     pub state: String,
     pub scheduled: Option<String>,
+    /// The site's zone and its offset, for the time field.
+    pub zone_hint: String,
+    pub in_review: bool,
+    pub stages: Vec<StageView>,
+    /// The viewer may take the review of the current stage.
+    pub can_take: bool,
     pub lock_version: i32,
     pub actions: Vec<TransitionView>,
     pub timeline: Vec<StepView>,
@@ -69,5 +131,10 @@ pub struct WorkflowPage {
     pub errors: FieldErrors,
     pub note: String,
     pub at: String,
+    pub until: String,
+    /// When the post comes down, if it has a time for that.
+    pub unpublish: Option<String>,
+    /// Scheduled publishes and unpublishes of this post that went late, in words.
+    pub late: Vec<String>,
     pub flash: Option<String>,
 }
