@@ -14,6 +14,7 @@ pub use super::_entities::posts::{ActiveModel, Column, Entity, Model};
 use super::{Page, now, tags};
 use crate::markdown;
 
+pub mod accessibility;
 pub mod reviews;
 pub mod revisions;
 mod schedule;
