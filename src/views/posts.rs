@@ -245,6 +245,19 @@ pub struct PostPage {
     pub form: CommentFormView,
     /// Set after a comment was accepted: it awaits moderation.
     pub comment_pending: bool,
+    /// Set when the page is a preview of a post readers may not see yet.
+    pub preview: Option<PreviewBanner>,
+}
+
+/// The band above a previewed post: what it is and, for staff, the way back.
+#[derive(Debug, Serialize)]
+pub struct PreviewBanner {
+    /// The post's state, in words ("in review").
+    pub state: String,
+    /// When a shared link stops working.
+    pub expires: Option<String>,
+    /// The post's admin page (staff previews only).
+    pub back: Option<String>,
 }
 
 /// The notice in place of a body the reader may not read.

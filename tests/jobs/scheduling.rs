@@ -41,6 +41,7 @@ fn step(
         note: String::new(),
         at,
         until: None,
+        override_reason: String::new(),
     }
 }
 

@@ -1,4 +1,5 @@
 mod accessibility;
+mod accessibility_gate;
 mod config;
 mod demo;
 mod posts;

@@ -255,6 +255,7 @@ both_backends!(
             note: String::new(),
             at: None,
             until: None,
+            override_reason: String::new(),
         };
         let post = workflow::apply(
             db,

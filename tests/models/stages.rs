@@ -53,6 +53,7 @@ fn step(t: Transition, lock_version: i32) -> TransitionForm {
         note: String::new(),
         at: None,
         until: None,
+        override_reason: String::new(),
     }
 }
 

@@ -28,6 +28,7 @@ fn form(t: Transition, lock_version: i32) -> TransitionForm {
         // Only scheduling takes a time here (unpublishing with one takes the post down later).
         at: (t == Transition::Schedule).then(|| now() + Duration::days(2)),
         until: None,
+        override_reason: String::new(),
     }
 }
 

@@ -17,6 +17,7 @@ mod layering;
 mod pages;
 mod people;
 mod permissions;
+mod preview;
 mod revisions;
 mod security;
 mod workflow;

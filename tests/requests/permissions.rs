@@ -64,7 +64,7 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             | "/invitation/{token}",
         )
         | ("POST", "/logout" | "/admin/logout")
-        | ("GET", "/verify/{token}") => Public,
+        | ("GET", "/verify/{token}" | "/preview/{token}") => Public,
         ("GET", "/account")
         | ("POST", "/account/profile" | "/account/password" | "/account/verification") => SignedIn,
         ("GET", "/admin") => Cap(Capability::ADMIN_ACCESS),
@@ -80,7 +80,8 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         | ("GET" | "POST", "/admin/posts/{id}/workflow") => Cap(Capability::POSTS_VIEW),
         ("POST", "/admin/posts/{id}/revisions/{number}/restore") => Cap(Capability::POSTS_CHANGE),
         ("POST", "/admin/posts/{id}/workflow/take") => Cap(Capability::REVIEW),
-        ("GET", "/admin/reviews") => Cap(Capability::POSTS_VIEW),
+        ("GET", "/admin/reviews" | "/admin/posts/{id}/preview")
+        | ("POST", "/admin/posts/{id}/preview-link") => Cap(Capability::POSTS_VIEW),
         // Those with `jobs.view` for their own records only are sent on to their own jobs.
         ("GET", "/admin/jobs" | "/admin/jobs/mine") => Cap(Capability::JOBS_VIEW),
         (

@@ -249,3 +249,63 @@ both_backends!(
         assert_eq!(public.status, StatusCode::OK, "readers see it");
     }
 );
+
+both_backends!(
+    the_workflow_page_lists_what_the_accessibility_check_finds,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let ada = user(&app, "author", "Ada Author").await;
+        let post = fixtures::post(
+            db,
+            &ada,
+            PostSpec::published("Pictures", 1)
+                .state("draft")
+                .undated()
+                .body("Intro.\n\n![](/x.png)\n\n[click here](https://example.com/<script>alert(1)</script>)\n"),
+        )
+        .await;
+        let url = format!("/admin/posts/{}/workflow", post.id);
+        let mut a = Browser::signed_in(&app, &ada.email, "/admin/login").await;
+        let page = a.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let open = page.text.find("<body").expect("a body");
+        let body = &page.text[open + page.text[open..].find('>').unwrap() + 1..];
+        crate::common::html_safety::assert_page_safe(body, "workflow page");
+        for part in [
+            "Accessibility check",
+            &format!("/admin/content/posts/{}#field-body_markdown", post.id),
+            "Body, line 3",
+            "<code>image_alt</code>",
+            "<code>link_text_vague</code>",
+            "Blocked by the accessibility check above.",
+        ] {
+            assert!(page.text.contains(part), "{part} in {}", page.text);
+        }
+        assert!(
+            !page.text.contains("override_reason"),
+            "authors are not offered the override"
+        );
+        let res = a
+            .post(
+                &url,
+                &[
+                    ("transition", "submit"),
+                    ("lock_version", &post.lock_version.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            res.text.contains("2 accessibility problems block"),
+            "{}",
+            res.text
+        );
+        // The post's own page lists them too, each a link to its field.
+        let change = a.get(&format!("/admin/content/posts/{}", post.id)).await;
+        assert!(
+            change.text.contains("href=\"#field-body_markdown\""),
+            "{}",
+            change.text
+        );
+    }
+);

@@ -5,6 +5,42 @@ use sea_orm::DatabaseConnection;
 
 use crate::models::_entities::posts;
 
+/// What the accessibility check finds in the post as saved, each row a link to its field
+/// on this page. Errors block the steps towards readers (docs/editorial.md).
+pub(super) fn accessibility(row: &posts::Model) -> Panel {
+    let report =
+        crate::models::posts::accessibility::check(&row.title, &row.summary, &row.body_markdown);
+    let view = |f: &crate::models::posts::accessibility::Finding| {
+        crate::views::admin::workflow::FindingView::new(f, "")
+    };
+    Panel {
+        title: "Accessibility".into(),
+        empty: "No problems found in the saved post.".into(),
+        rows: report
+            .findings
+            .iter()
+            .map(|f| {
+                let v = view(f);
+                PanelRow {
+                    text: format!("{}: {}", v.place, v.message),
+                    detail: if f.severity.as_str() == "error" {
+                        "Blocks submitting, approving, scheduling and publishing.".into()
+                    } else {
+                        "Advice.".into()
+                    },
+                    state: if f.severity.as_str() == "error" {
+                        "failed".into()
+                    } else {
+                        "pending".into()
+                    },
+                    href: Some(v.href),
+                    button: None,
+                }
+            })
+            .collect(),
+    }
+}
+
 /// Where the post stands in its workflow and the steps the viewer may take, on their page.
 pub(super) fn workflow(staff: &crate::admin::Staff, row: &posts::Model) -> Panel {
     use crate::models::posts::workflow::Transition;
@@ -15,18 +51,29 @@ pub(super) fn workflow(staff: &crate::admin::Staff, row: &posts::Model) -> Panel
     Panel {
         title: "Workflow".into(),
         empty: String::new(),
-        rows: vec![PanelRow {
-            text: format!("This post is {}.", row.state.replace('_', " ")),
-            detail: if next.is_empty() {
-                "There is no step you can take on it now; its timeline is on the workflow page."
-                    .into()
-            } else {
-                format!("Next: {}.", next.join(", "))
+        rows: vec![
+            PanelRow {
+                text: format!("This post is {}.", row.state.replace('_', " ")),
+                detail: if next.is_empty() {
+                    "There is no step you can take on it now; its timeline is on the workflow page."
+                        .into()
+                } else {
+                    format!("Next: {}.", next.join(", "))
+                },
+                state: row.state.clone(),
+                href: Some(format!("/admin/posts/{}/workflow", row.id)),
+                button: None,
             },
-            state: row.state.clone(),
-            href: Some(format!("/admin/posts/{}/workflow", row.id)),
-            button: None,
-        }],
+            PanelRow {
+                text: "Preview it as readers will see it".into(),
+                detail: "Opens the reader page of the post as saved, whatever its state; the \
+                     workflow page makes links for reviewers without an account."
+                    .into(),
+                state: String::new(),
+                href: Some(format!("/admin/posts/{}/preview", row.id)),
+                button: None,
+            },
+        ],
     }
 }
 

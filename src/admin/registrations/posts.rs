@@ -422,6 +422,7 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         };
         let mut panels = vec![
             super::post_panels::workflow(staff, row),
+            super::post_panels::accessibility(row),
             super::post_panels::revisions(db, row).await,
         ];
         panels.extend(super::post_panels::jobs(staff, row).await);

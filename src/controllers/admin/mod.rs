@@ -11,6 +11,7 @@ pub use crate::{views::admin::AdminChrome, web::guard::cap};
 
 pub mod jobs;
 pub mod outbox;
+pub mod preview;
 pub mod reviews;
 pub mod revisions;
 pub mod tokens;
@@ -80,6 +81,14 @@ pub fn routes() -> Routes {
             cap(Capability::REVIEW, post(workflow::take)),
         )
         .add("/reviews", cap(Capability::POSTS_VIEW, get(reviews::index)))
+        .add(
+            "/posts/{id}/preview",
+            cap(Capability::POSTS_VIEW, get(preview::show)),
+        )
+        .add(
+            "/posts/{id}/preview-link",
+            cap(Capability::POSTS_VIEW, post(preview::create_link)),
+        )
         .add("/outbox", cap(Capability::OUTBOX_VIEW, get(outbox::index)))
         .add(
             "/outbox/{id}",

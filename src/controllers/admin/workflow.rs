@@ -25,7 +25,10 @@ use crate::{
     },
     views::{
         Web,
-        admin::workflow::{StageView, StepView, TransitionView, WorkflowPage, late_words},
+        admin::workflow::{
+            FindingView, PreviewLinkView, StageView, StepView, TransitionView, WorkflowPage,
+            late_words,
+        },
         flash as flash_cookie,
         forms::FieldErrors,
         time,
@@ -46,9 +49,34 @@ fn page_url(id: i32) -> String {
     format!("/admin/posts/{id}/workflow")
 }
 
+/// A preview link just made, shown this once.
+pub struct PreviewShown {
+    pub url: String,
+    pub expires: String,
+}
+
+/// The workflow page showing a preview link just made (no-store, never cached).
+///
+/// # Errors
+/// The database or the template fails.
+pub async fn render_with_preview(
+    ctx: &AppContext,
+    web: &Web,
+    actor: &Actor,
+    post: &posts::Model,
+    preview: PreviewShown,
+) -> AppResult<Response> {
+    let shown = Shown {
+        preview: Some(preview),
+        ..Shown::default()
+    };
+    render(ctx, web, actor, post, shown, StatusCode::OK).await
+}
+
 /// What the page shows besides the post: a message, or a refused step and what was typed.
 #[derive(Default)]
 struct Shown {
+    preview: Option<PreviewShown>,
     flash: Option<String>,
     failed: Option<&'static str>,
     errors: FieldErrors,
@@ -106,6 +134,15 @@ async fn render(
         .iter()
         .map(|l| late_words(l, tz))
         .collect();
+    let report =
+        crate::models::posts::accessibility::check(&post.title, &post.summary, &post.body_markdown);
+    let edit_url = format!("/admin/content/posts/{}", post.id);
+    let accessibility = report
+        .findings
+        .iter()
+        .map(|f| FindingView::new(f, &edit_url))
+        .collect();
+    let blocked = report.blocks();
     let can_take = standing.as_ref().is_some_and(|s| {
         reviews::may_approve(&s.stage, actor) && post.review_holder_id != Some(actor.user.id)
     });
@@ -126,14 +163,25 @@ async fn render(
         lock_version: post.lock_version,
         actions: Transition::available(actor, post, policy)
             .into_iter()
-            .map(|t| TransitionView::new(t, standing.as_ref()))
+            .map(|t| {
+                let mut v = TransitionView::new(t, standing.as_ref());
+                v.blocked = blocked && t.checks_accessibility();
+                v
+            })
             .collect(),
+        accessibility,
+        may_override: actor.role() == crate::auth::Role::Admin,
         timeline: timeline.iter().map(|s| StepView::new(s, tz)).collect(),
         failed: shown.failed,
         errors: shown.errors,
         note: shown.note,
         at: shown.at,
         until: shown.until,
+        preview_link: shown.preview.map(|p| PreviewLinkView {
+            url: p.url,
+            expires: p.expires,
+        }),
+        may_share: true,
         flash: shown.flash,
     };
     let res = web.page(status, "admin/workflow.html", &view, CachePolicy::NoStore)?;
@@ -168,6 +216,9 @@ pub struct StepForm {
     /// When the post comes down again (optional), in the same form.
     #[serde(default)]
     until: String,
+    /// An admin's reason to override the accessibility check.
+    #[serde(default)]
+    override_reason: String,
 }
 
 /// `POST /admin/posts/{id}/workflow`: takes one step, then back to the page with what it
@@ -211,6 +262,7 @@ pub async fn step(
             note: f.note.clone(),
             at,
             until,
+            override_reason: f.override_reason.clone(),
         };
         match workflow::apply(&ctx.db, &actor, &meta, policy, id, &form).await {
             Ok(saved) => {
@@ -258,12 +310,12 @@ pub async fn step(
     };
     let current = visible_post(&ctx, &actor, id).await?;
     let shown = Shown {
-        flash: None,
         failed: Some(t.as_str()),
         errors,
         note: f.note,
         at: f.at,
         until: f.until,
+        ..Shown::default()
     };
     render(&ctx, &web, &actor, &current, shown, status).await
 }

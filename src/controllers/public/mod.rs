@@ -31,6 +31,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .add("/", get(home::index))
         .add("/posts/{slug}", get(posts::show))
+        .add("/preview/{token}", get(posts::shared_preview))
         .add("/posts/{slug}/comments", post(comments::create))
         .add("/tags/{slug}", get(tags::show))
         .add("/authors/{slug}", get(authors::show))

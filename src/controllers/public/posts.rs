@@ -7,6 +7,7 @@ use axum::{
     response::Response,
 };
 use loco_rs::app::AppContext;
+use sea_orm::EntityTrait;
 use serde::Deserialize;
 
 use crate::{
@@ -136,5 +137,83 @@ pub async fn post_page(
         form,
         comment_pending,
         post: card,
+        preview: None,
     })
+}
+
+/// The post page of `post` whatever its state, its body shown in full, with the preview
+/// band: for staff (`back` their way back) or a signed link (`expires`).
+///
+/// # Errors
+/// When the database cannot be queried.
+pub async fn preview_page(
+    ctx: &AppContext,
+    web: &Web,
+    post: &posts::Model,
+    banner: crate::views::posts::PreviewBanner,
+) -> AppResult<PostPage> {
+    let mut view = post_page(ctx, web, post, None, CommentFormView::default(), false).await?;
+    view.body_html = Some(post.body_html.clone());
+    view.closed = None;
+    view.comments = Vec::new();
+    view.comments_open = false;
+    view.preview = Some(banner);
+    Ok(view)
+}
+
+/// A preview response: never stored, never indexed, and its address (which may carry a
+/// signed token) never sent on to the sites the post links to.
+pub fn preview_headers(mut res: Response) -> Response {
+    use axum::http::{HeaderValue, header};
+    let h = res.headers_mut();
+    h.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// `GET /preview/{token}`: a post opened by a signed preview link, for anyone holding it.
+pub async fn shared_preview(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    use crate::models::posts::preview::{self, Refusal};
+    let id = match preview::verify(&web.settings.secret_key, &token, crate::models::now()) {
+        Ok(id) => id,
+        Err(Refusal::Invalid) => return Err(AppError::NotFound),
+        Err(Refusal::Expired) => {
+            let res = web.page(
+                StatusCode::GONE,
+                "public/error.html",
+                &serde_json::json!({"status": 410, "title": "This preview link has expired", "message": "Preview links work for a limited time. Ask whoever sent it for a new one."}),
+                CachePolicy::NoStore,
+            )?;
+            return Ok(preview_headers(res));
+        }
+    };
+    let post = posts::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let banner = crate::views::posts::PreviewBanner {
+        state: post.state.replace('_', " "),
+        expires: preview::expiry(&token)
+            .map(|at| crate::views::time::show(web.settings.editorial.tz(), at)),
+        back: None,
+    };
+    let view = preview_page(&ctx, &web, &post, banner).await?;
+    let res = web.page(
+        StatusCode::OK,
+        "public/post.html",
+        &view,
+        CachePolicy::NoStore,
+    )?;
+    Ok(preview_headers(res))
 }

@@ -15,6 +15,7 @@ use super::{Page, now, tags};
 use crate::markdown;
 
 pub mod accessibility;
+pub mod preview;
 pub mod reviews;
 pub mod revisions;
 mod schedule;

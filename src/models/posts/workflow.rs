@@ -36,6 +36,15 @@ string_enum! {
 use PostState::{Approved, Archived, Draft, InReview, Published, Scheduled};
 
 impl Transition {
+    /// Whether the accessibility check's errors block it: every step towards readers.
+    #[must_use]
+    pub const fn checks_accessibility(self) -> bool {
+        matches!(
+            self,
+            Self::Submit | Self::Approve | Self::Schedule | Self::PublishNow
+        )
+    }
+
     /// What it is called on its button.
     #[must_use]
     pub const fn label(self) -> &'static str {
@@ -154,6 +163,8 @@ pub struct TransitionForm {
     pub at: Option<DateTime<FixedOffset>>,
     /// When a post being scheduled or published should come down again (optional).
     pub until: Option<DateTime<FixedOffset>>,
+    /// An admin's reason to take a step the accessibility check blocks (empty: none).
+    pub override_reason: String,
 }
 
 /// The longest note a transition keeps.
@@ -222,6 +233,7 @@ pub async fn apply_many<C: TransactionTrait>(
             note: String::new(),
             at: None,
             until: None,
+            override_reason: String::new(),
         };
         match step(&txn, by, meta, policy, id, &form).await {
             Ok(_) => tally.done += 1,
@@ -279,6 +291,8 @@ async fn step<C: sea_orm::ConnectionTrait>(
             "Say what should change: the author sees this note.",
         ));
     }
+    let reason = form.override_reason.trim();
+    let overridden = gate(&current, t, by, reason)?;
     let standing = if matches!(t, Transition::Approve | Transition::RequestChanges) {
         super::reviews::require_reviewer(policy, &current, by)?
     } else {
@@ -390,7 +404,64 @@ async fn step<C: sea_orm::ConnectionTrait>(
         audit::of(t.action(), by, id, Some(view(&current)), Some(after)),
     )
     .await?;
+    if let Some(rules) = overridden {
+        audit::record(
+            txn,
+            meta,
+            audit::of(
+                audit::Action::PostAccessibilityOverride,
+                by,
+                id,
+                None,
+                Some(json!({"step": t.as_str(), "rules": rules, "reason": reason})),
+            ),
+        )
+        .await?;
+    }
     Ok(saved)
+}
+
+/// The accessibility check before a step towards readers: its errors refuse the step,
+/// unless an admin gives a reason to override it. Returns the rules overridden, if any.
+fn gate(
+    post: &Model,
+    t: Transition,
+    by: &Actor,
+    reason: &str,
+) -> Result<Option<Vec<&'static str>>, WriteError> {
+    if !t.checks_accessibility() {
+        return Ok(None);
+    }
+    let report = super::accessibility::check(&post.title, &post.summary, &post.body_markdown);
+    let errors: Vec<&'static str> = report.errors().map(|f| f.rule.as_str()).collect();
+    if errors.is_empty() {
+        return Ok(None);
+    }
+    if reason.is_empty() {
+        return Err(WriteError::field(
+            "accessibility",
+            format!(
+                "{} accessibility problem{} block “{}”: fix {} (listed below, each linked to \
+                 its place in the post), or an admin may override the check with a reason.",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                t.label(),
+                if errors.len() == 1 { "it" } else { "them" },
+            ),
+        ));
+    }
+    if by.role() != Role::Admin {
+        return Err(WriteError::Auth(crate::auth::AuthError::Forbidden(
+            "accessibility override",
+        )));
+    }
+    if reason.chars().count() > MAX_NOTE || reason.contains('\0') {
+        return Err(WriteError::field(
+            "override_reason",
+            "Keep the reason under 2,000 characters of plain text.",
+        ));
+    }
+    Ok(Some(errors))
 }
 
 /// One step on a post's timeline.

@@ -24,6 +24,8 @@ pub struct TransitionView {
     pub time_label: &'static str,
     /// It offers a time to come down again.
     pub until: bool,
+    /// The accessibility check's errors block it now.
+    pub blocked: bool,
 }
 
 impl TransitionView {
@@ -48,6 +50,7 @@ impl TransitionView {
                 "Publish at"
             },
             until: matches!(t, Transition::Schedule | Transition::PublishNow),
+            blocked: false,
         }
     }
 }
@@ -75,6 +78,49 @@ impl StepView {
             note: s.note.clone(),
         }
     }
+}
+
+/// One finding of the accessibility check, linked to its field on the post's form.
+#[derive(Debug, Serialize)]
+pub struct FindingView {
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    pub rule: &'static str,
+    pub message: String,
+    /// Which field, in words, and the body line when it has one.
+    pub place: String,
+    /// The field on the post's change page.
+    pub href: String,
+}
+
+impl FindingView {
+    /// `f`, linked to its field on the form at `edit_url`.
+    #[must_use]
+    pub fn new(f: &crate::models::posts::accessibility::Finding, edit_url: &str) -> Self {
+        let field = match f.field {
+            "title" => "Title",
+            "summary" => "Summary",
+            _ => "Body",
+        };
+        Self {
+            severity: f.severity.as_str(),
+            rule: f.rule.as_str(),
+            message: f.message.clone(),
+            place: match f.line {
+                Some(n) => format!("{field}, line {n}"),
+                None => field.to_string(),
+            },
+            href: format!("{edit_url}#field-{}", f.field),
+        }
+    }
+}
+
+/// A preview link just made.
+#[derive(Debug, Serialize)]
+pub struct PreviewLinkView {
+    pub url: String,
+    /// Until when it works, in words.
+    pub expires: String,
 }
 
 /// One review stage and where the post stands at it.
@@ -125,6 +171,10 @@ pub struct WorkflowPage {
     pub can_take: bool,
     pub lock_version: i32,
     pub actions: Vec<TransitionView>,
+    /// What the accessibility check finds in the post now.
+    pub accessibility: Vec<FindingView>,
+    /// The viewer (an admin) may override a blocking check with a reason.
+    pub may_override: bool,
     pub timeline: Vec<StepView>,
     /// The transition the errors belong to, and what was typed.
     pub failed: Option<&'static str>,
@@ -132,6 +182,10 @@ pub struct WorkflowPage {
     pub note: String,
     pub at: String,
     pub until: String,
+    /// A preview link just made (its address, until when), shown this once.
+    pub preview_link: Option<PreviewLinkView>,
+    /// The viewer may make preview links (whoever sees this page may).
+    pub may_share: bool,
     /// When the post comes down, if it has a time for that.
     pub unpublish: Option<String>,
     /// Scheduled publishes and unpublishes of this post that went late, in words.
