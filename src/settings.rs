@@ -179,6 +179,8 @@ pub struct Jobs {
     pub publish_cron: String,
     /// When the outbox is swept for mail whose delivery job was never queued (cron, UTC).
     pub outbox_cron: String,
+    /// When old autosaves are pruned (cron, UTC).
+    pub autosave_prune_cron: String,
 }
 
 impl Default for Jobs {
@@ -192,6 +194,7 @@ impl Default for Jobs {
             poll_seconds: 5,
             publish_cron: "* * * * *".into(),
             outbox_cron: "* * * * *".into(),
+            autosave_prune_cron: "17 3 * * *".into(),
         }
     }
 }

@@ -24,8 +24,9 @@ pub mod values;
 mod views;
 
 pub use options::{
-    BulkAction, BulkOutcome, Change, ExtraField, FieldErrors, Fieldset, HiddenField, ListColumn,
-    ModelAdmin, Options, Panel, PanelButton, PanelRow, SaveError, SearchIndex, Submission, Widget,
+    Banner, BulkAction, BulkOutcome, Change, ExtraField, FieldErrors, Fieldset, HiddenField,
+    ListColumn, ModelAdmin, Options, Panel, PanelButton, PanelRow, SaveError, SearchIndex,
+    Submission, Widget,
 };
 pub use query::AdminEntity;
 pub use resource::Registered;
@@ -413,6 +414,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/engine/crumbs.html",
         include_str!("../templates/crumbs.html"),
+    ),
+    (
+        "admin/engine/banner.html",
+        include_str!("../templates/banner.html"),
     ),
     (
         "admin/engine/fk_options.html",

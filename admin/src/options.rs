@@ -158,6 +158,28 @@ pub struct Panel {
     pub rows: Vec<PanelRow>,
 }
 
+/// A notice above a change page's form, computed by the application (who else is editing
+/// the row, say). With `live_url` the page renews it while open (htmx POSTs there every
+/// `live_seconds` and swaps in the answer, rendered from `admin/engine/banner.html`); with
+/// `release_url` the page tells the application when it is left; with `autosave_url` the
+/// page's script sends the form's fields there every `autosave_seconds` while they change.
+/// Everything works without JavaScript: the notice is then as it was when the page loaded.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Banner {
+    pub text: String,
+    pub detail: String,
+    /// `info` or `warning`.
+    pub tone: String,
+    pub buttons: Vec<PanelButton>,
+    /// Lines under the notice (each with an optional link and button).
+    pub rows: Vec<PanelRow>,
+    pub live_url: Option<String>,
+    pub live_seconds: u32,
+    pub release_url: Option<String>,
+    pub autosave_url: Option<String>,
+    pub autosave_seconds: u32,
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct PanelRow {
     pub text: String,
@@ -515,6 +537,16 @@ pub trait ModelAdmin<E: crate::AdminEntity>: Send + Sync + 'static {
         _action: &BulkAction,
         _ids: &[i64],
     ) -> Option<Result<BulkOutcome, SaveError>> {
+        None
+    }
+
+    /// A notice above the change page's form ([`Banner`]).
+    async fn banner(
+        &self,
+        _db: &DatabaseConnection,
+        _user: &dyn AdminUser,
+        _row: &E::Model,
+    ) -> Option<Banner> {
         None
     }
 

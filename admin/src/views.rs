@@ -272,6 +272,7 @@ pub(crate) struct FormObject {
     pub label: String,
     pub url: String,
     pub view_on_site: Option<String>,
+    pub banner: Option<crate::Banner>,
     pub panels: Vec<crate::Panel>,
 }
 

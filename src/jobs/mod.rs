@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 
 use crate::settings::Settings;
 
+pub mod autosaves;
 pub mod mail;
 pub mod outbox;
 pub mod publish;
@@ -84,6 +85,7 @@ pub fn registry(ctx: &AppContext) -> Registry {
         .register(publish::PublishPost { ctx: ctx.clone() })
         .register(publish::UnpublishPost { ctx: ctx.clone() })
         .register(outbox::DrainOutbox { ctx: ctx.clone() })
+        .register(autosaves::PruneAutosaves { ctx: ctx.clone() })
 }
 
 /// Starts a server working the jobs in this process.
@@ -105,6 +107,9 @@ pub async fn start_server(
     let server = Server::new(jobs.client.clone(), registry(ctx), config)
         .periodic::<publish::PublishDuePosts>(&settings.jobs.publish_cron, &())
         .and_then(|s| s.periodic::<outbox::DrainOutbox>(&settings.jobs.outbox_cron, &()))
+        .and_then(|s| {
+            s.periodic::<autosaves::PruneAutosaves>(&settings.jobs.autosave_prune_cron, &())
+        })
         .map_err(|e| loco_rs::Error::string(&format!("jobs: {e}")))?;
     server
         .start()

@@ -135,17 +135,7 @@ pub async fn post(db: &DatabaseConnection, author: &users::Model, spec: PostSpec
 
 /// The form that would save `post` as it stands, with `tags`: a starting point for a change.
 pub fn form_of(post: &posts::Model, tags: &[&str]) -> PostForm {
-    PostForm {
-        title: post.title.clone(),
-        summary: post.summary.clone(),
-        body_markdown: post.body_markdown.clone(),
-        state: post.state.clone(),
-        visibility: post.visibility.clone(),
-        author_id: post.author_id,
-        published_at: post.published_at,
-        scheduled_at: post.scheduled_at,
-        tags: tags.iter().map(|t| (*t).to_string()).collect(),
-    }
+    PostForm::from_model(post, tags.iter().map(|t| (*t).to_string()).collect())
 }
 
 /// One post in every state that must stay private, plus a future-dated published one.

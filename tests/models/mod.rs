@@ -2,6 +2,7 @@ mod accessibility;
 mod accessibility_gate;
 mod config;
 mod demo;
+mod editing;
 mod posts;
 mod revisions;
 mod stages;

@@ -9,6 +9,7 @@ mod comments;
 mod defects_access;
 mod defects_first_use;
 mod defects_web;
+mod editing;
 mod feeds;
 mod jobs_queues;
 mod jobs_records;

@@ -80,6 +80,15 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         | ("GET" | "POST", "/admin/posts/{id}/workflow") => Cap(Capability::POSTS_VIEW),
         ("POST", "/admin/posts/{id}/revisions/{number}/restore") => Cap(Capability::POSTS_CHANGE),
         ("POST", "/admin/posts/{id}/workflow/take") => Cap(Capability::REVIEW),
+        ("POST", "/admin/posts/{id}/lock/take") => Cap(Capability::PUBLISH),
+        (
+            "POST",
+            "/admin/posts/{id}/lock"
+            | "/admin/posts/{id}/lock/release"
+            | "/admin/posts/{id}/autosave"
+            | "/admin/posts/{id}/autosave/restore"
+            | "/admin/posts/{id}/autosave/discard",
+        ) => Cap(Capability::POSTS_CHANGE),
         ("GET", "/admin/reviews" | "/admin/posts/{id}/preview")
         | ("POST", "/admin/posts/{id}/preview-link") => Cap(Capability::POSTS_VIEW),
         // Those with `jobs.view` for their own records only are sent on to their own jobs.

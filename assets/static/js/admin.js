@@ -71,4 +71,52 @@
   // After a save with errors, take the person to the summary.
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
+
+  // Editing a post (docs/editorial.md): keep what is typed as an autosave every few seconds
+  // while it changes, and give the editing lock back when the page is left. Without this the
+  // form's Save button does everything and the lock expires by itself.
+  function editBanner() { return document.getElementById("edit-banner"); }
+  var editForm = document.querySelector("form.model-form");
+  var firstBanner = editBanner();
+  if (editForm && firstBanner && firstBanner.dataset.autosaveUrl) {
+    var names = ["title", "summary", "body_markdown"];
+    var snapshot = function () {
+      return names.map(function (n) { var el = editForm.elements[n]; return el ? el.value : ""; }).join("\u0000");
+    };
+    var status = function (text) {
+      var b = editBanner();
+      var el = b && b.querySelector("[data-autosave-status]");
+      if (el) el.textContent = text;
+    };
+    var kept = snapshot();
+    var busy = false;
+    var every = Math.max(2, parseInt(firstBanner.dataset.autosaveSeconds, 10) || 10) * 1000;
+    setInterval(function () {
+      var b = editBanner();
+      if (!b || !b.dataset.autosaveUrl || busy) return;
+      var now = snapshot();
+      if (now === kept) return;
+      var data = new URLSearchParams();
+      names.forEach(function (n) { var el = editForm.elements[n]; if (el) data.append(n, el.value); });
+      var version = editForm.elements["lock_version"];
+      data.append("lock_version", version ? version.value : "0");
+      data.append("_csrf", b.dataset.csrf);
+      busy = true;
+      fetch(b.dataset.autosaveUrl, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "x-csrf-token": b.dataset.csrf, "accept": "application/json" }
+      }).then(function (r) {
+        return r.json().then(function (j) { if (r.ok) kept = now; status(j.message || "Your changes could not be kept."); });
+      }).catch(function () {
+        status("Copydesk could not be reached: your text is still in the form. Save once you are back online.");
+      }).then(function () { busy = false; });
+    }, every);
+    window.addEventListener("pagehide", function () {
+      var b = editBanner();
+      if (!b || !b.dataset.releaseUrl || !navigator.sendBeacon) return;
+      var d = new URLSearchParams();
+      d.append("_csrf", b.dataset.csrf);
+      navigator.sendBeacon(b.dataset.releaseUrl, d);
+    });
+  }
 })();

@@ -411,6 +411,23 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         )
     }
 
+    async fn banner(
+        &self,
+        db: &DatabaseConnection,
+        user: &dyn AdminUser,
+        row: &posts::Model,
+    ) -> Option<copydesk_admin::Banner> {
+        let staff = staff(user)?;
+        let policy = &staff.settings.editorial;
+        match post_model::locks::look(db, &staff.actor, row, policy.lock_quiet_minutes).await {
+            Ok(look) => look.map(|l| crate::views::admin::editing::banner(row.id, &l, policy)),
+            Err(e) => {
+                tracing::warn!(post = row.id, error = %e, "could not open the post's editing lock");
+                None
+            }
+        }
+    }
+
     async fn panels(
         &self,
         db: &DatabaseConnection,

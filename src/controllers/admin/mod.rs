@@ -9,6 +9,7 @@ use crate::auth::Capability;
 // The admin frame and the capability layer, under the names the screens use.
 pub use crate::{views::admin::AdminChrome, web::guard::cap};
 
+pub mod editing;
 pub mod jobs;
 pub mod outbox;
 pub mod preview;
@@ -81,6 +82,31 @@ pub fn routes() -> Routes {
             cap(Capability::REVIEW, post(workflow::take)),
         )
         .add("/reviews", cap(Capability::POSTS_VIEW, get(reviews::index)))
+        .add(
+            "/posts/{id}/lock",
+            cap(Capability::POSTS_CHANGE, post(editing::heartbeat)),
+        )
+        .add(
+            "/posts/{id}/lock/release",
+            cap(Capability::POSTS_CHANGE, post(editing::release)),
+        )
+        .add(
+            "/posts/{id}/lock/take",
+            // Editors and admins, who change every post (the model checks that too).
+            cap(Capability::PUBLISH, post(editing::take_over)),
+        )
+        .add(
+            "/posts/{id}/autosave",
+            cap(Capability::POSTS_CHANGE, post(editing::autosave)),
+        )
+        .add(
+            "/posts/{id}/autosave/restore",
+            cap(Capability::POSTS_CHANGE, post(editing::restore)),
+        )
+        .add(
+            "/posts/{id}/autosave/discard",
+            cap(Capability::POSTS_CHANGE, post(editing::discard)),
+        )
         .add(
             "/posts/{id}/preview",
             cap(Capability::POSTS_VIEW, get(preview::show)),

@@ -15,6 +15,8 @@ use super::{Page, now, tags};
 use crate::markdown;
 
 pub mod accessibility;
+pub mod autosaves;
+pub mod locks;
 pub mod preview;
 pub mod reviews;
 pub mod revisions;
@@ -82,6 +84,25 @@ pub struct PostForm {
     #[serde(default)]
     #[validate(custom(function = "validate_tags"))]
     pub tags: Vec<String>,
+}
+
+impl PostForm {
+    /// The form that would save `post` as it stands, with its `tags`: where a change that
+    /// replaces some fields (a restored revision, an autosave) starts.
+    #[must_use]
+    pub fn from_model(post: &Model, tags: Vec<String>) -> Self {
+        Self {
+            title: post.title.clone(),
+            summary: post.summary.clone(),
+            body_markdown: post.body_markdown.clone(),
+            state: post.state.clone(),
+            visibility: post.visibility.clone(),
+            author_id: post.author_id,
+            published_at: post.published_at,
+            scheduled_at: post.scheduled_at,
+            tags,
+        }
+    }
 }
 
 fn validate_title(title: &str) -> Result<(), validator::ValidationError> {

@@ -257,12 +257,8 @@ pub async fn restore_revision<C: TransactionTrait + ConnectionTrait>(
         title: content.title,
         summary: content.summary,
         body_markdown: content.body_markdown,
-        state: current.state.clone(),
         visibility: content.visibility,
-        author_id: current.author_id,
-        published_at: current.published_at,
-        scheduled_at: current.scheduled_at,
-        tags: content.tags,
+        ..PostForm::from_model(&current, content.tags)
     };
     let origin = Origin {
         kind: RevisionKind::Restore,
@@ -332,6 +328,9 @@ async fn save<C: TransactionTrait>(
     {
         saved = crate::models::write::found::<Entity, _>(&txn, id).await?;
     }
+    // What they had autosaved is in the post now, and saving gives the lock back.
+    super::autosaves::discard(&txn, by, id).await?;
+    super::locks::release(&txn, by, id).await?;
     let (before, after) = (
         audit_view(&current, &before_tags),
         audit_view(&saved, &names),
