@@ -30,49 +30,23 @@ SEARCH = "harbour"
 driver = chromium.start()
 
 
-class Failed(Exception):
-    pass
+Failed = chromium.Failed
 
 
 def shot(name):
-    driver.save_screenshot(os.path.join(shots, name + ".png"))
+    chromium.shot(driver, shots, name)
 
 
 def where():
-    """The current URL and the start of the page's main content, for failure messages."""
-    try:
-        main = driver.find_element(By.ID, "main").text[:1200]
-    except WebDriverException:
-        main = driver.page_source[:1200]
-    return f"\n  at {driver.current_url}\n  page shows: {main!r}"
+    return chromium.where(driver)
 
 
 def until(check, what, seconds=15):
-    """Polls `check()` until it returns something truthy (elements may be swapped by htmx
-    or a form post may still be loading); fails with `what` after `seconds`."""
-    end = time.time() + seconds
-    last = None
-    while time.time() < end:
-        try:
-            got = check()
-            if got:
-                return got
-        except (NoSuchElementException, StaleElementReferenceException) as e:
-            last = e
-        except WebDriverException as e:
-            # A node read while the page navigates away: Chromium reports it as an
-            # "unknown error" rather than a stale element, but it is the same thing.
-            if "does not belong to the document" not in str(e):
-                raise
-            last = e
-        time.sleep(0.2)
-    raise Failed(f"timed out after {seconds}s waiting for: {what}"
-                 + (f" (last error: {type(last).__name__})" if last else "") + where())
+    return chromium.until(driver, check, what, seconds)
 
 
 def expect(cond, what):
-    if not cond:
-        raise Failed("expected " + what + where())
+    chromium.expect(driver, cond, what)
 
 
 def count_line():

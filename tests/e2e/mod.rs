@@ -27,14 +27,14 @@ use crate::common::{
     smtp::SmtpSink,
 };
 
-fn python_has(modules: &str) -> bool {
+pub(super) fn python_has(modules: &str) -> bool {
     std::process::Command::new("python3")
         .args(["-c", &format!("import {modules}")])
         .status()
         .is_ok_and(|s| s.success())
 }
 
-fn browser_present() -> bool {
+pub(super) fn browser_present() -> bool {
     std::path::Path::new("/usr/bin/chromium").exists()
         && std::path::Path::new("/usr/bin/chromedriver").exists()
         && python_has("selenium")
@@ -283,3 +283,5 @@ async fn an_editor_works_the_admin_in_chromium() {
     })
     .await;
 }
+
+mod editorial;

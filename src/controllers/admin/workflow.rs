@@ -266,11 +266,20 @@ pub async fn step(
         };
         match workflow::apply(&ctx.db, &actor, &meta, policy, id, &form).await {
             Ok(saved) => {
-                let mut message = format!(
-                    "{}: done. The post is now {}.",
-                    t.label(),
-                    saved.state.replace('_', " ")
-                );
+                let mut message = match reviews::standing(policy, &saved) {
+                    Some(s) if t == Transition::Approve => format!(
+                        "{}: done. The post moves on to “{}” ({} of {}).",
+                        t.label(),
+                        s.stage.name,
+                        s.index + 1,
+                        s.of
+                    ),
+                    _ => format!(
+                        "{}: done. The post is now {}.",
+                        t.label(),
+                        saved.state.replace('_', " ")
+                    ),
+                };
                 if let Some(at) = saved.unpublish_at {
                     message.push_str(&format!(" It comes down {}.", time::show(policy.tz(), at)));
                 }
