@@ -223,6 +223,9 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
             .await?;
         }
         demo_history(&txn, &post, &p.tags, editor, report.posts).await?;
+        if post.state == posts::PostState::InReview.as_str() {
+            demo_review_comments(&txn, &post, editor).await?;
+        }
         report.posts += 1;
     }
 
@@ -318,6 +321,44 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
 /// A demo post's revisions: the first as it was written; every third post with two
 /// paragraphs or more was first written shorter, without a summary, and then copy-edited by
 /// the editor, so the revision list and the comparison have something to show.
+/// The copy editor's comments on a post in review: one on the summary, resolved by its
+/// author, and one on the body still open, so the review screens show both.
+async fn demo_review_comments<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    post: &posts::Model,
+    editor: Option<i32>,
+) -> Result<(), sea_orm::DbErr> {
+    use crate::models::_entities::review_comments;
+    let at = post.updated_at;
+    for (field, body, resolved) in [
+        (
+            "summary",
+            "Can the summary name the city? Readers outside it will not know where this is.",
+            true,
+        ),
+        (
+            "body_markdown",
+            "The second section quotes a figure without a source: add where it comes from, or cut it.",
+            false,
+        ),
+    ] {
+        review_comments::ActiveModel {
+            post_id: Set(post.id),
+            revision: Set(1),
+            field: Set(field.into()),
+            body: Set(body.into()),
+            author_id: Set(editor),
+            created_at: Set(at + Duration::minutes(30)),
+            resolved_by_id: Set(resolved.then_some(post.author_id)),
+            resolved_at: Set(resolved.then(|| at + Duration::hours(2))),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
 async fn demo_history<C: sea_orm::ConnectionTrait>(
     db: &C,
     post: &posts::Model,

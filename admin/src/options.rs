@@ -550,6 +550,17 @@ pub trait ModelAdmin<E: crate::AdminEntity>: Send + Sync + 'static {
         None
     }
 
+    /// Notes shown under a field of the change page, by field name (review comments on it,
+    /// say), each a [`PanelRow`] with an optional link and button.
+    async fn field_notes(
+        &self,
+        _db: &DatabaseConnection,
+        _user: &dyn AdminUser,
+        _row: &E::Model,
+    ) -> std::collections::BTreeMap<String, Vec<PanelRow>> {
+        std::collections::BTreeMap::new()
+    }
+
     /// Extra sections on the change page (the jobs about this row, say).
     async fn panels(
         &self,

@@ -273,6 +273,7 @@ pub(crate) struct FormObject {
     pub url: String,
     pub view_on_site: Option<String>,
     pub banner: Option<crate::Banner>,
+    pub notes: std::collections::BTreeMap<String, Vec<crate::PanelRow>>,
     pub panels: Vec<crate::Panel>,
 }
 

@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod editing;
 mod posts;
+mod review_comments;
 mod revisions;
 mod stages;
 mod users;

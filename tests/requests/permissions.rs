@@ -27,6 +27,9 @@ enum Need {
     SignedIn,
     /// A staff capability (behind the admin guard).
     Cap(Capability),
+    /// Either of two capabilities (the route's guard checks the reading one; the model
+    /// function the rest): review comments need `review` or `posts.change` over the post.
+    AnyOf(Capability, Capability),
     /// An API token.
     Token,
     /// The Jobs screen: `jobs.view` for every record (an `own` grant is refused).
@@ -37,7 +40,7 @@ enum Need {
 }
 
 fn expected(method: &Method, uri: &str) -> Option<Need> {
-    use Need::{Cap, Engine, JobsView, Public, SignedIn, Token};
+    use Need::{AnyOf, Cap, Engine, JobsView, Public, SignedIn, Token};
     let m = method.as_str();
     let engine = copydesk::admin::SITE.resources().iter().any(|r| {
         let url = r.options().url();
@@ -81,6 +84,9 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         ("POST", "/admin/posts/{id}/revisions/{number}/restore") => Cap(Capability::POSTS_CHANGE),
         ("POST", "/admin/posts/{id}/workflow/take") => Cap(Capability::REVIEW),
         ("POST", "/admin/posts/{id}/lock/take") => Cap(Capability::PUBLISH),
+        ("POST", "/admin/posts/{id}/comments" | "/admin/posts/{id}/comments/{comment}/resolve") => {
+            AnyOf(Capability::REVIEW, Capability::POSTS_CHANGE)
+        }
         (
             "POST",
             "/admin/posts/{id}/lock"
@@ -199,6 +205,7 @@ both_backends!(
                         .replace("/users/{id}", &format!("/users/{}", member_target.id))
                         .replace("/posts/{id}", &format!("/posts/{}", posts[role]))
                         .replace("/revisions/{number}", "/revisions/1")
+                        .replace("/comments/{comment}", "/comments/999999")
                         .replace("/tokens/{id}", &format!("/tokens/{token_id}"))
                         .replace("/outbox/{id}", &format!("/outbox/{outbox_id}"))
                         .replace("/jobs/{set}/{score}/{jid}", "/jobs/retries/1.5/nojob")
@@ -226,6 +233,10 @@ both_backends!(
                         Need::Cap(cap) => {
                             grant(*role, Capability::ADMIN_ACCESS).is_some()
                                 && grant(*role, cap).is_some()
+                        }
+                        Need::AnyOf(a, b) => {
+                            grant(*role, Capability::ADMIN_ACCESS).is_some()
+                                && (grant(*role, a).is_some() || grant(*role, b).is_some())
                         }
                         Need::SignedIn => true,
                         Need::Token => false,

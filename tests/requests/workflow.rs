@@ -309,3 +309,71 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    review_comments_show_next_to_their_field,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let ada = user(&app, "author", "Ada Author").await;
+        let rhea = user(&app, "reviewer", "Rhea Reviewer").await;
+        let post = fixtures::post(
+            db,
+            &ada,
+            PostSpec::published("Talked about", 1).state("in_review"),
+        )
+        .await;
+        let mut r = Browser::signed_in(&app, &rhea.email, "/admin/login").await;
+        let url = format!("/admin/posts/{}/comments", post.id);
+        let res = r
+            .post(
+                &url,
+                &[
+                    ("field", "summary"),
+                    ("body", "Say <script>alert(1)</script> who counts."),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let page = r.get(&format!("/admin/posts/{}/workflow", post.id)).await;
+        assert!(page.text.contains("Review comments"));
+        assert!(
+            page.text
+                .contains("Say &lt;script&gt;alert(1)&lt;&#x2F;script&gt; who counts.")
+                || page
+                    .text
+                    .contains("Say &lt;script&gt;alert(1)&lt;/script&gt; who counts."),
+            "{}",
+            page.text
+        );
+        // The author sees it under the summary on the post's page, and resolves it there.
+        let mut a = Browser::signed_in(&app, &ada.email, "/admin/login").await;
+        let change = a.get(&format!("/admin/content/posts/{}", post.id)).await;
+        let notes = change
+            .text
+            .find("aria-label=\"Notes on Summary\"")
+            .expect("notes under the summary");
+        assert!(
+            change.text[notes..].contains("Review comment:"),
+            "{}",
+            change.text
+        );
+        let comment = copydesk::models::posts::review_comments::list(db, post.id)
+            .await
+            .unwrap()
+            .remove(0);
+        let res = a
+            .post(
+                &format!("/admin/posts/{}/comments/{}/resolve", post.id, comment.id),
+                &[("back", "post")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            res.header("location"),
+            Some(format!("/admin/content/posts/{}", post.id).as_str())
+        );
+        let after = a.get(&format!("/admin/content/posts/{}", post.id)).await;
+        assert!(!after.text.contains("aria-label=\"Notes on Summary\""));
+        assert!(after.text.contains("Marked resolved."));
+    }
+);

@@ -333,6 +333,7 @@ impl<E: AdminEntity, A: ModelAdmin<E>> Registered<E, A> {
                     url: format!("{}/{id}", self.url()),
                     view_on_site: o.view_on_site.and_then(|f| f(m)),
                     banner: self.admin.banner(req.db, user, m).await,
+                    notes: self.admin.field_notes(req.db, user, m).await,
                     panels: self.admin.panels(req.db, user, m).await,
                 };
                 (

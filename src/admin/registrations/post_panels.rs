@@ -207,3 +207,80 @@ pub(super) async fn jobs(staff: &crate::admin::Staff, row: &posts::Model) -> Opt
         })
     }
 }
+
+/// Open review comments by the field they are about (`""`: the post as a whole, shown
+/// under the title), each with a Resolve button for those who may.
+pub(super) async fn comment_notes(
+    db: &DatabaseConnection,
+    staff: &crate::admin::Staff,
+    row: &posts::Model,
+) -> std::collections::BTreeMap<String, Vec<PanelRow>> {
+    use crate::models::posts::review_comments;
+    let mut out: std::collections::BTreeMap<String, Vec<PanelRow>> =
+        std::collections::BTreeMap::new();
+    let comments = match review_comments::list(db, row.id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(post = row.id, error = %e, "could not read the review comments");
+            return out;
+        }
+    };
+    let open: Vec<_> = comments
+        .iter()
+        .filter(|c| c.resolved_at.is_none())
+        .collect();
+    let names = match crate::models::users::display_names(
+        db,
+        open.iter().filter_map(|c| c.author_id),
+    )
+    .await
+    {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(post = row.id, error = %e, "could not read the commenters' names");
+            std::collections::HashMap::new()
+        }
+    };
+    let may = staff.actor.grant(crate::auth::Capability::REVIEW).is_some()
+        || crate::models::posts::workflow::Transition::Submit.permitted(
+            staff.actor.role(),
+            staff.actor.user.id,
+            row.author_id,
+        );
+    let tz = staff.settings.editorial.tz();
+    for c in open {
+        let field = if c.field.is_empty() {
+            "title"
+        } else {
+            c.field.as_str()
+        };
+        let who = c
+            .author_id
+            .and_then(|a| names.get(&a).cloned())
+            .unwrap_or_else(|| "A former colleague".into());
+        out.entry(field.to_string()).or_default().push(PanelRow {
+            text: format!("Review comment: “{}”", c.body),
+            detail: format!(
+                "{who}, {} (revision {}){}",
+                crate::views::time::show(tz, c.created_at),
+                c.revision,
+                if c.field.is_empty() {
+                    ", about the post as a whole"
+                } else {
+                    ""
+                }
+            ),
+            state: "pending".into(),
+            href: None,
+            button: may.then(|| PanelButton {
+                label: "Resolve".into(),
+                url: format!("/admin/posts/{}/comments/{}/resolve", row.id, c.id),
+                fields: vec![HiddenField {
+                    name: "back".into(),
+                    value: "post".into(),
+                }],
+            }),
+        });
+    }
+    out
+}

@@ -428,6 +428,18 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         }
     }
 
+    async fn field_notes(
+        &self,
+        db: &DatabaseConnection,
+        user: &dyn AdminUser,
+        row: &posts::Model,
+    ) -> std::collections::BTreeMap<String, Vec<copydesk_admin::PanelRow>> {
+        let Some(staff) = staff(user) else {
+            return std::collections::BTreeMap::new();
+        };
+        super::post_panels::comment_notes(db, staff, row).await
+    }
+
     async fn panels(
         &self,
         db: &DatabaseConnection,

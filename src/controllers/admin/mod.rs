@@ -13,6 +13,7 @@ pub mod editing;
 pub mod jobs;
 pub mod outbox;
 pub mod preview;
+pub mod review_comments;
 pub mod reviews;
 pub mod revisions;
 pub mod tokens;
@@ -82,6 +83,14 @@ pub fn routes() -> Routes {
             cap(Capability::REVIEW, post(workflow::take)),
         )
         .add("/reviews", cap(Capability::POSTS_VIEW, get(reviews::index)))
+        .add(
+            "/posts/{id}/comments",
+            cap(Capability::POSTS_VIEW, post(review_comments::add)),
+        )
+        .add(
+            "/posts/{id}/comments/{comment}/resolve",
+            cap(Capability::POSTS_VIEW, post(review_comments::resolve)),
+        )
         .add(
             "/posts/{id}/lock",
             cap(Capability::POSTS_CHANGE, post(editing::heartbeat)),

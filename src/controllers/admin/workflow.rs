@@ -26,8 +26,8 @@ use crate::{
     views::{
         Web,
         admin::workflow::{
-            FindingView, PreviewLinkView, StageView, StepView, TransitionView, WorkflowPage,
-            late_words,
+            CommentView, FieldChoice, FindingView, PreviewLinkView, StageView, StepView,
+            TransitionView, WorkflowPage, late_words,
         },
         flash as flash_cookie,
         forms::FieldErrors,
@@ -98,7 +98,17 @@ async fn render(
     let policy = &web.settings.editorial;
     let tz = policy.tz();
     let standing = reviews::standing(policy, post);
-    let holder_ids: Vec<i32> = post.review_holder_id.into_iter().collect();
+    let comments = crate::models::posts::review_comments::list(&ctx.db, post.id).await?;
+    let holder_ids: Vec<i32> = post
+        .review_holder_id
+        .into_iter()
+        .chain(
+            comments
+                .iter()
+                .flat_map(|c| [c.author_id, c.resolved_by_id])
+                .flatten(),
+        )
+        .collect();
     let names = crate::models::users::display_names(&ctx.db, holder_ids.iter().copied()).await?;
     let holder = post.review_holder_id.map(|h| {
         names
@@ -168,6 +178,16 @@ async fn render(
                 v.blocked = blocked && t.checks_accessibility();
                 v
             })
+            .collect(),
+        comments: comments
+            .iter()
+            .map(|c| CommentView::new(c, &names, tz))
+            .collect(),
+        may_comment: actor.grant(crate::auth::Capability::REVIEW).is_some()
+            || Transition::Submit.permitted(actor.role(), actor.user.id, post.author_id),
+        comment_fields: crate::models::posts::review_comments::FIELDS
+            .iter()
+            .map(|&(value, name)| FieldChoice { value, name })
             .collect(),
         accessibility,
         may_override: actor.role() == crate::auth::Role::Admin,

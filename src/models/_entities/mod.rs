@@ -13,6 +13,7 @@ pub mod post_locks;
 pub mod post_revisions;
 pub mod post_tags;
 pub mod posts;
+pub mod review_comments;
 pub mod sessions;
 pub mod tags;
 pub mod user_tokens;

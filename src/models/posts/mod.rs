@@ -18,6 +18,7 @@ pub mod accessibility;
 pub mod autosaves;
 pub mod locks;
 pub mod preview;
+pub mod review_comments;
 pub mod reviews;
 pub mod revisions;
 mod schedule;

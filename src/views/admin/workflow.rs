@@ -115,6 +115,59 @@ impl FindingView {
     }
 }
 
+/// A field a review comment may be about.
+#[derive(Debug, Serialize)]
+pub struct FieldChoice {
+    pub value: &'static str,
+    pub name: &'static str,
+}
+
+/// One review comment.
+#[derive(Debug, Serialize)]
+pub struct CommentView {
+    pub id: i32,
+    /// What it is about ("Body", "The post as a whole").
+    pub about: &'static str,
+    pub field: String,
+    pub body: String,
+    pub who: String,
+    pub at: String,
+    pub revision: i32,
+    /// Who resolved it and when, in words.
+    pub resolved: Option<String>,
+}
+
+impl CommentView {
+    /// `c`, with names from `names` and times in `tz`.
+    #[must_use]
+    pub fn new(
+        c: &crate::models::posts::review_comments::Model,
+        names: &std::collections::HashMap<i32, String>,
+        tz: chrono_tz::Tz,
+    ) -> Self {
+        let name = |id: Option<i32>| {
+            id.and_then(|i| names.get(&i).cloned())
+                .unwrap_or_else(|| "a former colleague".into())
+        };
+        Self {
+            id: c.id,
+            about: crate::models::posts::review_comments::field_name(&c.field),
+            field: c.field.clone(),
+            body: c.body.clone(),
+            who: name(c.author_id),
+            at: crate::views::time::show(tz, c.created_at),
+            revision: c.revision,
+            resolved: c.resolved_at.map(|at| {
+                format!(
+                    "Resolved by {}, {}",
+                    name(c.resolved_by_id),
+                    crate::views::time::show(tz, at)
+                )
+            }),
+        }
+    }
+}
+
 /// A preview link just made.
 #[derive(Debug, Serialize)]
 pub struct PreviewLinkView {
@@ -171,6 +224,12 @@ pub struct WorkflowPage {
     pub can_take: bool,
     pub lock_version: i32,
     pub actions: Vec<TransitionView>,
+    /// Review comments, open ones first.
+    pub comments: Vec<CommentView>,
+    /// The viewer may comment and resolve (they review, or may change the post).
+    pub may_comment: bool,
+    /// The fields a comment may be about.
+    pub comment_fields: Vec<FieldChoice>,
     /// What the accessibility check finds in the post now.
     pub accessibility: Vec<FindingView>,
     /// The viewer (an admin) may override a blocking check with a reason.
