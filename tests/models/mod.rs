@@ -1,5 +1,6 @@
 mod accessibility;
 mod accessibility_gate;
+mod board;
 mod config;
 mod demo;
 mod editing;

@@ -95,7 +95,7 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             | "/admin/posts/{id}/autosave/restore"
             | "/admin/posts/{id}/autosave/discard",
         ) => Cap(Capability::POSTS_CHANGE),
-        ("GET", "/admin/reviews" | "/admin/posts/{id}/preview")
+        ("GET", "/admin/reviews" | "/admin/board" | "/admin/posts/{id}/preview")
         | ("POST", "/admin/posts/{id}/preview-link") => Cap(Capability::POSTS_VIEW),
         // Those with `jobs.view` for their own records only are sent on to their own jobs.
         ("GET", "/admin/jobs" | "/admin/jobs/mine") => Cap(Capability::JOBS_VIEW),

@@ -377,3 +377,40 @@ both_backends!(
         assert!(after.text.contains("Marked resolved."));
     }
 );
+
+both_backends!(
+    the_board_shows_each_lane_with_its_count,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let ada = user(&app, "author", "Ada Author").await;
+        let ed = user(&app, "editor", "Eda Editor").await;
+        fixtures::post(
+            db,
+            &ada,
+            PostSpec::published("Boarded <b>draft</b>", 1).state("draft"),
+        )
+        .await;
+        let mut e = Browser::signed_in(&app, &ed.email, "/admin/login").await;
+        let page = e.get("/admin/board").await;
+        assert_eq!(page.status, StatusCode::OK);
+        for part in [
+            "Draft <span class=\"count\">(1)</span>",
+            "In review: Review",
+            "Boarded &lt;b&gt;draft",
+            "name=\"author\"",
+            "name=\"tag\"",
+        ] {
+            assert!(page.text.contains(part), "{part} in {}", page.text);
+        }
+        let filtered = e.get(&format!("/admin/board?author={}", ed.id)).await;
+        assert!(
+            filtered
+                .text
+                .contains("Draft <span class=\"count\">(0)</span>")
+        );
+        assert!(filtered.text.contains("Clear the filters"));
+        // An author's board has no author filter: it is theirs.
+        let mut a = Browser::signed_in(&app, &ada.email, "/admin/login").await;
+        assert!(!a.get("/admin/board").await.text.contains("name=\"author\""));
+    }
+);

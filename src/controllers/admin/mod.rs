@@ -9,6 +9,7 @@ use crate::auth::Capability;
 // The admin frame and the capability layer, under the names the screens use.
 pub use crate::{views::admin::AdminChrome, web::guard::cap};
 
+pub mod board;
 pub mod editing;
 pub mod jobs;
 pub mod outbox;
@@ -83,6 +84,7 @@ pub fn routes() -> Routes {
             cap(Capability::REVIEW, post(workflow::take)),
         )
         .add("/reviews", cap(Capability::POSTS_VIEW, get(reviews::index)))
+        .add("/board", cap(Capability::POSTS_VIEW, get(board::index)))
         .add(
             "/posts/{id}/comments",
             cap(Capability::POSTS_VIEW, post(review_comments::add)),

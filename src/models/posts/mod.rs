@@ -16,6 +16,7 @@ use crate::markdown;
 
 pub mod accessibility;
 pub mod autosaves;
+pub mod board;
 pub mod locks;
 pub mod preview;
 pub mod review_comments;

@@ -81,7 +81,10 @@ impl AdminChrome {
                 sections.len().min(1),
                 NavSection {
                     title: "Editorial".into(),
-                    links: vec![link("/admin/reviews", "Review queue", Some('r'))],
+                    links: vec![
+                        link("/admin/reviews", "Review queue", Some('r')),
+                        link("/admin/board", "Board", Some('b')),
+                    ],
                 },
             );
         }

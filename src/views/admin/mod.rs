@@ -1,5 +1,6 @@
 //! Typed view-models for the admin pages.
 pub mod audit;
+pub mod board;
 pub mod chrome;
 pub mod dashboard;
 pub mod editing;
