@@ -16,6 +16,7 @@ mod m20261121_000010_posts_search_sqlite;
 mod m20261201_000011_mail_links;
 mod m20261203_000012_post_revisions;
 mod m20261203_000013_editorial;
+mod m20261203_000015_images;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_mail_links::Migration),
             Box::new(m20261203_000012_post_revisions::Migration),
             Box::new(m20261203_000013_editorial::Migration),
+            Box::new(m20261203_000015_images::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 
 use crate::settings::Settings;
 
+pub mod images;
 pub mod mail;
 pub mod outbox;
 pub mod publish;
@@ -84,6 +85,7 @@ pub fn registry(ctx: &AppContext) -> Registry {
         .register(publish::PublishPost { ctx: ctx.clone() })
         .register(publish::UnpublishPost { ctx: ctx.clone() })
         .register(outbox::DrainOutbox { ctx: ctx.clone() })
+        .register(images::ResizeImage { ctx: ctx.clone() })
 }
 
 /// Starts a server working the jobs in this process.

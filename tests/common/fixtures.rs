@@ -116,6 +116,7 @@ pub async fn post(db: &DatabaseConnection, author: &users::Model, spec: PostSpec
         state: spec.state.into(),
         visibility: spec.visibility.into(),
         author_id: author.id,
+        featured_media_id: None,
         published_at: if spec.state == "scheduled" {
             None
         } else {
@@ -142,6 +143,7 @@ pub fn form_of(post: &posts::Model, tags: &[&str]) -> PostForm {
         state: post.state.clone(),
         visibility: post.visibility.clone(),
         author_id: post.author_id,
+        featured_media_id: post.featured_media_id,
         published_at: post.published_at,
         scheduled_at: post.scheduled_at,
         tags: tags.iter().map(|t| (*t).to_string()).collect(),

@@ -1,6 +1,7 @@
 mod accessibility;
 mod config;
 mod demo;
+mod media;
 mod posts;
 mod revisions;
 mod stages;

@@ -53,6 +53,7 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             | "/authors/{slug}",
         )
         | ("GET", "/feed.atom" | "/feed.rss" | "/sitemap.xml" | "/robots.txt")
+        | ("GET", "/media/{*key}")
         | ("POST", "/posts/{slug}/comments")
         | (
             "GET" | "POST",
@@ -81,6 +82,9 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         ("POST", "/admin/posts/{id}/revisions/{number}/restore") => Cap(Capability::POSTS_CHANGE),
         ("POST", "/admin/posts/{id}/workflow/take") => Cap(Capability::REVIEW),
         ("GET", "/admin/reviews") => Cap(Capability::POSTS_VIEW),
+        // The upload form; a urlencoded post (as the matrix sends) is answered with the
+        // form's message, a multipart one is tested in media.rs.
+        ("GET" | "POST", "/admin/media/upload") => Cap(Capability::MEDIA_ADD),
         // Those with `jobs.view` for their own records only are sent on to their own jobs.
         ("GET", "/admin/jobs" | "/admin/jobs/mine") => Cap(Capability::JOBS_VIEW),
         (
@@ -318,6 +322,8 @@ both_backends!(
             "/admin/jobs/mine/retry",
             "/admin/outbox/{id}/retry",
             "/admin/jobs/stats",
+            "/admin/media/upload",
+            "/media/{*key}",
             "/account",
             "/api/me",
         ] {

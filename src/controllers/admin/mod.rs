@@ -10,6 +10,7 @@ use crate::auth::Capability;
 pub use crate::{views::admin::AdminChrome, web::guard::cap};
 
 pub mod jobs;
+pub mod media;
 pub mod outbox;
 pub mod reviews;
 pub mod revisions;
@@ -80,6 +81,15 @@ pub fn routes() -> Routes {
             cap(Capability::REVIEW, post(workflow::take)),
         )
         .add("/reviews", cap(Capability::POSTS_VIEW, get(reviews::index)))
+        .add(
+            media::UPLOAD_URL.trim_start_matches("/admin"),
+            cap(Capability::MEDIA_ADD, get(media::form)).merge(cap(
+                Capability::MEDIA_ADD,
+                // The CSRF layer has read the body within `media.max_upload_bytes`
+                // (and the handler counts the file's bytes itself).
+                post(media::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+            )),
+        )
         .add("/outbox", cap(Capability::OUTBOX_VIEW, get(outbox::index)))
         .add(
             "/outbox/{id}",

@@ -128,6 +128,7 @@ pub async fn post_page(
                 crate::views::forms::urlencode(&post_url(&post.slug))
             ),
         }),
+        og_image: card.image.as_ref().map(|i| web.absolute(&i.preview.url)),
         canonical_url,
         description,
         json_ld,

@@ -8,6 +8,7 @@ pub mod comments;
 pub mod login_attempts;
 pub mod mail_outbox;
 pub mod media;
+pub mod media_variants;
 pub mod post_revisions;
 pub mod post_tags;
 pub mod posts;

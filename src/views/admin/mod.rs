@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod chrome;
 pub mod dashboard;
+pub mod media;
 pub mod outbox;
 pub mod reviews;
 pub mod revisions;
