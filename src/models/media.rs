@@ -195,6 +195,26 @@ pub async fn create<C: TransactionTrait>(
     Ok(row)
 }
 
+/// An uploaded image keeps the kind its bytes say and a text alternative.
+fn check_stored_image(current: &Model, edit: &MediaEdit) -> Result<(), WriteError> {
+    if !current.is_stored_image() {
+        return Ok(());
+    }
+    if edit.content_type != current.content_type {
+        return Err(WriteError::field(
+            "content_type",
+            "An uploaded image's type comes from its bytes and cannot be changed.",
+        ));
+    }
+    if edit.alt_text.trim().is_empty() {
+        return Err(WriteError::field(
+            "alt_text",
+            "Describe the image for people who cannot see it (alt text is required).",
+        ));
+    }
+    Ok(())
+}
+
 /// Changes file `id`'s description for `by` (`media.change` over the file). Audited as
 /// `media.change`.
 ///
@@ -216,6 +236,7 @@ pub async fn update<C: TransactionTrait>(
     if uploader != current.uploader_id {
         check_uploader(by, uploader)?;
     }
+    check_stored_image(&current, edit)?;
     let mut row: ActiveModel = current.clone().into();
     row.file_name = Set(edit.file_name.trim().to_string());
     row.content_type = Set(edit.content_type.clone());

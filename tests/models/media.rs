@@ -103,6 +103,25 @@ both_backends!(
         .unwrap();
         assert_eq!(post.featured_media_id, Some(m.id));
 
+        // An uploaded image keeps its kind and its alt text.
+        for (content_type, alt, field) in [
+            ("application/pdf", "Soon gone.", "content_type"),
+            ("image/png", " ", "alt_text"),
+        ] {
+            let edit = media::MediaEdit {
+                file_name: "gone.png".into(),
+                content_type: content_type.into(),
+                alt_text: alt.into(),
+                uploader_id: None,
+            };
+            let err = media::update(db, &by, &fixtures::meta(), m.id, &edit)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, copydesk::models::WriteError::Field { field: f, .. } if f == field),
+                "{err:?}"
+            );
+        }
         media::delete_with_files(db, &app.ctx.storage, &by, &fixtures::meta(), m.id)
             .await
             .unwrap();
@@ -168,3 +187,48 @@ async fn the_local_store_keeps_files_in_its_folder() {
     .await;
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+both_backends!(
+    a_failed_store_leaves_no_row_and_a_failed_row_no_file,
+    |app: TestApp| async move {
+        use loco_rs::storage::{Storage, drivers};
+        let db = &app.ctx.db;
+        let s = Settings::get(&app.ctx).unwrap();
+        let editor = fixtures::person(db, "Fail Editor", "editor").await;
+        let by = fixtures::actor(&editor);
+        let form = media::UploadForm {
+            file_name: "fails.png".into(),
+            bytes: png(30, 30).into(),
+            alt_text: "Never kept.".into(),
+        };
+        // A storage that refuses every write: no row.
+        let refusing = Storage::single(drivers::null::new());
+        let err = media::upload(db, &refusing, &s.media, &by, &fixtures::meta(), &form)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, media::UploadError::Storage(_)), "{err:?}");
+        assert_eq!(media::Entity::find().count(db).await.unwrap(), 0);
+        // A database that cannot take the row (no tables): the stored file is removed.
+        let empty = std::env::temp_dir().join(format!(
+            "copydesk-no-tables-{}-{:?}.sqlite",
+            std::process::id(),
+            app.backend
+        ));
+        let bare = sea_orm::Database::connect(format!("sqlite://{}?mode=rwc", empty.display()))
+            .await
+            .unwrap();
+        let kept = Storage::single(drivers::mem::new());
+        let err = media::upload(&bare, &kept, &s.media, &by, &fixtures::meta(), &form)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, media::UploadError::Write(_)), "{err:?}");
+        let listed = kept
+            .list(std::path::Path::new("images/"), true)
+            .await
+            .map(|l| l.iter().filter(|e| !e.is_dir).count())
+            .unwrap_or(0);
+        assert_eq!(listed, 0, "the bytes went with the row");
+        let _ = bare.close().await;
+        let _ = std::fs::remove_file(&empty);
+    }
+);

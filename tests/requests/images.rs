@@ -119,8 +119,16 @@ both_backends!(
         let m = uploaded(&app, 1400, "Lanterns over a night market.").await;
         make(&app, m.id).await;
         let author = fixtures::author(&app.ctx.db, "Ada Byron").await;
-        let post =
-            fixtures::post(&app.ctx.db, &author, PostSpec::published("Night market", 1)).await;
+        let body = format!(
+            "Before.\n\n![Lanterns, in the body.]({})\n\nAfter.",
+            m.url()
+        );
+        let post = fixtures::post(
+            &app.ctx.db,
+            &author,
+            PostSpec::published("Night market", 1).body(&body),
+        )
+        .await;
         let mut row: posts::ActiveModel = post.clone().into();
         row.featured_media_id = Set(Some(m.id));
         row.update(&app.ctx.db).await.unwrap();
@@ -140,6 +148,13 @@ both_backends!(
         assert!(t.contains(r#"sizes="(min-width: 45rem) 42rem, 100vw""#));
         assert!(t.contains(r#"width="1400" height="700""#));
         assert!(t.contains(r#"alt="Lanterns over a night market.""#));
+        assert!(
+            t.contains(&format!(
+                r#"<img src="{}" alt="Lanterns, in the body.">"#,
+                m.url()
+            )),
+            "an image inserted into the body: {t}"
+        );
         let og = format!(
             r#"<meta property="og:image" content="http://copydesk.test/media/{}-1280.jpg">"#,
             m.storage_key.trim_end_matches(".jpg")

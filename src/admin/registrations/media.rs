@@ -50,7 +50,7 @@ pub(super) fn options() -> Options<media::Entity> {
             ),
             (
                 "file_name",
-                "This form describes a file; to upload an image's bytes, use “Upload an image” (/admin/media/upload).",
+                "The name shown in the library. To upload an image, use “Upload an image” under Editorial.",
             ),
         ],
         owner_field: Some("uploader_id"),
@@ -70,9 +70,13 @@ impl ModelAdmin<media::Entity> for MediaAdmin {
     fn readonly_fields(
         &self,
         user: &dyn AdminUser,
-        _obj: Option<&media::Model>,
+        obj: Option<&media::Model>,
     ) -> Vec<&'static str> {
         let mut r = self.0.readonly.clone();
+        // An uploaded image's type is what its bytes say.
+        if obj.is_some_and(media::Model::is_stored_image) {
+            r.push("content_type");
+        }
         if only_own(user, "media.change") {
             r.push("uploader_id");
         }
