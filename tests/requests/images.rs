@@ -150,9 +150,12 @@ both_backends!(
         assert!(t.contains(r#"alt="Lanterns over a night market.""#));
         assert!(
             t.contains(&format!(
-                r#"<img src="{}" alt="Lanterns, in the body.">"#,
-                m.url()
-            )),
+                r#"<img src="{}" srcset="{}-320.jpg 320w"#,
+                m.url(),
+                m.url().trim_end_matches(".jpg")
+            )) && t.contains(
+                r#"width="1400" height="700" loading="lazy" decoding="async" alt="Lanterns, in the body.">"#
+            ),
             "an image inserted into the body: {t}"
         );
         let og = format!(
