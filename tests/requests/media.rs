@@ -231,3 +231,46 @@ both_backends!(unknown_keys_are_not_found, |app: TestApp| async move {
         assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}");
     }
 });
+
+both_backends!(
+    resized_copies_can_be_queued_again_by_who_may_change_the_image,
+    |app: TestApp| async move {
+        let owner = user(&app, "author", "Owen Owner").await;
+        let mut b = Browser::signed_in(&app, &owner.email, "/admin/login").await;
+        let res = upload(&b, "again.png", &png(700, 70), "Again.").await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let m = media::Entity::find()
+            .filter(media::Column::FileName.eq("again.png"))
+            .one(&app.ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let page = b.get(&format!("/admin/content/media/{}", m.id)).await;
+        assert!(
+            page.text.contains("Make the resized copies"),
+            "{}",
+            page.text
+        );
+        let path = format!("/admin/media/{}/resize", m.id);
+        let other = user(&app, "author", "Olga Other").await;
+        let mut o = Browser::signed_in(&app, &other.email, "/admin/login").await;
+        assert_eq!(
+            o.post(&path, &[]).await.status,
+            StatusCode::FORBIDDEN,
+            "not theirs"
+        );
+        let res = b.post(&path, &[]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let queued = copydesk::jobs::records::record_statuses(
+            &app.ctx,
+            &copydesk::jobs::records::media_record(m.id),
+        )
+        .await
+        .unwrap();
+        assert_eq!(queued.len(), 2, "the upload's job and this one");
+        assert_eq!(
+            o.post("/admin/media/999999/resize", &[]).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+);

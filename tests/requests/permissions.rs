@@ -85,6 +85,8 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         // The upload form; a urlencoded post (as the matrix sends) is answered with the
         // form's message, a multipart one is tested in media.rs.
         ("GET" | "POST", "/admin/media/upload") => Cap(Capability::MEDIA_ADD),
+        // Checked against the image's uploader in the handler (media.rs covers it).
+        ("POST", "/admin/media/{id}/resize") => Cap(Capability::MEDIA_CHANGE),
         // Those with `jobs.view` for their own records only are sent on to their own jobs.
         ("GET", "/admin/jobs" | "/admin/jobs/mine") => Cap(Capability::JOBS_VIEW),
         (

@@ -131,7 +131,7 @@ impl ModelAdmin<media::Entity> for MediaAdmin {
         user: &dyn AdminUser,
         row: &media::Model,
     ) -> Vec<Panel> {
-        let mut panels = vec![super::media_panels::files(db, row).await];
+        let mut panels = vec![super::media_panels::files(db, user, row).await];
         if let Some(staff) = crate::admin::staff(user) {
             panels.extend(super::media_panels::jobs(staff, row).await);
         }

@@ -1,7 +1,7 @@
 //! The media library's panels: an image's stored files and background jobs on its own
 //! page, and the image chooser on a post's page (each image's Markdown, to copy or — with
 //! JavaScript — to insert into the body at the cursor).
-use copydesk_admin::{HiddenField, Panel, PanelButton, PanelRow};
+use copydesk_admin::{AdminUser, Grant, HiddenField, Panel, PanelButton, PanelRow};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection};
 
 use crate::{
@@ -39,8 +39,26 @@ pub fn markdown_for(m: &media::Model) -> String {
     format!("![{alt}]({})", m.url())
 }
 
+/// The button that queues an image's resized copies again, for those who may change it.
+fn resize_button(user: &dyn AdminUser, row: &media::Model) -> Option<PanelButton> {
+    let may = match user.grant("media.change") {
+        Some(Grant::All) => true,
+        Some(Grant::Own) => row.uploader_id.map(i64::from) == Some(user.id()),
+        None => false,
+    };
+    may.then(|| PanelButton {
+        label: "Make the resized copies".into(),
+        url: format!("/admin/media/{}/resize", row.id),
+        fields: Vec::new(),
+    })
+}
+
 /// An image's files: the original and each resized copy, with links to them.
-pub(super) async fn files(db: &DatabaseConnection, row: &media::Model) -> Panel {
+pub(super) async fn files(
+    db: &DatabaseConnection,
+    user: &dyn AdminUser,
+    row: &media::Model,
+) -> Panel {
     let title = "Stored files".to_string();
     if !row.is_stored_image() {
         return Panel {
@@ -69,6 +87,7 @@ pub(super) async fn files(db: &DatabaseConnection, row: &media::Model) -> Panel 
             text: "No resized copies yet.".into(),
             detail: "The resize job makes them after each upload; an image narrower than every configured width has none.".into(),
             state: "pending".into(),
+            button: resize_button(user, row),
             ..PanelRow::default()
         }),
         Ok(variants) => rows.extend(variants.into_iter().map(|v| PanelRow {

@@ -226,3 +226,33 @@ fn write_failure(e: WriteError) -> AppError {
         other => AppError::Loco(loco_rs::Error::string(&other.to_string())),
     }
 }
+
+/// `POST /admin/media/{id}/resize`: queues the image's resized copies again (after a hand-over
+/// to the job runtime failed, or the configured widths changed), for those who may change
+/// it. The job makes only what is missing.
+pub async fn resize(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    axum::extract::Path(id): axum::extract::Path<i32>,
+) -> AppResult<Response> {
+    use sea_orm::EntityTrait;
+    let m = media::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.require_for(
+        crate::auth::Capability::MEDIA_CHANGE,
+        m.uploader_id.unwrap_or(0),
+    )?;
+    let message = if !m.is_stored_image() {
+        "This record holds no image bytes: there is nothing to resize.".to_string()
+    } else {
+        match queue_resize(&Jobs::get(&ctx)?.client, id).await {
+            Ok(()) => "The resized copies are being made.".to_string(),
+            Err(e) => format!("The resize could not be queued ({e}); try again in a moment."),
+        }
+    };
+    let mut res = Redirect::to(&format!("/admin/content/media/{id}")).into_response();
+    flash_cookie::set(&mut res, Some(&message));
+    Ok(res)
+}

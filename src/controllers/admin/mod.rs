@@ -90,6 +90,10 @@ pub fn routes() -> Routes {
                 post(media::upload).layer(axum::extract::DefaultBodyLimit::disable()),
             )),
         )
+        .add(
+            "/media/{id}/resize",
+            cap(Capability::MEDIA_CHANGE, post(media::resize)),
+        )
         .add("/outbox", cap(Capability::OUTBOX_VIEW, get(outbox::index)))
         .add(
             "/outbox/{id}",
