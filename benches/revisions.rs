@@ -90,6 +90,7 @@ async fn main() {
         state: "draft".into(),
         visibility: "public".into(),
         author_id: user.id,
+        featured_media_id: None,
         published_at: None,
         scheduled_at: None,
         tags: vec!["long".into()],

@@ -78,6 +78,7 @@ impl Hooks for App {
                 "COPYDESK_BASE_URL is empty: production needs the site's public address",
             ));
         }
+        ctx.storage = settings.media.storage()?;
         let jobs = jobs::connect(&ctx, &settings).await?;
         ctx.shared_store.insert(jobs::mail::courier(jobs.clone()));
         ctx.shared_store.insert(jobs);
@@ -141,6 +142,7 @@ impl Hooks for App {
         if demo::is_empty(&ctx.db).await? {
             let report = demo::seed(&ctx.db, &settings.security).await?;
             demo::seed_failing_mail(ctx).await?;
+            crate::demo_images::seed(ctx).await?;
             println!(
                 "\nCopydesk demo: {} posts, {} tags, {} comments, {} files and {} people written.",
                 report.posts, report.tags, report.comments, report.media, report.users
@@ -201,6 +203,7 @@ impl Hooks for App {
         for table in [
             "comments",
             "post_tags",
+            "media_variants",
             "media",
             "posts",
             "tags",

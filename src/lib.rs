@@ -7,6 +7,7 @@ pub mod auth;
 pub mod controllers;
 pub mod db;
 pub mod demo;
+pub mod demo_images;
 pub mod errors;
 pub mod jobs;
 pub mod markdown;

@@ -7,6 +7,9 @@ use std::{
 use loco_rs::app::AppContext;
 use serde::Deserialize;
 
+mod media;
+pub use media::Media;
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub site: Site,
@@ -28,6 +31,8 @@ pub struct Settings {
     pub jobs: Jobs,
     #[serde(default)]
     pub editorial: Editorial,
+    #[serde(default)]
+    pub media: Media,
 }
 
 /// The editorial workflow: review stages, what an edit in review does, the editing lock,
@@ -412,6 +417,7 @@ impl Settings {
         settings
             .editorial
             .check()
+            .and_then(|()| settings.media.check())
             .map_err(|e| loco_rs::Error::string(&format!("config `settings:` block: {e}")))?;
         Ok(settings)
     }

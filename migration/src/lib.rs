@@ -17,6 +17,7 @@ mod m20261201_000011_mail_links;
 mod m20261203_000012_post_revisions;
 mod m20261203_000013_editorial;
 mod m20261203_000014_editing;
+mod m20261203_000015_images;
 mod m20261203_000016_review_comments;
 
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_post_revisions::Migration),
             Box::new(m20261203_000013_editorial::Migration),
             Box::new(m20261203_000014_editing::Migration),
+            Box::new(m20261203_000015_images::Migration),
             Box::new(m20261203_000016_review_comments::Migration),
         ]
     }

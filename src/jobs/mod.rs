@@ -14,6 +14,7 @@ use tokio::sync::Mutex;
 use crate::settings::Settings;
 
 pub mod autosaves;
+pub mod images;
 pub mod mail;
 pub mod outbox;
 pub mod publish;
@@ -86,6 +87,7 @@ pub fn registry(ctx: &AppContext) -> Registry {
         .register(publish::UnpublishPost { ctx: ctx.clone() })
         .register(outbox::DrainOutbox { ctx: ctx.clone() })
         .register(autosaves::PruneAutosaves { ctx: ctx.clone() })
+        .register(images::ResizeImage { ctx: ctx.clone() })
 }
 
 /// Starts a server working the jobs in this process.

@@ -18,6 +18,8 @@ use crate::{
 pub enum Owner {
     /// The post's `author_id`.
     PostAuthor,
+    /// The file's `uploader_id`.
+    MediaUploader,
 }
 
 /// One kind of record a job can concern.
@@ -34,7 +36,7 @@ pub struct RecordKind {
 }
 
 /// Every kind of record that jobs point at.
-pub const RECORD_KINDS: [RecordKind; 2] = [
+pub const RECORD_KINDS: [RecordKind; 3] = [
     RecordKind {
         prefix: "posts",
         label: "post",
@@ -46,6 +48,12 @@ pub const RECORD_KINDS: [RecordKind; 2] = [
         label: "mail",
         admin_url: "/admin/outbox/{id}",
         owner: None,
+    },
+    RecordKind {
+        prefix: "media",
+        label: "image",
+        admin_url: "/admin/content/media/{id}",
+        owner: Some(Owner::MediaUploader),
     },
 ];
 
@@ -59,6 +67,12 @@ pub fn post_record(id: i32) -> String {
 #[must_use]
 pub fn mail_record(id: i32) -> String {
     format!("{}:{id}", RECORD_KINDS[1].prefix)
+}
+
+/// The record of media file `id`'s jobs (`media:7`).
+#[must_use]
+pub fn media_record(id: i32) -> String {
+    format!("{}:{id}", RECORD_KINDS[2].prefix)
 }
 
 /// Where the retry buttons of a record's jobs post to (with `jid`, and `back`: the page to
@@ -108,6 +122,10 @@ pub async fn owns(ctx: &AppContext, actor: &Actor, record: &str) -> AppResult<bo
             .one(&ctx.db)
             .await?
             .is_some_and(|p| p.author_id == actor.user.id),
+        Some(Owner::MediaUploader) => crate::models::media::Entity::find_by_id(id)
+            .one(&ctx.db)
+            .await?
+            .is_some_and(|m| m.uploader_id == Some(actor.user.id)),
         None => false,
     })
 }

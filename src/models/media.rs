@@ -1,5 +1,7 @@
-//! Uploaded files: images and documents that posts refer to. Upload handling comes with the
-//! media library; the model and its rules are here so the schema is complete.
+//! Uploaded files: images and documents that posts refer to. Images arrive through
+//! [`upload::upload`] (bytes checked, stored through Loco's storage), get resized copies from
+//! the resize job ([`variants::make`]), and are served by key; a record described by hand
+//! (`create`) has no bytes.
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr,
     TransactionSession, TransactionTrait,
@@ -13,6 +15,70 @@ use crate::{
 };
 
 pub use super::_entities::media::{ActiveModel, Column, Entity, Model};
+
+pub mod files;
+pub mod sniff;
+pub mod upload;
+pub mod variants;
+pub use upload::{UploadError, UploadForm, check_upload, upload};
+
+impl Model {
+    /// Whether the record is an image whose bytes this library stored (its key is one
+    /// [`files::new_key`] made), so it can be shown and served.
+    #[must_use]
+    pub fn is_stored_image(&self) -> bool {
+        sniff::ImageKind::from_content_type(&self.content_type).is_some()
+            && files::is_our_key(&self.storage_key)
+    }
+
+    /// Where the file is served.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("/media/{}", self.storage_key)
+    }
+}
+
+/// A post's featured image is a stored image with its text alternative (or none).
+///
+/// # Errors
+/// [`WriteError::Field`] on `featured_media_id`, or a database error.
+pub async fn check_featured<C: ConnectionTrait>(db: &C, id: Option<i32>) -> Result<(), WriteError> {
+    use sea_orm::EntityTrait;
+    let Some(id) = id else { return Ok(()) };
+    match Entity::find_by_id(id).one(db).await? {
+        Some(m) if m.is_stored_image() && !m.alt_text.trim().is_empty() => Ok(()),
+        Some(m) if m.is_stored_image() => Err(WriteError::field(
+            "featured_media_id",
+            "This image has no alt text yet: describe it on its media page first.",
+        )),
+        Some(_) => Err(WriteError::field(
+            "featured_media_id",
+            "Choose an uploaded image (JPEG, PNG, WebP or GIF).",
+        )),
+        None => Err(WriteError::field(
+            "featured_media_id",
+            "That image no longer exists: choose another.",
+        )),
+    }
+}
+
+/// The newest stored images, for the body's image chooser.
+///
+/// # Errors
+/// The database fails.
+pub async fn recent_images<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    Ok(Entity::find()
+        .filter(Column::StorageKey.starts_with("images/"))
+        .filter(Column::ContentType.starts_with("image/"))
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(Model::is_stored_image)
+        .collect())
+}
 
 /// The content types Copydesk stores; anything else is refused at upload.
 pub const ALLOWED_CONTENT_TYPES: &[&str] = &[
@@ -129,6 +195,26 @@ pub async fn create<C: TransactionTrait>(
     Ok(row)
 }
 
+/// An uploaded image keeps the kind its bytes say and a text alternative.
+fn check_stored_image(current: &Model, edit: &MediaEdit) -> Result<(), WriteError> {
+    if !current.is_stored_image() {
+        return Ok(());
+    }
+    if edit.content_type != current.content_type {
+        return Err(WriteError::field(
+            "content_type",
+            "An uploaded image's type comes from its bytes and cannot be changed.",
+        ));
+    }
+    if edit.alt_text.trim().is_empty() {
+        return Err(WriteError::field(
+            "alt_text",
+            "Describe the image for people who cannot see it (alt text is required).",
+        ));
+    }
+    Ok(())
+}
+
 /// Changes file `id`'s description for `by` (`media.change` over the file). Audited as
 /// `media.change`.
 ///
@@ -150,6 +236,7 @@ pub async fn update<C: TransactionTrait>(
     if uploader != current.uploader_id {
         check_uploader(by, uploader)?;
     }
+    check_stored_image(&current, edit)?;
     let mut row: ActiveModel = current.clone().into();
     row.file_name = Set(edit.file_name.trim().to_string());
     row.content_type = Set(edit.content_type.clone());
@@ -185,6 +272,33 @@ pub async fn delete<C: TransactionTrait>(
         |m| audit::media_deleted(by, id, audit_view(m)),
     )
     .await
+}
+
+/// Deletes file `id` as [`delete`] does, then its stored bytes and resized copies.
+///
+/// # Errors
+/// As [`delete`]; the files' removal is logged, never an error.
+pub async fn delete_with_files<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    storage: &loco_rs::storage::Storage,
+    by: &Actor,
+    meta: &RequestMeta,
+    id: i32,
+) -> Result<(), WriteError> {
+    use sea_orm::EntityTrait;
+    let mut keys: Vec<String> = variants::of(db, id)
+        .await?
+        .into_iter()
+        .map(|v| v.storage_key)
+        .collect();
+    if let Some(m) = Entity::find_by_id(id).one(db).await? {
+        keys.push(m.storage_key);
+    }
+    delete(db, by, meta, id).await?;
+    // Only keys this library made point at stored files.
+    keys.retain(|k| files::is_our_key(k));
+    files::remove(storage, &keys).await;
+    Ok(())
 }
 
 /// How a content type is named to people.

@@ -19,8 +19,9 @@ impl Task for SeedDemo {
     async fn run(&self, ctx: &AppContext, _vars: &Vars) -> loco_rs::Result<()> {
         let settings = crate::settings::Settings::get(ctx)?;
         let report = crate::demo::seed(&ctx.db, &settings.security).await?;
+        let images = crate::demo_images::seed(ctx).await?;
         println!(
-            "demo: {} users, {} tags, {} posts, {} comments, {} files written",
+            "demo: {} users, {} tags, {} posts, {} comments, {} files and {images} images written",
             report.users, report.tags, report.posts, report.comments, report.media
         );
         if report.users > 0 {

@@ -96,6 +96,15 @@ pub fn atom(meta: &FeedMeta<'_>, entries: &[Entry<'_>]) -> String {
         for t in &e.card.tags {
             let _ = writeln!(x, r#"    <category term="{}"/>"#, xml_escape(&t.name));
         }
+        if let Some(img) = &e.card.image {
+            let _ = writeln!(
+                x,
+                r#"    <link rel="enclosure" type="{}" length="{}" href="{}"/>"#,
+                xml_escape(&img.preview.content_type),
+                img.preview.size_bytes,
+                xml_escape(&format!("{base}{}", img.preview.url)),
+            );
+        }
         let _ = write!(
             x,
             "    <summary>{}</summary>\n    <content type=\"html\">{}</content>\n  </entry>\n",
@@ -149,6 +158,15 @@ pub fn rss(meta: &FeedMeta<'_>, entries: &[Entry<'_>]) -> String {
         );
         for t in &e.card.tags {
             let _ = writeln!(x, "    <category>{}</category>", xml_escape(&t.name));
+        }
+        if let Some(img) = &e.card.image {
+            let _ = writeln!(
+                x,
+                r#"    <enclosure url="{}" length="{}" type="{}"/>"#,
+                xml_escape(&format!("{base}{}", img.preview.url)),
+                img.preview.size_bytes,
+                xml_escape(&img.preview.content_type),
+            );
         }
         let _ = write!(
             x,

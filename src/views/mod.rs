@@ -7,6 +7,7 @@ pub mod cache;
 pub mod feeds;
 pub mod flash;
 pub mod forms;
+pub mod images;
 pub mod jobs_chart;
 pub mod posts;
 pub mod time;

@@ -7,7 +7,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 use validator::ValidationErrors;
 
-use crate::models::{Page, comments, posts, tags, users};
+use super::images::ImageView;
+use crate::models::{Page, comments, media, posts, tags, users};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
@@ -27,6 +28,8 @@ pub struct PostCard {
     pub reading_minutes: u32,
     /// `None` for public posts, else "Members only" or "Paid members only".
     pub access_label: Option<&'static str>,
+    /// The featured image, when the post has one that is stored.
+    pub image: Option<ImageView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -58,10 +61,11 @@ pub fn human_date(d: &DateTime<FixedOffset>) -> String {
     d.format("%-d %B %Y").to_string()
 }
 
-/// The authors and tags of `posts`, loaded in two queries.
+/// The authors, tags and featured images of `posts`, loaded in four queries.
 pub struct Related {
     pub authors: HashMap<i32, users::Model>,
     pub tags: HashMap<i32, Vec<tags::Model>>,
+    pub images: HashMap<i32, media::variants::Image>,
 }
 
 impl Related {
@@ -80,7 +84,13 @@ impl Related {
             .collect();
         let ids: Vec<i32> = posts.iter().map(|p| p.id).collect();
         let tags = tags::Model::for_posts(db, &ids).await?;
-        Ok(Self { authors, tags })
+        let featured: Vec<i32> = posts.iter().filter_map(|p| p.featured_media_id).collect();
+        let images = media::variants::images(db, &featured).await?;
+        Ok(Self {
+            authors,
+            tags,
+            images,
+        })
     }
 
     #[must_use]
@@ -122,6 +132,10 @@ impl Related {
                 Some(posts::Visibility::Paid) => Some("Paid members only"),
                 _ => None,
             },
+            image: post
+                .featured_media_id
+                .and_then(|id| self.images.get(&id))
+                .and_then(ImageView::of),
         }
     }
 
@@ -239,6 +253,8 @@ pub struct PostPage {
     pub closed: Option<ClosedView>,
     pub canonical_url: String,
     pub description: String,
+    /// The featured image's absolute address, for `og:image`.
+    pub og_image: Option<String>,
     pub json_ld: String,
     pub comments: Vec<CommentView>,
     pub comments_open: bool,
@@ -293,6 +309,7 @@ pub fn article_json_ld(
         "keywords": card.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         "isAccessibleForFree": post.is_public(),
     });
+
     // Nothing inside may end or confuse the script element: `<`, `>` and `&` become JSON
     // escapes, which parse back to the same strings.
     value

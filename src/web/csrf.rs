@@ -26,6 +26,8 @@ use super::session::CurrentSession;
 use crate::auth::tokens;
 use crate::{errors::AppError, settings::Settings};
 
+mod multipart;
+
 /// The largest form body read for its token.
 const MAX_FORM: usize = 6 * 1024 * 1024;
 
@@ -149,11 +151,15 @@ pub async fn csrf(State(ctx): State<AppContext>, req: Request, next: Next) -> Re
         }
         return AppError::Csrf("wrong token header").into_response();
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        return multipart::check(&ctx, &session.csrf_token, req, next).await;
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return AppError::Csrf("no token").into_response();
     }

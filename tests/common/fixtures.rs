@@ -116,6 +116,7 @@ pub async fn post(db: &DatabaseConnection, author: &users::Model, spec: PostSpec
         state: spec.state.into(),
         visibility: spec.visibility.into(),
         author_id: author.id,
+        featured_media_id: None,
         published_at: if spec.state == "scheduled" {
             None
         } else {

@@ -13,6 +13,7 @@ pub mod html_safety;
 pub mod job_stores;
 pub mod mail_sink;
 pub mod smtp;
+pub mod uploads;
 
 use std::{
     net::SocketAddr,

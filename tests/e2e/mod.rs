@@ -19,6 +19,8 @@ use copydesk_workers::{
 };
 use sea_orm::EntityTrait;
 
+mod media;
+
 use crate::common::{
     Backend, TestApp,
     browser::{PASSWORD, user},

@@ -4,6 +4,7 @@ mod board;
 mod config;
 mod demo;
 mod editing;
+mod media;
 mod posts;
 mod review_comments;
 mod revisions;

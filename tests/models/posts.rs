@@ -50,6 +50,7 @@ fn form(author_id: i32, title: &str) -> PostForm {
         state: "draft".into(),
         visibility: "public".into(),
         author_id,
+        featured_media_id: None,
         published_at: None,
         scheduled_at: None,
         tags: vec!["Food".into(), "food".into(), " ".into()],

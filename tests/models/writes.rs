@@ -49,6 +49,7 @@ fn draft(author_id: i32, title: &str) -> PostForm {
         state: "draft".into(),
         visibility: "public".into(),
         author_id,
+        featured_media_id: None,
         published_at: None,
         scheduled_at: None,
         tags: vec!["News".into()],

@@ -56,6 +56,7 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             | "/authors/{slug}",
         )
         | ("GET", "/feed.atom" | "/feed.rss" | "/sitemap.xml" | "/robots.txt")
+        | ("GET", "/media/{*key}")
         | ("POST", "/posts/{slug}/comments")
         | (
             "GET" | "POST",
@@ -97,6 +98,11 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         ) => Cap(Capability::POSTS_CHANGE),
         ("GET", "/admin/reviews" | "/admin/board" | "/admin/posts/{id}/preview")
         | ("POST", "/admin/posts/{id}/preview-link") => Cap(Capability::POSTS_VIEW),
+        // The upload form; a urlencoded post (as the matrix sends) is answered with the
+        // form's message, a multipart one is tested in media.rs.
+        ("GET" | "POST", "/admin/media/upload") => Cap(Capability::MEDIA_ADD),
+        // Checked against the image's uploader in the handler (media.rs covers it).
+        ("POST", "/admin/media/{id}/resize") => Cap(Capability::MEDIA_CHANGE),
         // Those with `jobs.view` for their own records only are sent on to their own jobs.
         ("GET", "/admin/jobs" | "/admin/jobs/mine") => Cap(Capability::JOBS_VIEW),
         (
@@ -339,6 +345,8 @@ both_backends!(
             "/admin/jobs/mine/retry",
             "/admin/outbox/{id}/retry",
             "/admin/jobs/stats",
+            "/admin/media/upload",
+            "/media/{*key}",
             "/account",
             "/api/me",
         ] {

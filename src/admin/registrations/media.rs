@@ -1,6 +1,6 @@
 //! Media in the admin; every write goes to [`crate::models::media`].
 use async_trait::async_trait;
-use copydesk_admin::{AdminUser, ListColumn, ModelAdmin, Options, SaveError, Submission};
+use copydesk_admin::{AdminUser, ListColumn, ModelAdmin, Options, Panel, SaveError, Submission};
 use sea_orm::DatabaseConnection;
 
 use super::{as_staff, only_own, value};
@@ -43,10 +43,16 @@ pub(super) fn options() -> Options<media::Entity> {
             ("uploader_id", "Uploaded by"),
             ("alt_text", "Alternative text"),
         ],
-        help: vec![(
-            "alt_text",
-            "What the image shows, for people who cannot see it.",
-        )],
+        help: vec![
+            (
+                "alt_text",
+                "What the image shows, for people who cannot see it.",
+            ),
+            (
+                "file_name",
+                "The name shown in the library. To upload an image, use “Upload an image” under Editorial.",
+            ),
+        ],
         owner_field: Some("uploader_id"),
         shortcut: Some('m'),
         ..Options::new("content", "media", "media item", "media")
@@ -64,9 +70,13 @@ impl ModelAdmin<media::Entity> for MediaAdmin {
     fn readonly_fields(
         &self,
         user: &dyn AdminUser,
-        _obj: Option<&media::Model>,
+        obj: Option<&media::Model>,
     ) -> Vec<&'static str> {
         let mut r = self.0.readonly.clone();
+        // An uploaded image's type is what its bytes say.
+        if obj.is_some_and(media::Model::is_stored_image) {
+            r.push("content_type");
+        }
         if only_own(user, "media.change") {
             r.push("uploader_id");
         }
@@ -107,6 +117,24 @@ impl ModelAdmin<media::Entity> for MediaAdmin {
         user: &dyn AdminUser,
         row: &media::Model,
     ) -> Option<Result<(), SaveError>> {
-        Some(as_staff(user, |s| media_model::delete(db, &s.actor, &s.meta, row.id)).await)
+        Some(
+            as_staff(user, |s| {
+                media_model::delete_with_files(db, &s.ctx.storage, &s.actor, &s.meta, row.id)
+            })
+            .await,
+        )
+    }
+
+    async fn panels(
+        &self,
+        db: &DatabaseConnection,
+        user: &dyn AdminUser,
+        row: &media::Model,
+    ) -> Vec<Panel> {
+        let mut panels = vec![super::media_panels::files(db, user, row).await];
+        if let Some(staff) = crate::admin::staff(user) {
+            panels.extend(super::media_panels::jobs(staff, row).await);
+        }
+        panels
     }
 }

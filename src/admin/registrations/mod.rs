@@ -13,6 +13,7 @@ use crate::{models::WriteError, views::forms::field_errors};
 mod audit;
 mod comments;
 mod media;
+mod media_panels;
 mod people;
 mod post_panels;
 mod posts;

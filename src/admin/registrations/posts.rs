@@ -62,7 +62,7 @@ pub(super) fn options() -> Options<posts::Entity> {
         fieldsets: vec![
             Fieldset {
                 title: "Post",
-                fields: vec!["title", "summary", "body_markdown"],
+                fields: vec!["title", "summary", "body_markdown", "featured_media_id"],
                 description: None,
             },
             Fieldset {
@@ -97,7 +97,11 @@ pub(super) fn options() -> Options<posts::Entity> {
                 ],
             ),
         ],
-        labels: vec![("body_markdown", "Body"), ("author_id", "Author")],
+        labels: vec![
+            ("body_markdown", "Body"),
+            ("author_id", "Author"),
+            ("featured_media_id", "Featured image"),
+        ],
         help: vec![
             (
                 "body_markdown",
@@ -106,6 +110,10 @@ pub(super) fn options() -> Options<posts::Entity> {
             (
                 "scheduled_at",
                 "For a scheduled post: when it goes out (UTC).",
+            ),
+            (
+                "featured_media_id",
+                "Shown on the post's page, its cards, link previews and feeds. Upload images under Media.",
             ),
         ],
         owner_field: Some("author_id"),
@@ -187,6 +195,7 @@ async fn post_form(
         visibility: value(&row.visibility)
             .unwrap_or_else(|| Visibility::Public.as_str().to_string()),
         author_id: value(&row.author_id).unwrap_or(author),
+        featured_media_id: value(&row.featured_media_id).flatten(),
         published_at: value(&row.published_at).flatten(),
         scheduled_at: value(&row.scheduled_at).flatten(),
         tags,
@@ -221,6 +230,8 @@ fn typed_form(
         ),
         visibility: text("visibility", obj.map(|p| &p.visibility)),
         author_id: obj.map_or(author, |p| p.author_id),
+        // Checked against the stored images when saved.
+        featured_media_id: obj.and_then(|p| p.featured_media_id),
         published_at: date("published_at", obj.and_then(|p| p.published_at)),
         scheduled_at: date("scheduled_at", obj.and_then(|p| p.scheduled_at)),
         tags: values
@@ -273,6 +284,9 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
     // A post's author is someone who can write posts: not a reader, not a moderator.
     fn limit_choices_to(&self, _user: &dyn AdminUser, field: &str) -> Option<sea_orm::Condition> {
         use sea_orm::ColumnTrait;
+        if field == "featured_media_id" {
+            return Some(super::media_panels::images_only());
+        }
         (field == "author_id").then(|| {
             let writers: Vec<&str> = Role::ALL
                 .iter()
@@ -455,6 +469,7 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
             super::post_panels::revisions(db, row).await,
         ];
         panels.extend(super::post_panels::jobs(staff, row).await);
+        panels.extend(super::media_panels::chooser(db, staff).await);
         panels
     }
 }

@@ -12,6 +12,7 @@ pub use crate::{views::admin::AdminChrome, web::guard::cap};
 pub mod board;
 pub mod editing;
 pub mod jobs;
+pub mod media;
 pub mod outbox;
 pub mod preview;
 pub mod review_comments;
@@ -125,6 +126,19 @@ pub fn routes() -> Routes {
         .add(
             "/posts/{id}/preview-link",
             cap(Capability::POSTS_VIEW, post(preview::create_link)),
+        )
+        .add(
+            media::UPLOAD_URL.trim_start_matches("/admin"),
+            cap(Capability::MEDIA_ADD, get(media::form)).merge(cap(
+                Capability::MEDIA_ADD,
+                // The CSRF layer has read the body within `media.max_upload_bytes`
+                // (and the handler counts the file's bytes itself).
+                post(media::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+            )),
+        )
+        .add(
+            "/media/{id}/resize",
+            cap(Capability::MEDIA_CHANGE, post(media::resize)),
         )
         .add("/outbox", cap(Capability::OUTBOX_VIEW, get(outbox::index)))
         .add(

@@ -6,6 +6,7 @@ pub mod authors;
 pub mod comments;
 pub mod feeds;
 pub mod home;
+pub mod media;
 pub mod posts;
 pub mod tags;
 
@@ -39,4 +40,5 @@ pub fn routes() -> Routes {
         .add("/feed.rss", get(feeds::rss))
         .add("/sitemap.xml", get(feeds::sitemap))
         .add("/robots.txt", get(feeds::robots))
+        .add("/media/{*key}", get(media::serve))
 }

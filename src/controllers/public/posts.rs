@@ -115,8 +115,14 @@ pub async fn post_page(
         &web.settings.site.title,
     );
     let access = reading::check_read(post, reader);
+    let body_html = if access.is_ok() {
+        let images = crate::views::images::body_images(&ctx.db, &post.body_html).await?;
+        Some(crate::views::images::enrich_body(&post.body_html, &images))
+    } else {
+        None
+    };
     Ok(PostPage {
-        body_html: access.is_ok().then(|| post.body_html.clone()),
+        body_html,
         closed: access.err().map(|why| ClosedView {
             why: match why {
                 ReadRefusal::SignIn => "sign_in",
@@ -129,6 +135,7 @@ pub async fn post_page(
                 crate::views::forms::urlencode(&post_url(&post.slug))
             ),
         }),
+        og_image: card.image.as_ref().map(|i| web.absolute(&i.preview.url)),
         canonical_url,
         description,
         json_ld,

@@ -30,6 +30,22 @@ pub enum Relation {
         on_delete = "SetNull"
     )]
     Users,
+    #[sea_orm(has_many = "super::media_variants::Entity")]
+    MediaVariants,
+    #[sea_orm(has_many = "super::posts::Entity")]
+    Posts,
+}
+
+impl Related<super::media_variants::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MediaVariants.def()
+    }
+}
+
+impl Related<super::posts::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Posts.def()
+    }
 }
 
 impl Related<super::users::Entity> for Entity {

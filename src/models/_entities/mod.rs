@@ -8,6 +8,7 @@ pub mod comments;
 pub mod login_attempts;
 pub mod mail_outbox;
 pub mod media;
+pub mod media_variants;
 pub mod post_autosaves;
 pub mod post_locks;
 pub mod post_revisions;

@@ -18,6 +18,7 @@ pub struct Model {
     pub state: String,
     pub visibility: String,
     pub author_id: i32,
+    pub featured_media_id: Option<i32>,
     pub published_at: Option<DateTimeWithTimeZone>,
     pub scheduled_at: Option<DateTimeWithTimeZone>,
     pub created_at: DateTimeWithTimeZone,
@@ -40,6 +41,14 @@ pub enum Relation {
         on_delete = "Restrict"
     )]
     Users,
+    #[sea_orm(
+        belongs_to = "super::media::Entity",
+        from = "Column::FeaturedMediaId",
+        to = "super::media::Column::Id",
+        on_update = "NoAction",
+        on_delete = "SetNull"
+    )]
+    Media,
     #[sea_orm(has_many = "super::comments::Entity")]
     Comments,
     #[sea_orm(has_many = "super::post_tags::Entity")]
@@ -49,6 +58,12 @@ pub enum Relation {
 impl Related<super::users::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Users.def()
+    }
+}
+
+impl Related<super::media::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Media.def()
     }
 }
 

@@ -71,6 +71,7 @@ actions! {
     MediaAdd => "media.add" on "media",
     MediaChange => "media.change" on "media",
     MediaDelete => "media.delete" on "media",
+    MediaVariants => "media.variants" on "media",
     // Comments: moderation.
     CommentAdd => "comment.add" on "comment",
     CommentChange => "comment.change" on "comment",

@@ -100,6 +100,8 @@ changes! {
     tag_changed => TagChange;
     /// A file's description was edited.
     media_changed => MediaChange;
+    /// The resize job made an image's resized copies.
+    media_variants_made => MediaVariants;
     /// A comment's text or name was edited (a status change is a moderation decision).
     comment_changed => CommentChange;
     /// A staff member changed a person (name, address, bio, role or status).

@@ -80,6 +80,9 @@ pub struct PostForm {
     #[validate(custom(function = "validate_visibility"))]
     pub visibility: String,
     pub author_id: i32,
+    /// The image shown with the post (its page, cards, link previews, feeds).
+    #[serde(default)]
+    pub featured_media_id: Option<i32>,
     pub published_at: Option<DateTime<FixedOffset>>,
     pub scheduled_at: Option<DateTime<FixedOffset>>,
     /// Tag names; missing tags are created, blanks and repeats (in any letter case) dropped.
@@ -100,6 +103,7 @@ impl PostForm {
             state: post.state.clone(),
             visibility: post.visibility.clone(),
             author_id: post.author_id,
+            featured_media_id: post.featured_media_id,
             published_at: post.published_at,
             scheduled_at: post.scheduled_at,
             tags,
@@ -306,6 +310,7 @@ fn apply_form(post: &mut ActiveModel, form: &PostForm) {
     post.state = Set(form.state.clone());
     post.visibility = Set(form.visibility.clone());
     post.author_id = Set(form.author_id);
+    post.featured_media_id = Set(form.featured_media_id);
     // A post published without a date is dated now, so it sorts and shows correctly.
     let published = form.state == PostState::Published.as_str();
     post.published_at = Set(form.published_at.or_else(|| published.then(now)));

@@ -102,7 +102,7 @@ fn audit_view(p: &Model, tags: &[String]) -> Value {
     json!({
         "title": p.title, "summary": p.summary, "body_markdown": p.body_markdown,
         "state": p.state, "visibility": p.visibility, "author_id": p.author_id,
-        "published_at": p.published_at, "scheduled_at": p.scheduled_at,
+        "featured_media_id": p.featured_media_id, "published_at": p.published_at, "scheduled_at": p.scheduled_at,
         "tags": tags.join(", "),
     })
 }
@@ -175,6 +175,7 @@ pub async fn create<C: TransactionTrait>(
     check_form(by, None, form)?;
     let txn = crate::db::begin_write(db).await?;
     check_author(&txn, by, form.author_id).await?;
+    crate::models::media::check_featured(&txn, form.featured_media_id).await?;
     let base = slug::slugify(&form.title, "post");
     let slug = slug::unique_slug::<Entity, _>(&txn, Column::Slug, Column::Id, &base, None).await?;
     let mut post = ActiveModel {
@@ -292,6 +293,9 @@ async fn save<C: TransactionTrait>(
     check_form(by, Some(&current), form)?;
     if form.author_id != current.author_id {
         check_author(&txn, by, form.author_id).await?;
+    }
+    if form.featured_media_id != current.featured_media_id {
+        crate::models::media::check_featured(&txn, form.featured_media_id).await?;
     }
     let before_tags = tag_names(&txn, id).await?;
     let mut post: ActiveModel = current.clone().into();

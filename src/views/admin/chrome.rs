@@ -76,15 +76,20 @@ impl AdminChrome {
                     .collect(),
             })
             .collect();
+        let mut editorial = Vec::new();
         if actor.grant(Capability::POSTS_VIEW).is_some() {
+            editorial.push(link("/admin/reviews", "Review queue", Some('r')));
+            editorial.push(link("/admin/board", "Board", Some('b')));
+        }
+        if actor.grant(Capability::MEDIA_ADD).is_some() {
+            editorial.push(link("/admin/media/upload", "Upload an image", Some('i')));
+        }
+        if !editorial.is_empty() {
             sections.insert(
                 sections.len().min(1),
                 NavSection {
                     title: "Editorial".into(),
-                    links: vec![
-                        link("/admin/reviews", "Review queue", Some('r')),
-                        link("/admin/board", "Board", Some('b')),
-                    ],
+                    links: editorial,
                 },
             );
         }

@@ -4,6 +4,7 @@ pub mod board;
 pub mod chrome;
 pub mod dashboard;
 pub mod editing;
+pub mod media;
 pub mod outbox;
 pub mod reviews;
 pub mod revisions;
