@@ -1,13 +1,12 @@
 //! The media library's panels: an image's stored files and background jobs on its own
 //! page, and the image chooser on a post's page (each image's Markdown, to copy or — with
 //! JavaScript — to insert into the body at the cursor).
-use copydesk_admin::{AdminUser, Grant, HiddenField, Panel, PanelButton, PanelRow};
+use copydesk_admin::{AdminUser, Grant, Panel, PanelButton, PanelRow};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection};
 
 use crate::{
     admin::Staff,
-    auth::Capability,
-    jobs::records::{jobs_for_record, media_record},
+    jobs::records::media_record,
     models::{_entities::media, media as media_model},
 };
 
@@ -118,58 +117,7 @@ pub(super) async fn files(
 
 /// The image's background jobs (its resize), with Retry where the viewer may.
 pub(super) async fn jobs(staff: &Staff, row: &media::Model) -> Option<Panel> {
-    let title = "Background jobs for this image".to_string();
-    let jobs = match jobs_for_record(&staff.ctx, &staff.actor, &media_record(row.id)).await {
-        Ok(j) => j,
-        Err(e) => {
-            return Some(Panel {
-                title,
-                empty: String::new(),
-                rows: vec![PanelRow {
-                    text: "The background jobs could not be read.".into(),
-                    detail: e.to_string(),
-                    state: "failed".into(),
-                    ..PanelRow::default()
-                }],
-            });
-        }
-    };
-    if jobs.is_empty() && staff.actor.grant(Capability::JOBS_VIEW).is_none() {
-        return None;
-    }
-    Some(Panel {
-        title,
-        empty: "No background jobs have run for this image.".into(),
-        rows: jobs
-            .into_iter()
-            .map(|j| PanelRow {
-                text: format!("{}: {}", j.class, j.state),
-                detail: if j.failed {
-                    j.error
-                        .clone()
-                        .unwrap_or_else(|| "It failed without a message.".into())
-                } else {
-                    j.updated.clone()
-                },
-                state: if j.failed { "failed" } else { "ok" }.into(),
-                href: None,
-                button: j.can_retry.then(|| PanelButton {
-                    label: "Retry now".into(),
-                    url: j.retry_url.to_string(),
-                    fields: vec![
-                        HiddenField {
-                            name: "jid".into(),
-                            value: j.jid.clone(),
-                        },
-                        HiddenField {
-                            name: "back".into(),
-                            value: j.back.clone().unwrap_or_default(),
-                        },
-                    ],
-                }),
-            })
-            .collect(),
-    })
+    super::post_panels::record_jobs(staff, &media_record(row.id), "image").await
 }
 
 /// The image chooser on a post's page, for those who may see the media library: each image

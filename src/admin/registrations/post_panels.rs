@@ -140,72 +140,76 @@ pub(super) async fn revisions(db: &DatabaseConnection, row: &posts::Model) -> Pa
 
 /// The post's background jobs (scheduled publishing), with Retry where the viewer may.
 pub(super) async fn jobs(staff: &crate::admin::Staff, row: &posts::Model) -> Option<Panel> {
-    {
-        let jobs = match crate::jobs::records::jobs_for_record(
-            &staff.ctx,
-            &staff.actor,
-            &crate::jobs::records::post_record(row.id),
-        )
-        .await
-        {
-            Ok(jobs) => jobs,
-            // The job store could not be read: say so rather than show an empty panel.
-            Err(e) => {
-                return Some(Panel {
-                    title: "Background jobs for this post".into(),
-                    empty: String::new(),
-                    rows: vec![PanelRow {
-                        text: "The background jobs could not be read.".into(),
-                        detail: e.to_string(),
-                        state: "failed".into(),
-                        href: None,
-                        button: None,
-                    }],
-                });
-            }
-        };
-        if jobs.is_empty()
-            && staff
-                .actor
-                .grant(crate::auth::Capability::JOBS_VIEW)
-                .is_none()
-        {
-            return None;
-        }
-        Some(Panel {
-            title: "Background jobs for this post".into(),
-            empty: "No background jobs have run for this post.".into(),
-            rows: jobs
-                .into_iter()
-                .map(|j| PanelRow {
-                    text: format!("{}: {}", j.class, j.state),
-                    detail: if j.failed {
-                        j.error
-                            .clone()
-                            .unwrap_or_else(|| "It failed without a message.".into())
-                    } else {
-                        j.updated.clone()
-                    },
-                    state: if j.failed { "failed" } else { "ok" }.into(),
+    record_jobs(staff, &crate::jobs::records::post_record(row.id), "post").await
+}
+
+/// The background jobs about one record (`what`: "post", "image"), with Retry where the
+/// viewer may; nothing for someone who may not see jobs when none ran. A job store that
+/// cannot be read says so rather than showing an empty panel.
+pub(super) async fn record_jobs(
+    staff: &crate::admin::Staff,
+    record: &str,
+    what: &str,
+) -> Option<Panel> {
+    let title = format!("Background jobs for this {what}");
+    let jobs = match crate::jobs::records::jobs_for_record(&staff.ctx, &staff.actor, record).await {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            return Some(Panel {
+                title,
+                empty: String::new(),
+                rows: vec![PanelRow {
+                    text: "The background jobs could not be read.".into(),
+                    detail: e.to_string(),
+                    state: "failed".into(),
                     href: None,
-                    button: j.can_retry.then(|| PanelButton {
-                        label: "Retry now".into(),
-                        url: j.retry_url.to_string(),
-                        fields: vec![
-                            HiddenField {
-                                name: "jid".into(),
-                                value: j.jid.clone(),
-                            },
-                            HiddenField {
-                                name: "back".into(),
-                                value: j.back.clone().unwrap_or_default(),
-                            },
-                        ],
-                    }),
-                })
-                .collect(),
-        })
+                    button: None,
+                }],
+            });
+        }
+    };
+    if jobs.is_empty()
+        && staff
+            .actor
+            .grant(crate::auth::Capability::JOBS_VIEW)
+            .is_none()
+    {
+        return None;
     }
+    Some(Panel {
+        title,
+        empty: format!("No background jobs have run for this {what}."),
+        rows: jobs
+            .into_iter()
+            .map(|j| PanelRow {
+                text: format!("{}: {}", j.class, j.state),
+                detail: if j.failed {
+                    j.error
+                        .clone()
+                        .unwrap_or_else(|| "It failed without a message.".into())
+                } else {
+                    j.updated.clone()
+                },
+                state: if j.failed { "failed" } else { "ok" }.into(),
+                href: None,
+                button: j.can_retry.then(|| PanelButton {
+                    label: "Retry now".into(),
+                    url: j.retry_url.to_string(),
+                    fields: vec![
+                        HiddenField {
+                            name: "jid".into(),
+                            value: j.jid.clone(),
+                        },
+                        // No page to come back to: the retry lands on the person's jobs.
+                        HiddenField {
+                            name: "back".into(),
+                            value: j.back.clone().unwrap_or_default(),
+                        },
+                    ],
+                }),
+            })
+            .collect(),
+    })
 }
 
 /// Open review comments by the field they are about (`""`: the post as a whole, shown
@@ -241,12 +245,7 @@ pub(super) async fn comment_notes(
             std::collections::HashMap::new()
         }
     };
-    let may = staff.actor.grant(crate::auth::Capability::REVIEW).is_some()
-        || crate::models::posts::workflow::Transition::Submit.permitted(
-            staff.actor.role(),
-            staff.actor.user.id,
-            row.author_id,
-        );
+    let may = review_comments::may_comment(&staff.actor, row);
     let tz = staff.settings.editorial.tz();
     for c in open {
         let field = if c.field.is_empty() {

@@ -183,8 +183,7 @@ async fn render(
             .iter()
             .map(|c| CommentView::new(c, &names, tz))
             .collect(),
-        may_comment: actor.grant(crate::auth::Capability::REVIEW).is_some()
-            || Transition::Submit.permitted(actor.role(), actor.user.id, post.author_id),
+        may_comment: crate::models::posts::review_comments::may_comment(actor, post),
         comment_fields: crate::models::posts::review_comments::FIELDS
             .iter()
             .map(|&(value, name)| FieldChoice { value, name })

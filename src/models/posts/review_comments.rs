@@ -38,6 +38,12 @@ pub struct CommentForm {
     pub body: String,
 }
 
+/// Whether `by` may comment on `post` and resolve its comments (the pages show the forms).
+#[must_use]
+pub fn may_comment(by: &Actor, post: &super::Model) -> bool {
+    may_discuss(by, post).is_ok()
+}
+
 /// Refuses `by` unless they review posts or may change this one, having seen it.
 fn may_discuss(by: &Actor, post: &super::Model) -> Result<(), WriteError> {
     by.require_for(Capability::POSTS_VIEW, post.author_id)?;
