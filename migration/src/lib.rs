@@ -19,6 +19,7 @@ mod m20261203_000013_editorial;
 mod m20261203_000014_editing;
 mod m20261203_000015_images;
 mod m20261203_000016_review_comments;
+mod m20261203_000017_notification_opt_outs;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_editing::Migration),
             Box::new(m20261203_000015_images::Migration),
             Box::new(m20261203_000016_review_comments::Migration),
+            Box::new(m20261203_000017_notification_opt_outs::Migration),
         ]
     }
 }

@@ -15,12 +15,12 @@ use crate::{
     actor::{Actor, RequestMeta, Via},
     errors::{AppError, AppResult},
     models::{
-        mail, sessions,
+        mail, notifications, sessions,
         users::{AccountError, ProfileError, ProfileForm},
     },
     views::{
         Web,
-        auth::{AccountPage, MailStatus},
+        auth::{AccountPage, MailStatus, NoticeChoice},
         forms::{FieldErrors, field_errors},
         web::CachePolicy,
     },
@@ -38,13 +38,23 @@ pub struct AccountQuery {
     welcome: Option<String>,
 }
 
-fn view(
+async fn view(
+    ctx: &AppContext,
     actor: &Actor,
     profile: &ProfileForm,
     errors: FieldErrors,
     notice: Option<&'static str>,
-) -> AccountPage {
-    AccountPage {
+) -> AppResult<AccountPage> {
+    let off = notifications::opted_out(&ctx.db, actor.user.id).await?;
+    let notices = notifications::Kind::for_role(actor.role())
+        .into_iter()
+        .map(|k| NoticeChoice {
+            kind: k.as_str(),
+            label: k.label(),
+            on: !off.contains(&k),
+        })
+        .collect();
+    Ok(AccountPage {
         title: "Your account",
         csrf: actor.csrf().to_string(),
         email: actor.user.email.clone(),
@@ -56,7 +66,8 @@ fn view(
         errors,
         notice,
         mail: None,
-    }
+        notices,
+    })
 }
 
 /// The delivery of the newest mail to `email`, in plain words, if there is one.
@@ -111,10 +122,11 @@ pub async fn show(
             Some("Your password is changed. Every other session was signed out.")
         }
         (Some("resent"), _) => Some("We are sending you a new confirmation link."),
+        (Some("notifications"), _) => Some("Your mail choices are saved."),
         (_, true) => Some("Welcome! We sent you a link to confirm your email address."),
         _ => None,
     };
-    let mut v = view(&actor, &profile, FieldErrors::new(), notice);
+    let mut v = view(&ctx, &actor, &profile, FieldErrors::new(), notice).await?;
     v.mail = mail_status(&ctx, &actor.user.email).await?;
     web.page(
         StatusCode::OK,
@@ -137,11 +149,28 @@ pub async fn update_profile(
         Err(ProfileError::Invalid(e)) => web.page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "auth/account.html",
-            &view(&actor, &form, field_errors(&e), None),
+            &view(&ctx, &actor, &form, field_errors(&e), None).await?,
             CachePolicy::NoStore,
         ),
         Err(ProfileError::Db(e)) => Err(e.into()),
     }
+}
+
+/// `POST /account/notifications`: which notices to mail. A checked box (`<kind>=on`) keeps
+/// that kind; every other kind the person can receive is turned off.
+pub async fn choose_notifications(
+    State(ctx): State<AppContext>,
+    actor: Actor,
+    meta: RequestMeta,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> AppResult<Response> {
+    let on: Vec<notifications::Kind> = notifications::Kind::ALL
+        .iter()
+        .copied()
+        .filter(|k| form.contains_key(k.as_str()))
+        .collect();
+    notifications::choose(&ctx.db, &actor.user, &meta, &on).await?;
+    Ok(Redirect::to("/account?saved=notifications#notifications-title").into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -202,7 +231,14 @@ pub async fn change_password(
             let mut res = web.page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "auth/account.html",
-                &view(&actor, &profile, field("current_password", message), None),
+                &view(
+                    &ctx,
+                    &actor,
+                    &profile,
+                    field("current_password", message),
+                    None,
+                )
+                .await?,
                 CachePolicy::NoStore,
             )?;
             res.headers_mut()
@@ -213,6 +249,7 @@ pub async fn change_password(
             StatusCode::UNPROCESSABLE_ENTITY,
             "auth/account.html",
             &view(
+                &ctx,
                 &actor,
                 &profile,
                 field(
@@ -220,13 +257,14 @@ pub async fn change_password(
                     "That is not your current password.".into(),
                 ),
                 None,
-            ),
+            )
+            .await?,
             CachePolicy::NoStore,
         ),
         Err(PasswordChangeError::Account(AccountError::WeakPassword(why))) => web.page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "auth/account.html",
-            &view(&actor, &profile, field("new_password", why), None),
+            &view(&ctx, &actor, &profile, field("new_password", why), None).await?,
             CachePolicy::NoStore,
         ),
         Err(PasswordChangeError::Account(AccountError::Db(e))) => Err(e.into()),

@@ -32,5 +32,9 @@ pub fn account_routes() -> Routes {
         .add("/account", get(account::show))
         .add("/account/profile", post(account::update_profile))
         .add("/account/password", post(account::change_password))
+        .add(
+            "/account/notifications",
+            post(account::choose_notifications),
+        )
         .add("/account/verification", post(account::resend_verification))
 }

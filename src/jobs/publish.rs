@@ -99,10 +99,13 @@ impl Job for PublishPost {
     const RETRY: Retry = Retry::Count(3);
 
     async fn perform(&self, _ctx: JobContext, (id,): Self::Args) -> Result<(), JobError> {
-        posts::publish_scheduled(&self.ctx.db, id)
+        if let Some(notices) = posts::publish_scheduled(&self.ctx.db, id)
             .await
-            .map(|_| ())
-            .map_err(db_error)
+            .map_err(db_error)?
+        {
+            crate::models::mail::dispatch_all(&self.ctx, notices).await;
+        }
+        Ok(())
     }
 }
 

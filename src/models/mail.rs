@@ -27,7 +27,8 @@ const TEMPLATES: &[(&str, &str)] = mail_templates!(
     "verify_email",
     "reset_password",
     "password_changed",
-    "invitation"
+    "invitation",
+    "post_notice"
 );
 
 /// Text parts are not escaped; the HTML part is (by its `.html` name).
@@ -116,6 +117,11 @@ impl LinkKind {
 
 /// What stands in a stored message where its secret link goes; [`send`] replaces it.
 pub const LINK_PLACEHOLDER: &str = "[link added when sent]";
+
+/// What stands in a stored message where the site's public address goes (the start of a
+/// link to one of its pages); [`send`] puts the address in when it delivers the message,
+/// so a message stored by a model, which does not know the address, links correctly.
+pub const SITE_PLACEHOLDER: &str = "[site address]";
 
 /// The locals a template is rendered with: the stored ones, the placeholder for the link.
 fn with_link(locals: &serde_json::Value, link: Option<Link>) -> serde_json::Value {
@@ -223,6 +229,18 @@ pub async fn dispatch(ctx: &AppContext, row: Model) -> loco_rs::Result<Model> {
         .ok_or_else(|| loco_rs::Error::string("the outbox row vanished"))
 }
 
+/// Hands each of `rows` to the mail job, after the commit that stored them. A hand-over
+/// that fails is logged and left to the outbox sweep, which queues the message within a few
+/// minutes: the step that caused it has happened, so it is not undone.
+pub async fn dispatch_all(ctx: &AppContext, rows: Vec<Model>) {
+    for row in rows {
+        let id = row.id;
+        if let Err(e) = dispatch(ctx, row).await {
+            tracing::warn!(mail = id, error = %e, "mail left for the outbox sweep");
+        }
+    }
+}
+
 /// The newest message of template `name` to `to`, if any.
 ///
 /// # Errors
@@ -295,6 +313,9 @@ pub async fn send(ctx: &AppContext, row: Model) -> Result<(), String> {
         return Err(msg);
     }
     let settings = Settings::get(ctx).map_err(|e| e.to_string())?;
+    let row = with_site(ctx, row, settings.site.base())
+        .await
+        .map_err(|e| e.to_string())?;
     if settings.mail.transport != "smtp" {
         mark(ctx, row, "kept", "")
             .await
@@ -358,6 +379,21 @@ pub async fn send(ctx: &AppContext, row: Model) -> Result<(), String> {
             Err(msg)
         }
     }
+}
+
+/// Puts the site's address where a stored message holds [`SITE_PLACEHOLDER`], and keeps
+/// the result: the address is no secret, and the outbox then shows the links as sent.
+async fn with_site(ctx: &AppContext, row: Model, base: &str) -> Result<Model, DbErr> {
+    if !row.text_body.contains(SITE_PLACEHOLDER) && !row.html_body.contains(SITE_PLACEHOLDER) {
+        return Ok(row);
+    }
+    let base = base.trim_end_matches('/');
+    let text = row.text_body.replace(SITE_PLACEHOLDER, base);
+    let html = row.html_body.replace(SITE_PLACEHOLDER, base);
+    let mut active: ActiveModel = row.into();
+    active.text_body = Set(text);
+    active.html_body = Set(html);
+    active.update(&ctx.db).await
 }
 
 async fn mark(ctx: &AppContext, row: Model, status: &str, error: &str) -> Result<Model, DbErr> {

@@ -79,6 +79,16 @@ pub struct AccountPage {
     pub notice: Option<&'static str>,
     /// The newest mail to the person and how its delivery went (on the plain page only).
     pub mail: Option<MailStatus>,
+    /// The workflow notices the person can receive, each on or off.
+    pub notices: Vec<NoticeChoice>,
+}
+
+/// One kind of notice on the account page.
+#[derive(Debug, Serialize)]
+pub struct NoticeChoice {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub on: bool,
 }
 
 /// The delivery of the newest mail to a person, in plain words.

@@ -6,14 +6,19 @@ use axum::http::StatusCode;
 use chrono::Duration as Span;
 use copydesk::{
     jobs::{self, Jobs, publish::PublishDuePosts},
-    models::{_entities::mail_outbox, now, posts},
+    models::{_entities::mail_outbox, mail, now, posts},
     settings::Settings,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     both_backends,
-    common::{TestApp, browser::Browser, fixtures, fixtures::PostSpec},
+    common::{
+        TestApp,
+        browser::{Browser, user},
+        fixtures,
+        fixtures::PostSpec,
+    },
 };
 
 /// Polls `check` every 100 ms for at most 15 s.
@@ -167,6 +172,177 @@ both_backends!(
         assert_eq!(still.state, "scheduled", "not before its time");
         // Idempotent: a second run publishes nothing more.
         assert_eq!(posts::publish_due(db).await.unwrap(), 0);
+        // The author was told, once, with a link to the post on the site.
+        let notices = mail_outbox::Entity::find()
+            .filter(mail_outbox::Column::ToAddress.eq(&ada.email))
+            .filter(mail_outbox::Column::Template.eq("post_notice"))
+            .all(db)
+            .await
+            .unwrap();
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert_eq!(notices[0].subject, "“Due now” is published");
+        let server = jobs::start_server(&app.ctx, &settings, &jobs)
+            .await
+            .unwrap();
+        let (dbc, mail_id) = (db.clone(), notices[0].id);
+        eventually("the author's notice", || {
+            let db = dbc.clone();
+            async move {
+                mail_outbox::Entity::find_by_id(mail_id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .is_some_and(|m| m.status == "kept")
+            }
+        })
+        .await;
+        server.shutdown().await.unwrap();
+        let kept = mail_outbox::Entity::find_by_id(mail_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        let link = format!(
+            "{}/posts/{}",
+            settings.site.base().trim_end_matches('/'),
+            due.slug
+        );
+        assert!(kept.text_body.contains(&link), "{}", kept.text_body);
+        assert!(
+            kept.html_body.contains(&format!("href=\"{link}\"")),
+            "{}",
+            kept.html_body
+        );
+        assert!(!kept.text_body.contains(mail::SITE_PLACEHOLDER));
+    }
+);
+
+both_backends!(
+    workflow_notices_go_through_the_mail_job_and_follow_each_persons_choice,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let ada = user(&app, "author", "Ada Author").await;
+        let eda = user(&app, "editor", "Eda Editor").await;
+        let eli = user(&app, "editor", "Eli Editor").await;
+        let notices_to = |who: String| {
+            let db = db.clone();
+            async move {
+                mail_outbox::Entity::find()
+                    .filter(mail_outbox::Column::ToAddress.eq(who))
+                    .filter(mail_outbox::Column::Template.eq("post_notice"))
+                    .all(&db)
+                    .await
+                    .unwrap()
+            }
+        };
+
+        // Eli turns review notices off on the account page, without JavaScript.
+        let mut e = Browser::signed_in(&app, &eli.email, "/admin/login").await;
+        let page = e.get("/account").await;
+        assert!(page.text.contains("Email me when"), "{}", page.text);
+        assert!(
+            page.text
+                .contains(r#"name="review_waiting" type="checkbox" value="on" checked"#)
+        );
+        let res = e
+            .post(
+                "/account/notifications",
+                &[
+                    ("changes_requested", "on"),
+                    ("approved", "on"),
+                    ("scheduled", "on"),
+                    ("published", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let page = e.get("/account?saved=notifications").await;
+        assert!(page.text.contains("Your mail choices are saved."));
+        assert!(
+            page.text
+                .contains(r#"name="review_waiting" type="checkbox" value="on">"#),
+            "unchecked now"
+        );
+        assert!(
+            page.text
+                .contains(r#"name="published" type="checkbox" value="on" checked"#)
+        );
+
+        // Ada submits on the workflow page: Eda's notice is handed to the mail job at once.
+        let post = fixtures::post(
+            db,
+            &ada,
+            PostSpec::published("Handed over", 1)
+                .state("draft")
+                .undated(),
+        )
+        .await;
+        let mut a = Browser::signed_in(&app, &ada.email, "/admin/login").await;
+        let url = format!("/admin/posts/{}/workflow", post.id);
+        a.get(&url).await;
+        let res = a
+            .post(
+                &url,
+                &[
+                    ("transition", "submit"),
+                    ("lock_version", &post.lock_version.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        assert!(
+            notices_to(eli.email.clone()).await.is_empty(),
+            "Eli opted out"
+        );
+        assert!(
+            notices_to(ada.email.clone()).await.is_empty(),
+            "nobody hears of their own step"
+        );
+        let mine = notices_to(eda.email.clone()).await;
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].status, "queued");
+        let api =
+            copydesk_workers::api::Inspector::new(Jobs::get(&app.ctx).unwrap().client.clone());
+        assert_eq!(
+            api.statuses(&jobs::records::mail_record(mine[0].id), 1)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "a mail job points at it: the sweep is only the fallback"
+        );
+
+        let settings = Settings::get(&app.ctx).unwrap();
+        let jobs = Jobs::get(&app.ctx).unwrap();
+        let server = jobs::start_server(&app.ctx, &settings, &jobs)
+            .await
+            .unwrap();
+        let (dbc, id) = (db.clone(), mine[0].id);
+        eventually("the review notice", || {
+            let db = dbc.clone();
+            async move {
+                mail_outbox::Entity::find_by_id(id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .is_some_and(|m| m.status == "kept")
+            }
+        })
+        .await;
+        server.shutdown().await.unwrap();
+        let kept = &notices_to(eda.email.clone()).await[0];
+        let base = settings.site.base().trim_end_matches('/').to_string();
+        assert!(
+            kept.text_body.contains(&format!("{base}{url}")),
+            "{}",
+            kept.text_body
+        );
+        assert!(
+            kept.text_body.contains(&format!("{base}/account")),
+            "{}",
+            kept.text_body
+        );
+        assert!(!kept.html_body.contains(mail::SITE_PLACEHOLDER));
     }
 );
 

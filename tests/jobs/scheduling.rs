@@ -109,7 +109,8 @@ async fn schedule_flow(app: TestApp) {
             &step(Transition::Schedule, p.lock_version, Some(soon)),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         publish::sync(&client, &p).await.unwrap();
         ids.push(p.id);
     }
@@ -139,7 +140,8 @@ async fn schedule_flow(app: TestApp) {
         &step(Transition::Schedule, moved.lock_version, Some(later)),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .post;
     publish::sync(&client, &moved).await.unwrap();
     let now_jobs = scheduled(&api, moved.id, PublishPost::CLASS).await;
     assert_eq!(now_jobs.len(), 1);
@@ -165,7 +167,8 @@ async fn schedule_flow(app: TestApp) {
         &step(Transition::Archive, gone.lock_version, None),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .post;
     publish::sync(&client, &gone).await.unwrap();
     assert!(
         scheduled(&api, gone.id, PublishPost::CLASS)
@@ -204,7 +207,8 @@ async fn schedule_flow(app: TestApp) {
     f.until = Some(now() + Span::seconds(3));
     let up = workflow::apply(db, &eda, &meta, policy, up.id, &f)
         .await
-        .unwrap();
+        .unwrap()
+        .post;
     assert_eq!(up.state, "published");
     publish::sync(&client, &up).await.unwrap();
     assert_eq!(scheduled(&api, up.id, UnpublishPost::CLASS).await.len(), 1);

@@ -161,7 +161,8 @@ both_backends!(
                 ),
             )
             .await
-            .unwrap();
+            .unwrap()
+            .post;
             assert_eq!(post.state, "in_review");
             // The editor meets the gate again at approval.
             assert!(matches!(

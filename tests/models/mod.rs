@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod editing;
 mod media;
+mod notifications;
 mod posts;
 mod review_comments;
 mod revisions;

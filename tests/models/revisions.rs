@@ -222,7 +222,8 @@ both_backends!(
             &[post.id],
         )
         .await
-        .unwrap();
+        .unwrap()
+        .0;
         assert_eq!(t.done, 1);
         assert_eq!(all(db, post.id).await.len(), 4);
     }
@@ -266,7 +267,8 @@ both_backends!(
             &step(Transition::Submit, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         let post = workflow::apply(
             db,
             &ed_a,
@@ -276,7 +278,8 @@ both_backends!(
             &step(Transition::Approve, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         // Approved at revision 1; the editor then edits twice (revisions 2 and 3).
         let mut post = post;
         for body in ["A second body.", "A third body."] {

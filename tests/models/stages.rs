@@ -89,7 +89,8 @@ both_backends!(
             &step(Transition::Submit, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.state, "in_review");
         assert_eq!(post.review_stage.as_deref(), Some("copy_edit"));
         let due = post
@@ -133,7 +134,8 @@ both_backends!(
             &step(Transition::Approve, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.state, "in_review");
         assert_eq!(post.review_stage.as_deref(), Some("legal"));
         assert_eq!(post.review_due_at, None, "the legal read has no due date");
@@ -164,7 +166,8 @@ both_backends!(
             &step(Transition::Approve, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.state, "approved");
         assert_eq!(post.review_stage, None);
 
@@ -205,7 +208,8 @@ both_backends!(
             &step(Transition::Submit, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         let post = workflow::apply(
             db,
             &eda,
@@ -215,7 +219,8 @@ both_backends!(
             &step(Transition::Approve, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.review_stage.as_deref(), Some("legal"));
 
         // A save that changes nothing of the content keeps the approvals.
@@ -253,7 +258,8 @@ both_backends!(
             &step(Transition::Approve, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         let mut f = fixtures::form_of(&post, &[]);
         f.title = "Edited in review, again".into();
         let post = posts::update(db, &ada, &meta, &keep, post.id, post.lock_version, &f)
@@ -272,7 +278,8 @@ both_backends!(
             &step(Transition::Approve, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.state, "approved");
         let mut f = fixtures::form_of(&post, &[]);
         f.summary = "A new summary after approval.".into();
@@ -315,7 +322,8 @@ both_backends!(
             &step(Transition::Submit, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         let post = workflow::apply(
             db,
             &eda,
@@ -325,13 +333,15 @@ both_backends!(
             &step(Transition::Approve, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         // At stage 2, its approver sends it back with a note.
         let mut f = step(Transition::RequestChanges, post.lock_version);
         f.note = "Name the source of the second quote.".into();
         let post = workflow::apply(db, &al, &meta, &policy, post.id, &f)
             .await
-            .unwrap();
+            .unwrap()
+            .post;
         assert_eq!(post.state, "draft");
         assert_eq!(
             (post.review_stage, post.review_due_at, post.review_holder_id),
@@ -355,7 +365,8 @@ both_backends!(
             &step(Transition::Submit, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.review_stage.as_deref(), Some("copy_edit"));
     }
 );
@@ -389,7 +400,8 @@ both_backends!(
             &step(Transition::Submit, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         let q = reviews::queue(db, &policy, &eda, 50).await.unwrap();
         assert!(q.iter().any(|w| w.post.id == post.id && w.mine));
         // The author may not take it; Eda may, then it waits on her and not on Eli.
@@ -430,7 +442,8 @@ both_backends!(
             &step(Transition::Approve, taken.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.review_holder_id, None);
     }
 );

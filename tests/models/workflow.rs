@@ -88,7 +88,7 @@ both_backends!(
                         state.as_str()
                     );
                     if expected {
-                        let saved = got.unwrap_or_else(|e| panic!("{what}: refused ({e})"));
+                        let saved = got.unwrap_or_else(|e| panic!("{what}: refused ({e})")).post;
                         assert_eq!(saved.state, t.target().as_str(), "{what}");
                         assert_eq!(stored.lock_version, post.lock_version + 1, "{what}");
                         assert_eq!(
@@ -170,7 +170,8 @@ both_backends!(
             &form(Transition::Submit, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.state, "in_review");
 
         // Changes are requested with a note, which the entry keeps.
@@ -199,7 +200,8 @@ both_backends!(
             &form(Transition::RequestChanges, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.state, "draft");
         let entry = audit_log::Entity::find()
             .all(db)
@@ -237,7 +239,8 @@ both_backends!(
             &form(Transition::Submit, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         let post = workflow::apply(
             db,
             &ed_a,
@@ -247,7 +250,8 @@ both_backends!(
             &form(Transition::Approve, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         let mut f = form(Transition::Schedule, post.lock_version);
         f.at = Some(now() - Duration::hours(1));
         assert!(matches!(
@@ -284,7 +288,8 @@ both_backends!(
             &form(Transition::Schedule, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.state, "scheduled");
         assert!(post.scheduled_at.is_some_and(|at| at > now()));
         let post = workflow::apply(
@@ -296,7 +301,8 @@ both_backends!(
             &form(Transition::PublishNow, post.lock_version),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .post;
         assert_eq!(post.state, "published");
         assert!(post.published_at.is_some_and(|at| at <= now()));
         assert_eq!(post.scheduled_at, None);

@@ -253,6 +253,7 @@ both_backends!(
                 )
                 .await
                 .unwrap()
+                .0
             }
         };
         let t = many(&ada, Transition::Submit, vec![a.id, b.id, c.id]).await;

@@ -2,7 +2,8 @@
 //! `json!` literals they replaced did: same keys, same values, so the pages render the same.
 use copydesk::views::{
     auth::{
-        AccountPage, ForgotPage, MailStatus, MessagePage, PasswordPage, SignInPage, SignUpPage,
+        AccountPage, ForgotPage, MailStatus, MessagePage, NoticeChoice, PasswordPage, SignInPage,
+        SignUpPage,
     },
     forms::FieldErrors,
 };
@@ -138,11 +139,17 @@ fn the_account_page_keeps_its_context() {
         errors: errors(&[("new_password", "Too short.")]),
         notice: None,
         mail,
+        notices: vec![NoticeChoice {
+            kind: "published",
+            label: "My post is published",
+            on: true,
+        }],
     };
     let mut literal = json!({
         "title": "Your account", "csrf": "t", "email": "a@example.com", "verified": false,
         "role": "member", "staff": false, "display_name": "Ann", "bio": "",
         "errors": {"new_password": "Too short."}, "notice": null, "mail": null,
+        "notices": [{"kind": "published", "label": "My post is published", "on": true}],
     });
     // Without a mail the page had `mail: null` (GET) or no `mail` (a refused form); the
     // template tests `{% if page.mail %}`, which is false for both.

@@ -220,7 +220,12 @@ async fn post_jobs(app: TestApp) {
     );
 
     // Publishing a published post does nothing: no second audit row, the same date.
-    assert!(!posts::publish_scheduled(db, on_time.id).await.unwrap());
+    assert!(
+        posts::publish_scheduled(db, on_time.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let published_at = posts::Entity::find_by_id(on_time.id)
         .one(db)
         .await

@@ -70,7 +70,13 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         | ("POST", "/logout" | "/admin/logout")
         | ("GET", "/verify/{token}" | "/preview/{token}") => Public,
         ("GET", "/account")
-        | ("POST", "/account/profile" | "/account/password" | "/account/verification") => SignedIn,
+        | (
+            "POST",
+            "/account/profile"
+            | "/account/password"
+            | "/account/verification"
+            | "/account/notifications",
+        ) => SignedIn,
         ("GET", "/admin") => Cap(Capability::ADMIN_ACCESS),
         ("POST", "/admin/users/{id}/invitation") => Cap(Capability::USERS_ADD),
         ("POST", "/admin/users/{id}/unlock") => Cap(Capability::MANAGE_USERS),

@@ -402,9 +402,10 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         let ids = ids32(ids);
         Some(
             as_staff(user, |s| async move {
-                let tally =
+                let (tally, notices) =
                     workflow::apply_many(db, &s.actor, &s.meta, &s.settings.editorial, t, &ids)
                         .await?;
+                crate::models::mail::dispatch_all(&s.ctx, notices).await;
                 // The moved posts' publish jobs follow them; the minute sweep covers a
                 // runtime that is down.
                 if let Ok(jobs) = crate::jobs::Jobs::get(&s.ctx) {

@@ -284,7 +284,8 @@ pub async fn step(
             override_reason: f.override_reason.clone(),
         };
         match workflow::apply(&ctx.db, &actor, &meta, policy, id, &form).await {
-            Ok(saved) => {
+            Ok(workflow::Moved { post: saved, mail }) => {
+                crate::models::mail::dispatch_all(&ctx, mail).await;
                 let mut message = match reviews::standing(policy, &saved) {
                     Some(s) if t == Transition::Approve => format!(
                         "{}: done. The post moves on to “{}” ({} of {}).",

@@ -9,6 +9,7 @@ pub mod login_attempts;
 pub mod mail_outbox;
 pub mod media;
 pub mod media_variants;
+pub mod notification_opt_outs;
 pub mod post_autosaves;
 pub mod post_locks;
 pub mod post_revisions;

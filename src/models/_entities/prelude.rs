@@ -5,6 +5,7 @@ pub use super::login_attempts::Entity as LoginAttempts;
 pub use super::mail_outbox::Entity as MailOutbox;
 pub use super::media::Entity as Media;
 pub use super::media_variants::Entity as MediaVariants;
+pub use super::notification_opt_outs::Entity as NotificationOptOuts;
 pub use super::post_revisions::Entity as PostRevisions;
 pub use super::post_tags::Entity as PostTags;
 pub use super::posts::Entity as Posts;

@@ -91,6 +91,7 @@ actions! {
     UserEmail => "user.email" on "user",
     UserVerifyEmail => "user.verify_email" on "user",
     UserInvitationAccepted => "user.invitation_accepted" on "user",
+    UserNotifications => "user.notifications" on "user",
     SignUp => "sign_up" on "user",
     SignIn => "sign_in" on "user",
     SignInFailed => "sign_in.failed" on "user",

@@ -15,7 +15,7 @@ use super::{ActiveModel, Column, Entity, Model, PostState};
 use crate::{
     actor::{Actor, RequestMeta},
     auth::{AuthError, Capability},
-    models::{WriteError, audit, now},
+    models::{WriteError, audit, notifications, now},
     settings::{Editorial, Stage},
 };
 
@@ -161,6 +161,14 @@ pub(super) async fn reset_after_edit<C: ConnectionTrait>(
         ),
     )
     .await?;
+    // The first stage's reviewers hear of it; the outbox sweep hands the notice over.
+    let post = crate::models::write::found::<Entity, _>(txn, before.id).await?;
+    let mut notice = notifications::by_actor(notifications::Kind::ReviewWaiting, &post, by);
+    notice.stage = Some(first);
+    notice.when = post
+        .review_due_at
+        .map(|at| crate::views::time::show(policy.tz(), at));
+    notifications::queue(txn, &notice).await?;
     Ok(true)
 }
 

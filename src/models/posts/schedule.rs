@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{Column, Entity, Model, PostState};
-use crate::models::{_entities::audit_log, audit, now};
+use crate::models::{_entities::audit_log, audit, mail, notifications, now};
 
 /// A publish more than this late is reported as late.
 pub const LATE_AFTER_SECS: i64 = 120;
@@ -76,16 +76,18 @@ fn seconds_late(due: Option<DateTime<FixedOffset>>) -> i64 {
 }
 
 /// Publishes post `id` if it is scheduled and its time has come, dated at its scheduled
-/// time, with an audit row that says how late it went, in one transaction. Returns whether
-/// it published it: a post already published, gone, moved out of `scheduled` or rescheduled
-/// to later is left as it is, so running this twice is harmless.
+/// time, with an audit row that says how late it went and the author's notice, in one
+/// transaction. Returns the notice's messages when it published it (hand them to
+/// [`crate::models::mail::dispatch_all`]), `None` when not: a post already published, gone,
+/// moved out of `scheduled` or rescheduled to later is left as it is, so running this twice
+/// is harmless and mails nobody twice.
 ///
 /// # Errors
 /// When the database cannot be queried or written.
 pub async fn publish_scheduled<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     id: i32,
-) -> Result<bool, DbErr> {
+) -> Result<Option<Vec<mail::Model>>, DbErr> {
     // Write first: on SQLite a transaction that reads and then writes cannot take the write
     // lock once another publish has written meanwhile.
     let txn = crate::db::begin_write(db).await?;
@@ -100,12 +102,12 @@ pub async fn publish_scheduled<C: TransactionTrait + ConnectionTrait>(
         .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
-        return Ok(false);
+        return Ok(None);
     }
-    let published_at = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .and_then(|p| p.published_at);
+    let Some(post) = Entity::find_by_id(id).one(&txn).await? else {
+        return Ok(None);
+    };
+    let published_at = post.published_at;
     audit::record(
         &txn,
         &crate::auth::RequestMeta::system("scheduled publishing"),
@@ -117,8 +119,18 @@ pub async fn publish_scheduled<C: TransactionTrait + ConnectionTrait>(
         ),
     )
     .await?;
+    let notice = notifications::Notice {
+        kind: notifications::Kind::Published,
+        post: &post,
+        by: "Scheduled publishing".into(),
+        by_id: None,
+        note: "",
+        stage: None,
+        when: None,
+    };
+    let queued = notifications::queue(&txn, &notice).await?;
     txn.commit().await?;
-    Ok(true)
+    Ok(Some(queued))
 }
 
 /// Takes post `id` down if it is published and its `unpublish_at` has come: it goes back
@@ -175,7 +187,8 @@ pub async fn unpublish_scheduled<C: TransactionTrait + ConnectionTrait>(
 pub async fn publish_due<C: TransactionTrait + ConnectionTrait>(db: &C) -> Result<usize, DbErr> {
     let mut changed = 0;
     for post in due_posts(db).await? {
-        if publish_scheduled(db, post.id).await? {
+        // Its notice waits in the outbox for the sweep: this runs without the job runtime.
+        if publish_scheduled(db, post.id).await?.is_some() {
             changed += 1;
         }
     }

@@ -15,7 +15,7 @@ use crate::{
         Capability, Role,
         permissions::{self, Grant},
     },
-    models::{WriteError, audit, now},
+    models::{WriteError, audit, mail, now},
     settings::Editorial,
 };
 
@@ -182,6 +182,14 @@ fn state_words(state: &str) -> &'static str {
     }
 }
 
+/// A step taken: the post as it is now, and the notices it queued in the outbox (hand them
+/// to [`crate::models::mail::dispatch_all`]; the outbox sweep sends any left over).
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub post: Model,
+    pub mail: Vec<mail::Model>,
+}
+
 /// Takes post `id` one step along its workflow for `by`. Refused, with nothing written, when
 /// `by` lacks the transition's permission, when it does not apply to the post's state, when
 /// its input is missing or wrong, or when the post moved on from `form.lock_version`.
@@ -199,11 +207,11 @@ pub async fn apply<C: TransactionTrait>(
     policy: &Editorial,
     id: i32,
     form: &TransitionForm,
-) -> Result<Model, WriteError> {
+) -> Result<Moved, WriteError> {
     let txn = crate::db::begin_write(db).await?;
-    let saved = step(&txn, by, meta, policy, id, form).await?;
+    let moved = step(&txn, by, meta, policy, id, form).await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(moved)
 }
 
 /// Takes transition `t` on each post of `ids` that `by` may take it on, in one transaction
@@ -219,9 +227,10 @@ pub async fn apply_many<C: TransactionTrait>(
     policy: &Editorial,
     t: Transition,
     ids: &[i32],
-) -> Result<crate::models::Tally, WriteError> {
+) -> Result<(crate::models::Tally, Vec<mail::Model>), WriteError> {
     let txn = crate::db::begin_write(db).await?;
     let mut tally = crate::models::Tally::default();
+    let mut queued = Vec::new();
     for &id in ids {
         let Some(current) = Entity::find_by_id(id).one(&txn).await? else {
             tally.skipped += 1;
@@ -236,13 +245,16 @@ pub async fn apply_many<C: TransactionTrait>(
             override_reason: String::new(),
         };
         match step(&txn, by, meta, policy, id, &form).await {
-            Ok(_) => tally.done += 1,
+            Ok(moved) => {
+                tally.done += 1;
+                queued.extend(moved.mail);
+            }
             Err(WriteError::Db(e)) => return Err(e.into()),
             Err(_) => tally.skipped += 1,
         }
     }
     txn.commit().await?;
-    Ok(tally)
+    Ok((tally, queued))
 }
 
 /// One transition inside the caller's transaction; writes nothing when it refuses.
@@ -253,7 +265,7 @@ async fn step<C: sea_orm::ConnectionTrait>(
     policy: &Editorial,
     id: i32,
     form: &TransitionForm,
-) -> Result<Model, WriteError> {
+) -> Result<Moved, WriteError> {
     let t = form.transition;
     let current = crate::models::write::found::<Entity, _>(txn, id).await?;
     by.require_for(t.capability(), current.author_id)?;
@@ -418,7 +430,51 @@ async fn step<C: sea_orm::ConnectionTrait>(
         )
         .await?;
     }
-    Ok(saved)
+    let mail = notify(txn, policy, t, &saved, by, note, standing.as_ref()).await?;
+    Ok(Moved { post: saved, mail })
+}
+
+/// The notices step `t` sends: the reviewers of the stage the post reaches (on submit, and
+/// on an approval that moves it on), and the author on a request for changes, the last
+/// approval, a schedule or a publish.
+async fn notify<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    policy: &Editorial,
+    t: Transition,
+    saved: &Model,
+    by: &Actor,
+    note: &str,
+    from: Option<&super::reviews::Standing>,
+) -> Result<Vec<mail::Model>, sea_orm::DbErr> {
+    use crate::models::notifications::{Kind, by_actor, queue};
+    let show = |at| crate::views::time::show(policy.tz(), at);
+    let mut out = Vec::new();
+    if matches!(t, Transition::Submit | Transition::Approve)
+        && let Some(reached) = super::reviews::standing(policy, saved)
+    {
+        let mut n = by_actor(Kind::ReviewWaiting, saved, by);
+        n.stage = Some(&reached.stage);
+        n.when = saved.review_due_at.map(show);
+        out.extend(queue(txn, &n).await?);
+    }
+    let kind = match t {
+        Transition::RequestChanges => Some(Kind::ChangesRequested),
+        Transition::Approve if saved.state == Approved.as_str() => Some(Kind::Approved),
+        Transition::Schedule => Some(Kind::Scheduled),
+        Transition::PublishNow => Some(Kind::Published),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        let mut n = by_actor(kind, saved, by);
+        n.note = note;
+        n.stage = from.map(|s| &s.stage);
+        n.when = saved
+            .scheduled_at
+            .filter(|_| kind == Kind::Scheduled)
+            .map(show);
+        out.extend(queue(txn, &n).await?);
+    }
+    Ok(out)
 }
 
 /// The accessibility check before a step towards readers: its errors refuse the step,
