@@ -223,6 +223,7 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
             .await?;
         }
         demo_history(&txn, &post, &p.tags, editor, report.posts).await?;
+        crate::demo_timeline::seed(&txn, &post).await?;
         if post.state == posts::PostState::InReview.as_str() {
             demo_review_comments(&txn, &post, editor).await?;
         }
@@ -318,9 +319,6 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
     Ok(report)
 }
 
-/// A demo post's revisions: the first as it was written; every third post with two
-/// paragraphs or more was first written shorter, without a summary, and then copy-edited by
-/// the editor, so the revision list and the comparison have something to show.
 /// The copy editor's comments on a post in review: one on the summary, resolved by its
 /// author, and one on the body still open, so the review screens show both.
 async fn demo_review_comments<C: sea_orm::ConnectionTrait>(
@@ -359,6 +357,9 @@ async fn demo_review_comments<C: sea_orm::ConnectionTrait>(
     Ok(())
 }
 
+/// A demo post's revisions: the first as it was written; every third post with two
+/// paragraphs or more was first written shorter, without a summary, and then copy-edited by
+/// the editor, so the revision list and the comparison have something to show.
 async fn demo_history<C: sea_orm::ConnectionTrait>(
     db: &C,
     post: &posts::Model,

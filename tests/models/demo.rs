@@ -93,6 +93,43 @@ both_backends!(
                 .any(|m| m.content_type.starts_with("image/") && !m.alt_text.is_empty())
         );
 
+        // Every post that left the draft has a timeline, dated in the past, that ends where
+        // the post stands; one draft came back with a reviewer's note.
+        for p in &all_posts {
+            let steps = posts::workflow::timeline(db, p.id, 20).await.unwrap();
+            assert!(steps.iter().all(|s| s.at <= copydesk::models::now()));
+            if p.state == "draft" {
+                continue;
+            }
+            let last = steps
+                .first()
+                .unwrap_or_else(|| panic!("{} has no timeline", p.slug));
+            let ends = match p.state.as_str() {
+                "in_review" if p.review_stage.as_deref() == Some("legal") => "approve",
+                "in_review" => "submit",
+                "approved" => "approve",
+                "scheduled" => "schedule",
+                "published" => "publish_now",
+                _ => "archive",
+            };
+            assert_eq!(last.transition.as_str(), ends, "{}", p.slug);
+        }
+        let sent_back = all_posts
+            .iter()
+            .find(|p| p.slug == "pickles-of-the-northern-coast")
+            .unwrap();
+        let steps = posts::workflow::timeline(db, sent_back.id, 20)
+            .await
+            .unwrap();
+        assert_eq!(steps[0].transition.as_str(), "request_changes");
+        assert!(
+            steps[0]
+                .note
+                .as_deref()
+                .is_some_and(|n| n.contains("brine ratios"))
+        );
+        assert_eq!(steps[0].stage.as_deref(), Some("Copy edit"));
+
         let counts = (
             users::Entity::find().count(db).await.unwrap(),
             posts::Entity::find().count(db).await.unwrap(),

@@ -126,6 +126,19 @@ pub async fn record<C: ConnectionTrait>(
     meta: &RequestMeta,
     entry: Entry<'_>,
 ) -> Result<Model, DbErr> {
+    record_at(db, meta, entry, now()).await
+}
+
+/// As [`record`], dated `at`: for the demo seed's history, whose `meta` names it.
+///
+/// # Errors
+/// When the row cannot be written.
+pub async fn record_at<C: ConnectionTrait>(
+    db: &C,
+    meta: &RequestMeta,
+    entry: Entry<'_>,
+    at: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<Model, DbErr> {
     let changes = diff(entry.before.as_ref(), entry.after.as_ref());
     ActiveModel {
         actor_id: Set(entry.who.id),
@@ -137,7 +150,7 @@ pub async fn record<C: ConnectionTrait>(
         ip: Set(meta.ip.chars().take(64).collect()),
         user_agent: Set(meta.user_agent.chars().take(255).collect()),
         request_id: Set(meta.request_id.chars().take(64).collect()),
-        created_at: Set(now()),
+        created_at: Set(at),
         ..Default::default()
     }
     .insert(db)
