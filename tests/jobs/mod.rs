@@ -524,4 +524,5 @@ both_backends!(
         assert_eq!(retries().await.total, 0);
     }
 );
+mod killed_worker;
 mod scheduling;
