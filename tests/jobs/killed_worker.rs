@@ -1,7 +1,7 @@
 //! Scheduled publishing survives `kill -9`: a separate worker process (`copydesk-cli task
 //! jobs_worker`) whose clock the test moves (libfaketime, reading an offset from a file)
-//! walks through a quarter of an hour of publishing times while it is killed with SIGKILL at random
-//! moments and started again. Every scheduled post goes up exactly once, dated at its
+//! walks through a quarter of an hour of publishing times while it is killed with SIGKILL
+//! at random moments and started again. Every scheduled post goes up exactly once, dated at its
 //! scheduled time, and its author is told once — late, never dropped, never twice.
 //!
 //! Runs on PostgreSQL, with the SQL store and with Redis. (On SQLite the web and the workers
