@@ -178,6 +178,9 @@ pub struct Banner {
     pub release_url: Option<String>,
     pub autosave_url: Option<String>,
     pub autosave_seconds: u32,
+    /// A page showing the row as its readers will see it, offered beside the form (and in a
+    /// new tab); the page's script reloads it after each autosave.
+    pub preview_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]

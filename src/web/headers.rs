@@ -1,7 +1,7 @@
 //! Security headers on every response: a Content-Security-Policy with a fresh nonce per
 //! request (scripts run only from this site or with that nonce; no `unsafe-inline`),
 //! `X-Content-Type-Options`, `Referrer-Policy`, `Permissions-Policy`, framing refused on the
-//! admin, and HSTS where configured (production). The layer is the outermost of all, so
+//! admin (but for a post's preview, framed by its own change page), and HSTS where configured (production). The layer is the outermost of all, so
 //! error pages, refusals and framework rejections get the headers too; it also removes the
 //! framework's `X-Powered-By` banner.
 use axum::{
@@ -34,7 +34,11 @@ pub async fn security_headers(
     } else {
         String::new()
     };
-    let admin = req.uri().path().starts_with("/admin");
+    let path = req.uri().path();
+    // The admin refuses framing, except a post's preview, which its own change page shows
+    // beside the editor (same origin only; the preview changes nothing).
+    let admin = path.starts_with("/admin")
+        && !(path.starts_with("/admin/posts/") && path.ends_with("/preview"));
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut res = next.run(req).await;
     let frame = if admin { "'none'" } else { "'self'" };

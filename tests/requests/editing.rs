@@ -66,6 +66,28 @@ both_backends!(
         assert_eq!(kept.status, StatusCode::OK, "{}", kept.text);
         assert!(kept.text.contains("\"status\":\"saved\""), "{}", kept.text);
 
+        // The preview beside the form shows what she typed; the plain preview does not.
+        let beside = format!("{base}/preview?draft=mine");
+        assert!(mine.text.contains("id=\"side-preview\""), "{}", mine.text);
+        assert!(mine.text.contains(&format!("<iframe src=\"{beside}\"")));
+        let typed = a.get(&beside).await;
+        assert_eq!(typed.status, StatusCode::OK, "{}", typed.text);
+        assert!(typed.text.contains("unsaved paragraph"), "{}", typed.text);
+        assert!(typed.text.contains("with your unsaved changes"));
+        // Only this site may frame it; the change page itself is never framed.
+        assert_eq!(typed.header("x-frame-options"), Some("SAMEORIGIN"));
+        assert!(
+            typed
+                .header("content-security-policy")
+                .is_some_and(|c| c.contains("frame-ancestors 'self'"))
+        );
+        assert_eq!(mine.header("x-frame-options"), Some("DENY"));
+        let saved = a.get(&format!("{base}/preview")).await;
+        assert!(!saved.text.contains("unsaved paragraph"));
+        // Someone else's preview shows their own autosave, never Ada's.
+        let eda_view = e.get(&beside).await;
+        assert!(!eda_view.text.contains("unsaved paragraph"));
+
         // Eda takes over; Ada's page is told on its next renewal.
         let took = e.post(&format!("{base}/lock/take"), &[]).await;
         assert_eq!(took.status, StatusCode::SEE_OTHER);

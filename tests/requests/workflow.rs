@@ -207,11 +207,41 @@ both_backends!(
                 &[
                     ("transition", "schedule"),
                     ("lock_version", "0"),
+                    ("seen_state", "draft"),
+                    ("seen_revision", "1"),
                     ("at", "2099-01-01T09:00"),
                 ],
             )
             .await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
+        // Both versions: what the page showed, and the post now, with the latest step.
+        let conflict =
+            crate::common::fragment(&stale.text, "id=\"step-conflict-title\"", "</section>");
+        assert!(conflict.contains("When you opened the page"), "{conflict}");
+        assert!(conflict.contains("<td>0</td>"), "{conflict}");
+        assert!(
+            conflict.contains("<td>draft</td><td>approved</td>"),
+            "{conflict}"
+        );
+        // The text was edited since revision 1: the two can be compared.
+        assert!(
+            conflict.contains(&format!(
+                "/admin/posts/{}/revisions/compare?a=1&amp;b=2",
+                post.id
+            )),
+            "{conflict}"
+        );
+        assert!(
+            conflict.contains("Latest step: Approve: Eda Editor"),
+            "{conflict}"
+        );
+        assert!(stale.text.contains("nothing was done"));
+        assert!(
+            stale
+                .text
+                .contains("name=\"seen_state\" value=\"approved\""),
+            "the forms carry what they show"
+        );
         let ok = e
             .post(
                 &url,

@@ -88,6 +88,19 @@
       var el = b && b.querySelector("[data-autosave-status]");
       if (el) el.textContent = text;
     };
+    // The preview beside the form shows the autosave: reload it after each one, keeping
+    // its scroll position.
+    var refreshPreview = function () {
+      var panel = document.getElementById("side-preview");
+      var frame = panel && panel.querySelector("iframe");
+      if (!frame || !panel.open) return;
+      var y = 0;
+      try { y = frame.contentWindow.scrollY; } catch (e) { y = 0; }
+      frame.addEventListener("load", function () {
+        try { frame.contentWindow.scrollTo(0, y); } catch (e) { /* another origin: leave it */ }
+      }, { once: true });
+      frame.src = frame.getAttribute("src");
+    };
     var kept = snapshot();
     var busy = false;
     var every = Math.max(2, parseInt(firstBanner.dataset.autosaveSeconds, 10) || 10) * 1000;
@@ -106,7 +119,10 @@
         method: "POST", body: data, credentials: "same-origin",
         headers: { "x-csrf-token": b.dataset.csrf, "accept": "application/json" }
       }).then(function (r) {
-        return r.json().then(function (j) { if (r.ok) kept = now; status(j.message || "Your changes could not be kept."); });
+        return r.json().then(function (j) {
+          if (r.ok) { kept = now; refreshPreview(); }
+          status(j.message || "Your changes could not be kept.");
+        });
       }).catch(function () {
         status("Copydesk could not be reached: your text is still in the form. Save once you are back online.");
       }).then(function () { busy = false; });

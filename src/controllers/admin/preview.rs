@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::{
     Extension,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::Response,
 };
@@ -15,20 +15,44 @@ use crate::{
     auth::{Actor, RequestMeta},
     controllers::public::posts::{preview_headers, preview_page},
     errors::{AppError, AppResult},
-    models::{WriteError, posts::preview},
+    models::{
+        WriteError,
+        posts::{autosaves, preview},
+    },
     views::{Web, posts::PreviewBanner, web::CachePolicy},
 };
 
-/// `GET /admin/posts/{id}/preview`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PreviewQuery {
+    /// `mine`: with the viewer's autosaved text (what they typed and have not saved), as
+    /// the change page shows it beside the form.
+    #[serde(default)]
+    draft: Option<String>,
+}
+
+/// `GET /admin/posts/{id}/preview` (`?draft=mine`: with the viewer's unsaved text).
 pub async fn show(
     State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
     actor: Actor,
     Path(id): Path<i32>,
+    Query(q): Query<PreviewQuery>,
 ) -> AppResult<Response> {
-    let post = visible_post(&ctx, &actor, id).await?;
+    let mut post = visible_post(&ctx, &actor, id).await?;
+    let mut state = post.state.replace('_', " ");
+    if q.draft.as_deref() == Some("mine")
+        && let Some(typed) = autosaves::offered(&ctx.db, &actor, &post).await?
+    {
+        post.title = typed.title;
+        post.summary = typed.summary;
+        post.body_html = crate::markdown::render_post(&typed.body_markdown);
+        post.reading_minutes =
+            i32::try_from(crate::markdown::reading_minutes(&typed.body_markdown)).unwrap_or(1);
+        post.body_markdown = typed.body_markdown;
+        state.push_str(", with your unsaved changes");
+    }
     let banner = PreviewBanner {
-        state: post.state.replace('_', " "),
+        state,
         expires: None,
         back: Some(format!("/admin/content/posts/{id}")),
     };

@@ -26,8 +26,8 @@ use crate::{
     views::{
         Web,
         admin::workflow::{
-            CommentView, FieldChoice, FindingView, PreviewLinkView, StageView, StepView,
-            TransitionView, WorkflowPage, late_words,
+            CommentView, ConflictView, FieldChoice, FindingView, PreviewLinkView, StageView,
+            StepView, TransitionView, WorkflowPage, late_words,
         },
         flash as flash_cookie,
         forms::FieldErrors,
@@ -77,6 +77,8 @@ pub async fn render_with_preview(
 #[derive(Default)]
 struct Shown {
     preview: Option<PreviewShown>,
+    /// A stale step: the version, state and revision its page showed.
+    stale: Option<(i32, String, i32)>,
     flash: Option<String>,
     failed: Option<&'static str>,
     errors: FieldErrors,
@@ -94,6 +96,7 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<Response> {
     let timeline = workflow::timeline(&ctx.db, post.id, 50).await?;
+    let revision = posts::revisions::latest_number(&ctx.db, post.id).await?;
     let had_flash = shown.flash.is_some();
     let policy = &web.settings.editorial;
     let tz = policy.tz();
@@ -202,6 +205,31 @@ async fn render(
         }),
         may_share: true,
         flash: shown.flash,
+        revision,
+        conflict: shown
+            .stale
+            .map(|(seen_version, seen_state, seen_revision)| ConflictView {
+                seen_version,
+                seen_state: seen_state.replace('_', " "),
+                seen_revision,
+                now_version: post.lock_version,
+                now_state: post.state.replace('_', " "),
+                now_revision: revision,
+                compare_url: (seen_revision > 0 && seen_revision != revision).then(|| {
+                    format!(
+                        "/admin/posts/{}/revisions/compare?a={seen_revision}&b={revision}",
+                        post.id
+                    )
+                }),
+                last_step: timeline.first().map(|s| {
+                    format!(
+                        "{}: {}, {}",
+                        s.transition.label(),
+                        s.who,
+                        time::show(tz, s.at)
+                    )
+                }),
+            }),
     };
     let res = web.page(status, "admin/workflow.html", &view, CachePolicy::NoStore)?;
     Ok(flash_cookie::shown(res, had_flash))
@@ -238,6 +266,12 @@ pub struct StepForm {
     /// An admin's reason to override the accessibility check.
     #[serde(default)]
     override_reason: String,
+    /// The state and latest revision the page showed, to show both versions when the post
+    /// moved on meanwhile.
+    #[serde(default)]
+    seen_state: String,
+    #[serde(default)]
+    seen_revision: i32,
 }
 
 /// `POST /admin/posts/{id}/workflow`: takes one step, then back to the page with what it
@@ -274,6 +308,7 @@ pub async fn step(
             }
         },
     };
+    let mut stale = None;
     let status = if errors.is_empty() {
         let form = TransitionForm {
             transition: t,
@@ -323,9 +358,11 @@ pub async fn step(
                     "__all__".into(),
                     format!(
                         "Someone changed this post since you opened the page (it is now at version \
-                         {current}). The page below is as it stands now; try again if the step still applies."
+                         {current}): nothing was done. Both versions are below; the page is as it \
+                         stands now, so try again if the step still applies."
                     ),
                 );
+                stale = Some((f.lock_version, f.seen_state.clone(), f.seen_revision));
                 StatusCode::CONFLICT
             }
             Err(WriteError::Auth(e)) => return Err(e.into()),
@@ -339,6 +376,7 @@ pub async fn step(
     };
     let current = visible_post(&ctx, &actor, id).await?;
     let shown = Shown {
+        stale,
         failed: Some(t.as_str()),
         errors,
         note: f.note,

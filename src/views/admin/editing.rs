@@ -81,6 +81,7 @@ pub fn banner(post_id: i32, look: &Look, policy: &Editorial) -> Banner {
             b.autosave_seconds = policy.autosave_seconds;
         }
     }
+    b.preview_url = Some(format!("{base}/preview?draft=mine"));
     if let Some(a) = &look.autosave {
         let behind = a.base_version < look.lock_version;
         b.rows.push(PanelRow {

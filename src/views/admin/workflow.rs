@@ -250,4 +250,23 @@ pub struct WorkflowPage {
     /// Scheduled publishes and unpublishes of this post that went late, in words.
     pub late: Vec<String>,
     pub flash: Option<String>,
+    /// The post's latest revision number, sent back with each step.
+    pub revision: i32,
+    /// A step refused because the post changed since the page was loaded: both versions.
+    pub conflict: Option<ConflictView>,
+}
+
+/// The post as the refused step saw it, and as it is now.
+#[derive(Debug, Serialize)]
+pub struct ConflictView {
+    pub seen_version: i32,
+    pub seen_state: String,
+    pub seen_revision: i32,
+    pub now_version: i32,
+    pub now_state: String,
+    pub now_revision: i32,
+    /// The comparison of the two revisions, when the content changed.
+    pub compare_url: Option<String>,
+    /// The latest step on the timeline, who and when, in words.
+    pub last_step: Option<String>,
 }
