@@ -173,7 +173,8 @@ pub async fn seed<C: ConnectionTrait>(db: &C, post: &posts::Model) -> Result<(),
             by_id: by.map(|u| u.id),
             note: "",
             stage: Some(&stage),
-            when: None,
+            at: None,
+            site_tz: chrono_tz::UTC,
         };
         notifications::queue(db, &notice).await?;
     }

@@ -119,6 +119,13 @@ impl Editorial {
         self.time_zone.parse().unwrap_or(chrono_tz::UTC)
     }
 
+    /// The zone `user` reads and types times in: their own (`users.time_zone`, chosen on
+    /// `/account`), or the site's.
+    #[must_use]
+    pub fn tz_for(&self, user: &crate::models::users::Model) -> chrono_tz::Tz {
+        user.time_zone.parse().unwrap_or_else(|_| self.tz())
+    }
+
     /// Refuses a configuration that cannot work, naming what is wrong.
     ///
     /// # Errors

@@ -20,6 +20,7 @@ mod m20261203_000014_editing;
 mod m20261203_000015_images;
 mod m20261203_000016_review_comments;
 mod m20261203_000017_notification_opt_outs;
+mod m20261203_000018_user_time_zone;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_images::Migration),
             Box::new(m20261203_000016_review_comments::Migration),
             Box::new(m20261203_000017_notification_opt_outs::Migration),
+            Box::new(m20261203_000018_user_time_zone::Migration),
         ]
     }
 }

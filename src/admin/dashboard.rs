@@ -115,7 +115,7 @@ async fn publishing(
     if actor.grant(Capability::POSTS_VIEW) != Some(permissions::Grant::All) {
         return Ok(Vec::new());
     }
-    let tz = policy.tz();
+    let tz = policy.tz_for(&actor.user);
     let mut out: Vec<Publishing> = posts::overdue(db, 20)
         .await?
         .into_iter()

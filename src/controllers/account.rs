@@ -67,7 +67,18 @@ async fn view(
         notice,
         mail: None,
         notices,
+        time_zone: profile.time_zone.clone().unwrap_or_default(),
+        site_zone: settings_zone(ctx),
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
     })
+}
+
+/// The site's zone name, as the account page offers it for "the site's".
+fn settings_zone(ctx: &AppContext) -> String {
+    crate::settings::Settings::get(ctx).map_or_else(
+        |_| "UTC".to_string(),
+        |s| s.editorial.tz().name().to_string(),
+    )
 }
 
 /// The delivery of the newest mail to `email`, in plain words, if there is one.
@@ -115,6 +126,7 @@ pub async fn show(
     let profile = ProfileForm {
         display_name: actor.user.display_name.clone(),
         bio: actor.user.bio.clone(),
+        time_zone: Some(actor.user.time_zone.clone()),
     };
     let notice = match (q.saved.as_deref(), q.welcome.is_some()) {
         (Some("profile"), _) => Some("Your profile is saved."),
@@ -206,6 +218,7 @@ pub async fn change_password(
     let profile = ProfileForm {
         display_name: actor.user.display_name.clone(),
         bio: actor.user.bio.clone(),
+        time_zone: Some(actor.user.time_zone.clone()),
     };
     let field = |name: &str, msg: String| FieldErrors::from([(name.to_string(), msg)]);
     match result {

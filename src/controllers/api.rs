@@ -91,6 +91,8 @@ pub struct MeView {
     pub display_name: String,
     pub bio: String,
     pub role: String,
+    /// Empty: the site's zone.
+    pub time_zone: String,
 }
 
 impl MeView {
@@ -101,6 +103,7 @@ impl MeView {
             display_name: user.display_name.clone(),
             bio: user.bio.clone(),
             role: user.role.clone(),
+            time_zone: user.time_zone.clone(),
         }
     }
 }
@@ -117,6 +120,9 @@ pub struct ProfilePatch {
     pub display_name: Option<String>,
     #[serde(default)]
     pub bio: Option<String>,
+    /// An IANA zone name, or empty for the site's.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 impl ProfilePatch {
@@ -128,6 +134,7 @@ impl ProfilePatch {
                 .display_name
                 .unwrap_or_else(|| user.display_name.clone()),
             bio: self.bio.unwrap_or_else(|| user.bio.clone()),
+            time_zone: self.time_zone,
         }
     }
 }

@@ -145,12 +145,14 @@ pub struct Notice<'a> {
     pub note: &'a str,
     /// The stage concerned (reached, or where changes were requested).
     pub stage: Option<&'a Stage>,
-    /// When the post goes up, or when the stage is due, in the site's zone.
-    pub when: Option<String>,
+    /// When the post goes up, or when the stage is due: shown in each recipient's zone.
+    pub at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// The site's zone, for recipients who chose none.
+    pub site_tz: chrono_tz::Tz,
 }
 
 impl Notice<'_> {
-    fn subject(&self) -> String {
+    fn subject(&self, when: Option<&str>) -> String {
         let t = &self.post.title;
         match self.kind {
             Kind::ReviewWaiting => format!(
@@ -159,23 +161,17 @@ impl Notice<'_> {
             ),
             Kind::ChangesRequested => format!("Changes requested on “{t}”"),
             Kind::Approved => format!("“{t}” is approved"),
-            Kind::Scheduled => format!(
-                "“{t}” is scheduled for {}",
-                self.when.as_deref().unwrap_or("later")
-            ),
+            Kind::Scheduled => format!("“{t}” is scheduled for {}", when.unwrap_or("later")),
             Kind::Published => format!("“{t}” is published"),
         }
     }
 
-    fn summary(&self) -> String {
+    fn summary(&self, when: Option<&str>) -> String {
         let (t, by) = (&self.post.title, &self.by);
         let stage = self.stage.map_or("review", |s| s.name.as_str());
         match self.kind {
             Kind::ReviewWaiting => {
-                let due = self
-                    .when
-                    .as_deref()
-                    .map_or(String::new(), |w| format!(" It is due {w}."));
+                let due = when.map_or(String::new(), |w| format!(" It is due {w}."));
                 format!(
                     "{by} sent “{t}” to the “{stage}” stage. It waits for you or another of \
                      the stage's reviewers.{due}"
@@ -188,10 +184,9 @@ impl Notice<'_> {
                 "{by} approved “{t}”: it has passed every review stage and is ready to \
                  schedule or publish."
             ),
-            Kind::Scheduled => format!(
-                "{by} scheduled “{t}” to go up {}.",
-                self.when.as_deref().unwrap_or("later")
-            ),
+            Kind::Scheduled => {
+                format!("{by} scheduled “{t}” to go up {}.", when.unwrap_or("later"))
+            }
             Kind::Published if self.by_id.is_none() => {
                 format!("“{t}” went up for readers on schedule.")
             }
@@ -277,11 +272,13 @@ pub async fn queue<C: ConnectionTrait>(
         {
             continue;
         }
+        let zone = person.time_zone.parse().unwrap_or(notice.site_tz);
+        let when = notice.at.map(|at| crate::views::time::show(zone, at));
         let locals = json!({
             "kind": notice.kind.as_str(),
             "name": person.display_name,
-            "subject": notice.subject(),
-            "summary": notice.summary(),
+            "subject": notice.subject(when.as_deref()),
+            "summary": notice.summary(when.as_deref()),
             "note": notice.note,
             "link_label": notice.link_label(),
             "url": format!("{}{}", mail::SITE_PLACEHOLDER, notice.path()),
@@ -296,9 +293,14 @@ pub async fn queue<C: ConnectionTrait>(
     Ok(queued)
 }
 
-/// A notice from a person's step on a post.
+/// A notice from a person's step on a post, on a site in zone `site_tz`.
 #[must_use]
-pub fn by_actor<'a>(kind: Kind, post: &'a posts::Model, by: &Actor) -> Notice<'a> {
+pub fn by_actor<'a>(
+    kind: Kind,
+    post: &'a posts::Model,
+    by: &Actor,
+    site_tz: chrono_tz::Tz,
+) -> Notice<'a> {
     Notice {
         kind,
         post,
@@ -306,6 +308,7 @@ pub fn by_actor<'a>(kind: Kind, post: &'a posts::Model, by: &Actor) -> Notice<'a
         by_id: Some(by.user.id),
         note: "",
         stage: None,
-        when: None,
+        at: None,
+        site_tz,
     }
 }

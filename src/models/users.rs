@@ -147,7 +147,7 @@ pub struct PasswordChange<'a> {
 fn audit_view(u: &Model) -> serde_json::Value {
     serde_json::json!({
         "email": u.email, "display_name": u.display_name, "bio": u.bio,
-        "role": u.role, "status": u.status,
+        "role": u.role, "status": u.status, "time_zone": u.time_zone,
     })
 }
 
@@ -255,6 +255,9 @@ impl Model {
         let mut active: ActiveModel = self.clone().into();
         active.display_name = Set(form.display_name.trim().to_string());
         active.bio = Set(form.bio.trim().to_string());
+        if let Some(zone) = &form.time_zone {
+            active.time_zone = Set(zone.trim().to_string());
+        }
         let saved = active.update(&txn).await?;
         super::audit::record(
             &txn,
@@ -287,6 +290,20 @@ pub struct ProfileForm {
     )]
     #[serde(default)]
     pub bio: String,
+    /// An IANA zone name, or empty for the site's; absent (`None`): unchanged.
+    #[validate(custom(function = "time_zone_name"))]
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// Empty (the site's zone) or a zone name Copydesk knows.
+fn time_zone_name(name: &str) -> Result<(), validator::ValidationError> {
+    if name.is_empty() || name.parse::<chrono_tz::Tz>().is_ok() {
+        return Ok(());
+    }
+    let mut e = validator::ValidationError::new("time_zone");
+    e.message = Some("Choose a time zone from the list, or the site's.".into());
+    Err(e)
 }
 
 #[derive(Debug, thiserror::Error)]

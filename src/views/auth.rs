@@ -81,6 +81,10 @@ pub struct AccountPage {
     pub mail: Option<MailStatus>,
     /// The workflow notices the person can receive, each on or off.
     pub notices: Vec<NoticeChoice>,
+    /// The person's time zone (empty: the site's), the site's, and every zone to choose.
+    pub time_zone: String,
+    pub site_zone: String,
+    pub zones: Vec<&'static str>,
 }
 
 /// One kind of notice on the account page.

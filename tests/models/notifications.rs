@@ -102,6 +102,10 @@ both_backends!(
         let adam = fixtures::person(db, "Adam Admin", "admin").await;
         let legal = fixtures::person(db, "Legal Reader", "reviewer").await;
         let _rhea = fixtures::person(db, "Rhea Reviewer", "reviewer").await;
+        // Eda reads times in Tokyo; everyone else in the site's zone.
+        let mut tokyo: user_rows::ActiveModel = eda.clone().into();
+        tokyo.time_zone = Set("Asia/Tokyo".into());
+        tokyo.update(db).await.unwrap();
         let mut g: user_rows::ActiveModel = gone.clone().into();
         g.status = Set(users::UserStatus::Suspended.as_str().to_string());
         g.update(db).await.unwrap();
@@ -146,6 +150,22 @@ both_backends!(
         assert!(
             body.contains("It is due 20"),
             "the due time is named: {body}"
+        );
+        let zone_of = |to: &str| {
+            moved
+                .mail
+                .iter()
+                .find(|m| m.to_address == to)
+                .map(|m| m.text_body.clone())
+                .unwrap()
+        };
+        assert!(
+            zone_of("eda.editor@example.com").contains("(+09:00)"),
+            "in her zone"
+        );
+        assert!(
+            zone_of("eli.editor@example.com").contains("UTC (+00:00)"),
+            "the site's"
         );
         assert!(
             body.contains(&format!(

@@ -144,12 +144,16 @@ fn the_account_page_keeps_its_context() {
             label: "My post is published",
             on: true,
         }],
+        time_zone: String::new(),
+        site_zone: "UTC".into(),
+        zones: vec!["UTC"],
     };
     let mut literal = json!({
         "title": "Your account", "csrf": "t", "email": "a@example.com", "verified": false,
         "role": "member", "staff": false, "display_name": "Ann", "bio": "",
         "errors": {"new_password": "Too short."}, "notice": null, "mail": null,
         "notices": [{"kind": "published", "label": "My post is published", "on": true}],
+        "time_zone": "", "site_zone": "UTC", "zones": ["UTC"],
     });
     // Without a mail the page had `mail: null` (GET) or no `mail` (a refused form); the
     // template tests `{% if page.mail %}`, which is false for both.

@@ -400,6 +400,7 @@ both_backends!(
                     &users::ProfileForm {
                         display_name: name.clone(),
                         bio: (*p).to_string(),
+                        time_zone: None,
                     },
                 )
                 .await

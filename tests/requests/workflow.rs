@@ -444,3 +444,105 @@ both_backends!(
         assert!(!a.get("/admin/board").await.text.contains("name=\"author\""));
     }
 );
+
+both_backends!(
+    each_person_reads_and_types_times_in_their_own_zone,
+    |app: TestApp| async move {
+        let db = &app.ctx.db;
+        let ada = user(&app, "author", "Ada Author").await;
+        let eda = user(&app, "editor", "Eda Editor").await;
+        let uma = user(&app, "editor", "Uma Utc").await;
+        let post = fixtures::post(
+            db,
+            &ada,
+            PostSpec::published("Zoned", 1).state("approved").undated(),
+        )
+        .await;
+        let url = format!("/admin/posts/{}/workflow", post.id);
+
+        // Eda chooses New York on her account page; a zone that does not exist is refused
+        // next to the field.
+        let mut e = Browser::signed_in(&app, &eda.email, "/admin/login").await;
+        let account = e.get("/account").await;
+        assert!(
+            account.text.contains("The site’s (UTC)"),
+            "{}",
+            account.text
+        );
+        assert!(account.text.contains("<option>America/New_York</option>"));
+        let bad = e
+            .post(
+                "/account/profile",
+                &[
+                    ("display_name", "Eda Editor"),
+                    ("bio", ""),
+                    ("time_zone", "Mars/Olympus_Mons"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            bad.text.contains("id=\"profile-zone-error\""),
+            "{}",
+            bad.text
+        );
+        assert!(bad.text.contains("Choose a time zone from the list"));
+        let ok = e
+            .post(
+                "/account/profile",
+                &[
+                    ("display_name", "Eda Editor"),
+                    ("bio", ""),
+                    ("time_zone", "America/New_York"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+        assert!(
+            e.get("/account")
+                .await
+                .text
+                .contains("<option selected>America/New_York</option>")
+        );
+
+        // The time she types is New York time; she reads it back so, Uma in the site's zone.
+        let page = e.get(&url).await;
+        assert!(
+            page.text.contains("America/New_York"),
+            "the field names her zone"
+        );
+        let res = e
+            .post(
+                &url,
+                &[
+                    ("transition", "schedule"),
+                    ("lock_version", &post.lock_version.to_string()),
+                    ("at", "2099-01-01T09:00"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let stored = post_entity::Entity::find_by_id(post.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            stored.scheduled_at.map(|d| d.to_utc().to_rfc3339()),
+            Some("2099-01-01T14:00:00+00:00".to_string())
+        );
+        assert!(
+            e.get(&url)
+                .await
+                .text
+                .contains("2099-01-01 09:00 EST (-05:00)")
+        );
+        let mut u = Browser::signed_in(&app, &uma.email, "/admin/login").await;
+        assert!(
+            u.get(&url)
+                .await
+                .text
+                .contains("2099-01-01 14:00 UTC (+00:00)")
+        );
+    }
+);

@@ -246,7 +246,7 @@ pub(super) async fn comment_notes(
         }
     };
     let may = review_comments::may_comment(&staff.actor, row);
-    let tz = staff.settings.editorial.tz();
+    let tz = staff.settings.editorial.tz_for(&staff.actor.user);
     for c in open {
         let field = if c.field.is_empty() {
             "title"

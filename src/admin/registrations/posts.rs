@@ -435,7 +435,14 @@ impl ModelAdmin<posts::Entity> for PostsAdmin {
         let staff = staff(user)?;
         let policy = &staff.settings.editorial;
         match post_model::locks::look(db, &staff.actor, row, policy.lock_quiet_minutes).await {
-            Ok(look) => look.map(|l| crate::views::admin::editing::banner(row.id, &l, policy)),
+            Ok(look) => look.map(|l| {
+                crate::views::admin::editing::banner(
+                    row.id,
+                    &l,
+                    policy,
+                    policy.tz_for(&staff.actor.user),
+                )
+            }),
             Err(e) => {
                 tracing::warn!(post = row.id, error = %e, "could not open the post's editing lock");
                 None

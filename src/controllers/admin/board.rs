@@ -46,7 +46,7 @@ pub async fn index(
     Query(q): Query<BoardQuery>,
 ) -> AppResult<Response> {
     let policy = &web.settings.editorial;
-    let tz = policy.tz();
+    let tz = policy.tz_for(&actor.user);
     let everyone = actor.grant(Capability::POSTS_VIEW) == Some(Grant::All);
     let filter = BoardFilter {
         author: q.author.parse().ok().filter(|_| everyone),

@@ -45,7 +45,7 @@ pub async fn heartbeat(
     let Some(look) = look else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
-    let banner = editing::banner(id, &look, policy);
+    let banner = editing::banner(id, &look, policy, policy.tz_for(&actor.user));
     let body = web.render(
         "admin/_edit_banner.html",
         &json!({"banner": banner, "csrf": actor.csrf()}),
@@ -108,7 +108,7 @@ pub async fn autosave(
     Form(draft): Form<autosaves::Draft>,
 ) -> AppResult<Response> {
     visible_post(&ctx, &actor, id).await?;
-    let tz = web.settings.editorial.tz();
+    let tz = web.settings.editorial.tz_for(&actor.user);
     Ok(match autosaves::save(&ctx.db, &actor, id, &draft).await {
         Ok(saved) => {
             let at = saved.at.with_timezone(&tz).format("%H:%M:%S").to_string();

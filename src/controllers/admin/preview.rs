@@ -88,7 +88,10 @@ pub async fn create_link(
     let url = web.absolute(&format!("/preview/{}", link.token));
     let shown = super::workflow::PreviewShown {
         url,
-        expires: crate::views::time::show(web.settings.editorial.tz(), link.expires_at),
+        expires: crate::views::time::show(
+            web.settings.editorial.tz_for(&actor.user),
+            link.expires_at,
+        ),
     };
     super::workflow::render_with_preview(&ctx, &web, &actor, &post, shown).await
 }

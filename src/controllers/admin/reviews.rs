@@ -28,7 +28,7 @@ pub async fn index(
     actor: Actor,
 ) -> AppResult<Response> {
     let policy = &web.settings.editorial;
-    let tz = policy.tz();
+    let tz = policy.tz_for(&actor.user);
     let waiting = reviews::queue(&ctx.db, policy, &actor, LIMIT).await?;
     let mut ids: Vec<i32> = waiting
         .iter()

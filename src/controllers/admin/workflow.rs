@@ -99,7 +99,7 @@ async fn render(
     let revision = posts::revisions::latest_number(&ctx.db, post.id).await?;
     let had_flash = shown.flash.is_some();
     let policy = &web.settings.editorial;
-    let tz = policy.tz();
+    let tz = policy.tz_for(&actor.user);
     let standing = reviews::standing(policy, post);
     let comments = crate::models::posts::review_comments::list(&ctx.db, post.id).await?;
     let holder_ids: Vec<i32> = post
@@ -290,7 +290,7 @@ pub async fn step(
     let policy = &web.settings.editorial;
     let at = match f.at.trim() {
         "" => None,
-        raw => match time::parse(policy.tz(), raw) {
+        raw => match time::parse(policy.tz_for(&actor.user), raw) {
             Ok(at) => Some(at),
             Err(message) => {
                 errors.insert("at".into(), message);
@@ -300,7 +300,7 @@ pub async fn step(
     };
     let until = match f.until.trim() {
         "" => None,
-        raw => match time::parse(policy.tz(), raw) {
+        raw => match time::parse(policy.tz_for(&actor.user), raw) {
             Ok(at) => Some(at),
             Err(message) => {
                 errors.insert("until".into(), message);
@@ -336,7 +336,10 @@ pub async fn step(
                     ),
                 };
                 if let Some(at) = saved.unpublish_at {
-                    message.push_str(&format!(" It comes down {}.", time::show(policy.tz(), at)));
+                    message.push_str(&format!(
+                        " It comes down {}.",
+                        time::show(policy.tz_for(&actor.user), at)
+                    ));
                 }
                 if let Err(e) = sync_jobs(&ctx, &saved).await {
                     tracing::warn!(post = id, error = %e, "could not queue the post's publish jobs");

@@ -21,6 +21,8 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub email_verified_at: Option<DateTimeWithTimeZone>,
     pub password_changed_at: Option<DateTimeWithTimeZone>,
+    /// An IANA zone name; empty: the site's.
+    pub time_zone: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

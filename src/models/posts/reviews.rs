@@ -163,11 +163,10 @@ pub(super) async fn reset_after_edit<C: ConnectionTrait>(
     .await?;
     // The first stage's reviewers hear of it; the outbox sweep hands the notice over.
     let post = crate::models::write::found::<Entity, _>(txn, before.id).await?;
-    let mut notice = notifications::by_actor(notifications::Kind::ReviewWaiting, &post, by);
+    let mut notice =
+        notifications::by_actor(notifications::Kind::ReviewWaiting, &post, by, policy.tz());
     notice.stage = Some(first);
-    notice.when = post
-        .review_due_at
-        .map(|at| crate::views::time::show(policy.tz(), at));
+    notice.at = post.review_due_at;
     notifications::queue(txn, &notice).await?;
     Ok(true)
 }

@@ -126,7 +126,8 @@ pub async fn publish_scheduled<C: TransactionTrait + ConnectionTrait>(
         by_id: None,
         note: "",
         stage: None,
-        when: None,
+        at: None,
+        site_tz: chrono_tz::UTC,
     };
     let queued = notifications::queue(&txn, &notice).await?;
     txn.commit().await?;

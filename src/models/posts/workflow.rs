@@ -447,14 +447,13 @@ async fn notify<C: sea_orm::ConnectionTrait>(
     from: Option<&super::reviews::Standing>,
 ) -> Result<Vec<mail::Model>, sea_orm::DbErr> {
     use crate::models::notifications::{Kind, by_actor, queue};
-    let show = |at| crate::views::time::show(policy.tz(), at);
     let mut out = Vec::new();
     if matches!(t, Transition::Submit | Transition::Approve)
         && let Some(reached) = super::reviews::standing(policy, saved)
     {
-        let mut n = by_actor(Kind::ReviewWaiting, saved, by);
+        let mut n = by_actor(Kind::ReviewWaiting, saved, by, policy.tz());
         n.stage = Some(&reached.stage);
-        n.when = saved.review_due_at.map(show);
+        n.at = saved.review_due_at;
         out.extend(queue(txn, &n).await?);
     }
     let kind = match t {
@@ -465,13 +464,10 @@ async fn notify<C: sea_orm::ConnectionTrait>(
         _ => None,
     };
     if let Some(kind) = kind {
-        let mut n = by_actor(kind, saved, by);
+        let mut n = by_actor(kind, saved, by, policy.tz());
         n.note = note;
         n.stage = from.map(|s| &s.stage);
-        n.when = saved
-            .scheduled_at
-            .filter(|_| kind == Kind::Scheduled)
-            .map(show);
+        n.at = saved.scheduled_at.filter(|_| kind == Kind::Scheduled);
         out.extend(queue(txn, &n).await?);
     }
     Ok(out)

@@ -16,10 +16,9 @@ fn hhmm(tz: Tz, at: chrono::DateTime<chrono::FixedOffset>) -> String {
     at.with_timezone(&tz).format("%H:%M").to_string()
 }
 
-/// The banner for post `post_id` as `look` has it.
+/// The banner for post `post_id` as `look` has it, its times in `tz` (the viewer's zone).
 #[must_use]
-pub fn banner(post_id: i32, look: &Look, policy: &Editorial) -> Banner {
-    let tz = policy.tz();
+pub fn banner(post_id: i32, look: &Look, policy: &Editorial, tz: Tz) -> Banner {
     let name = |id: &i32| {
         look.names
             .get(id)
