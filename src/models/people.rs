@@ -178,6 +178,7 @@ pub async fn add<C: TransactionTrait>(
         role: Set(role.as_str().to_string()),
         status: Set(form.status.clone()),
         password_hash: Set(None),
+        time_zone: Set(String::new()),
         ..Default::default()
     }
     .insert(&txn)

@@ -67,6 +67,9 @@ impl Model {
             bio: Set(form.bio.trim().to_string()),
             role: Set(role.as_str().to_string()),
             status: Set(UserStatus::Active.as_str().to_string()),
+            // Set, not left to the column's default: SQLite can return NULL for a
+            // default added by ALTER TABLE in an INSERT … RETURNING.
+            time_zone: Set(String::new()),
             ..Default::default()
         };
         Ok(sea_orm::ActiveModelTrait::insert(user, db).await?)
