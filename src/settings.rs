@@ -8,7 +8,9 @@ use loco_rs::app::AppContext;
 use serde::Deserialize;
 
 mod media;
+mod moderation;
 pub use media::Media;
+pub use moderation::Moderation;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -33,6 +35,8 @@ pub struct Settings {
     pub editorial: Editorial,
     #[serde(default)]
     pub media: Media,
+    #[serde(default)]
+    pub moderation: Moderation,
 }
 
 /// The editorial workflow: review stages, what an edit in review does, the editing lock,
@@ -425,6 +429,7 @@ impl Settings {
             .editorial
             .check()
             .and_then(|()| settings.media.check())
+            .and_then(|()| settings.moderation.check())
             .map_err(|e| loco_rs::Error::string(&format!("config `settings:` block: {e}")))?;
         Ok(settings)
     }

@@ -21,6 +21,7 @@ mod m20261203_000015_images;
 mod m20261203_000016_review_comments;
 mod m20261203_000017_notification_opt_outs;
 mod m20261203_000018_user_time_zone;
+mod m20261203_000019_moderation;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_review_comments::Migration),
             Box::new(m20261203_000017_notification_opt_outs::Migration),
             Box::new(m20261203_000018_user_time_zone::Migration),
+            Box::new(m20261203_000019_moderation::Migration),
         ]
     }
 }

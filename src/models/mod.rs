@@ -36,6 +36,7 @@ pub mod input;
 pub mod login_attempts;
 pub mod mail;
 pub mod media;
+pub mod moderation;
 pub mod notifications;
 pub mod people;
 pub mod post_tags;

@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod editing;
 mod media;
+mod moderation;
 mod notifications;
 mod posts;
 mod review_comments;

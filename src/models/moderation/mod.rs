@@ -1,0 +1,278 @@
+//! Moderation: every report and automatic flag about one comment or post gathers into one
+//! case, whose score (see [`score`]) sets its priority and may hide the content pending
+//! review. This module holds the cases and flags; claims, decisions, sanctions and appeals
+//! build on it.
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, TransactionSession, TransactionTrait, sea_query::OnConflict,
+};
+use sha2::{Digest, Sha256};
+
+pub use super::_entities::{
+    mod_cases::{self as cases, Model as Case},
+    mod_flags::{self as flags, Model as Flag},
+    reporter_stats,
+};
+use super::{WriteError, now};
+use crate::settings::Moderation;
+
+pub mod score;
+
+impl sea_orm::ActiveModelBehavior for cases::ActiveModel {}
+impl sea_orm::ActiveModelBehavior for flags::ActiveModel {}
+impl sea_orm::ActiveModelBehavior for reporter_stats::ActiveModel {}
+
+string_enum! {
+    /// Why a reader (or staff member) reports something.
+    pub enum Reason {
+        Spam => "spam",
+        Harassment => "harassment",
+        OffTopic => "off_topic",
+        Illegal => "illegal",
+        Other => "other",
+    }
+}
+
+string_enum! {
+    /// Where a flag came from.
+    pub enum Source {
+        Report => "report",
+        Rule => "rule",
+        Ai => "ai",
+    }
+}
+
+/// What a case is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Comment(i32),
+    Post(i32),
+}
+
+impl Target {
+    #[must_use]
+    pub const fn kind(self) -> &'static str {
+        match self {
+            Self::Comment(_) => "comment",
+            Self::Post(_) => "post",
+        }
+    }
+
+    #[must_use]
+    pub const fn id(self) -> i32 {
+        match self {
+            Self::Comment(id) | Self::Post(id) => id,
+        }
+    }
+
+    /// The target's content as readers see it now (a comment's text; a post's title,
+    /// summary and body), or `None` when it is gone.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn content<C: ConnectionTrait>(self, db: &C) -> Result<Option<String>, DbErr> {
+        Ok(match self {
+            Self::Comment(id) => super::comments::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|c| c.body),
+            Self::Post(id) => super::posts::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|p| format!("{}\n\n{}\n\n{}", p.title, p.summary, p.body_markdown)),
+        })
+    }
+}
+
+/// The fingerprint of a target's content: "reviewed, fine" holds until it changes.
+#[must_use]
+pub fn content_hash(content: &str) -> String {
+    hex::encode(Sha256::digest(content.as_bytes()))
+}
+
+/// One flag to add to a target's case.
+#[derive(Debug, Clone)]
+pub struct NewFlag {
+    pub target: Target,
+    pub source: Source,
+    /// A [`Reason`] for reports; the rule's name for rule hits.
+    pub reason: String,
+    /// The reporter's words (reports), or what the rule found.
+    pub text: String,
+    /// The person reporting, when signed in.
+    pub reporter_id: Option<i32>,
+    /// A keyed hash of an anonymous reporter's address (for rate limits), else empty.
+    pub reporter_key: String,
+}
+
+/// The longest report text kept.
+pub const MAX_TEXT: usize = 2000;
+
+/// How much `user_id`'s reports count now (1 for someone with no decided reports).
+///
+/// # Errors
+/// Database errors.
+pub async fn accuracy_of<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<f64, DbErr> {
+    let stats = reporter_stats::Entity::find_by_id(user_id).one(db).await?;
+    Ok(stats.map_or(1.0, |s| {
+        score::accuracy(
+            u32::try_from(s.upheld).unwrap_or(0),
+            u32::try_from(s.dismissed).unwrap_or(0),
+        )
+    }))
+}
+
+/// Adds `new` to its target's case — the one case of that target, made on its first flag —
+/// with a snapshot of the content as it is, in one transaction, and scores the case again.
+/// A flag on content marked "reviewed, fine" that has not changed since is kept but not
+/// counted. Returns the case as it stands.
+///
+/// # Errors
+/// [`WriteError::NotFound`] when the target is gone, [`WriteError::Field`] (`text`) for text
+/// that is too long or holds a NUL, or a database error (nothing written then).
+pub async fn flag<C: TransactionTrait>(
+    db: &C,
+    settings: &Moderation,
+    new: &NewFlag,
+) -> Result<Case, WriteError> {
+    let text = new.text.trim();
+    if text.chars().count() > MAX_TEXT {
+        return Err(WriteError::field("text", "Keep it under 2,000 characters."));
+    }
+    if text.contains('\0') {
+        return Err(WriteError::field(
+            "text",
+            "Remove the invisible control character (a NUL byte).",
+        ));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let Some(content) = new.target.content(&txn).await? else {
+        return Err(WriteError::NotFound);
+    };
+    let case = open_case(&txn, new.target).await?;
+    let hash = content_hash(&content);
+    let counted = case.reviewed_fine_hash.as_deref() != Some(hash.as_str());
+    let accuracy = match (new.source, new.reporter_id) {
+        (Source::Report, Some(id)) => accuracy_of(&txn, id).await?,
+        _ => 1.0,
+    };
+    flags::ActiveModel {
+        case_id: Set(case.id),
+        source: Set(new.source.as_str().to_string()),
+        reason: Set(new.reason.clone()),
+        text: Set(text.to_string()),
+        reporter_id: Set(new.reporter_id),
+        reporter_key: Set(new.reporter_key.clone()),
+        weight: Set(settings.weight(&new.reason)),
+        accuracy: Set(accuracy),
+        snapshot: Set(content),
+        content_hash: Set(hash),
+        counted: Set(counted),
+        outcome: Set("pending".into()),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let case = rescore(&txn, settings, case, counted).await?;
+    txn.commit().await?;
+    Ok(case)
+}
+
+/// The target's case, made (open, scoring nothing) if it has none; safe when two first
+/// flags race, since the target is unique.
+async fn open_case<C: ConnectionTrait>(txn: &C, target: Target) -> Result<Case, DbErr> {
+    let at = now();
+    cases::Entity::insert(cases::ActiveModel {
+        target_type: Set(target.kind().to_string()),
+        target_id: Set(target.id()),
+        status: Set("open".into()),
+        score: Set(0.0),
+        priority: Set("none".into()),
+        hidden: Set(false),
+        score_inputs: Set(String::new()),
+        opened_at: Set(at),
+        created_at: Set(at),
+        updated_at: Set(at),
+        lock_version: Set(0),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([cases::Column::TargetType, cases::Column::TargetId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    cases::Entity::find()
+        .filter(cases::Column::TargetType.eq(target.kind()))
+        .filter(cases::Column::TargetId.eq(target.id()))
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the case just made".into()))
+}
+
+/// Scores `case` again from its counted, undecided flags, with the thresholds in force,
+/// storing the inputs with it. A counted flag reopens a closed case; the score hides the
+/// content once it reaches the threshold, and only a moderator un-hides it.
+async fn rescore<C: ConnectionTrait>(
+    txn: &C,
+    settings: &Moderation,
+    case: Case,
+    reopen: bool,
+) -> Result<Case, DbErr> {
+    let counted = flags::Entity::find()
+        .filter(flags::Column::CaseId.eq(case.id))
+        .filter(flags::Column::Counted.eq(true))
+        .filter(flags::Column::Outcome.eq("pending"))
+        .order_by_asc(flags::Column::Id)
+        .all(txn)
+        .await?;
+    let inputs = score::Inputs::new(
+        settings,
+        counted
+            .iter()
+            .map(|f| score::Contribution {
+                flag_id: f.id,
+                reason: f.reason.clone(),
+                weight: f.weight,
+                accuracy: f.accuracy,
+            })
+            .collect(),
+    );
+    let outcome = inputs.outcome();
+    let stored = serde_json::to_string(&inputs).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let reopening = reopen && case.status != "open";
+    let mut active: cases::ActiveModel = case.clone().into();
+    active.score = Set(outcome.score);
+    active.priority = Set(outcome.priority.as_str().to_string());
+    active.hidden = Set(case.hidden || outcome.hides);
+    active.score_inputs = Set(stored);
+    if reopening {
+        active.status = Set("open".into());
+        active.opened_at = Set(now());
+    }
+    active.updated_at = Set(now());
+    active.lock_version = Set(case.lock_version + 1);
+    active.update(txn).await
+}
+
+/// The case of `target`, if it has one.
+///
+/// # Errors
+/// Database errors.
+pub async fn case_of<C: ConnectionTrait>(db: &C, target: Target) -> Result<Option<Case>, DbErr> {
+    cases::Entity::find()
+        .filter(cases::Column::TargetType.eq(target.kind()))
+        .filter(cases::Column::TargetId.eq(target.id()))
+        .one(db)
+        .await
+}
+
+/// The stored inputs of `case`'s score.
+///
+/// # Errors
+/// When the stored inputs cannot be read.
+pub fn inputs(case: &Case) -> Result<score::Inputs, serde_json::Error> {
+    serde_json::from_str(&case.score_inputs)
+}
