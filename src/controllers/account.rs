@@ -67,7 +67,10 @@ async fn view(
         notice,
         mail: None,
         notices,
-        time_zone: profile.time_zone.clone().unwrap_or_default(),
+        time_zone: profile
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| actor.user.time_zone.clone()),
         site_zone: settings_zone(ctx),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
     })

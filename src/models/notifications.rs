@@ -177,9 +177,13 @@ impl Notice<'_> {
                      the stage's reviewers.{due}"
                 )
             }
-            Kind::ChangesRequested => {
-                format!("{by} asked for changes to “{t}” at the “{stage}” stage. Their note:")
-            }
+            Kind::ChangesRequested => match self.stage {
+                Some(s) => format!(
+                    "{by} asked for changes to “{t}” at the “{}” stage. Their note:",
+                    s.name
+                ),
+                None => format!("{by} asked for changes to “{t}”. Their note:"),
+            },
             Kind::Approved => format!(
                 "{by} approved “{t}”: it has passed every review stage and is ready to \
                  schedule or publish."

@@ -181,3 +181,28 @@ pub fn policy() -> &'static copydesk::settings::Editorial {
         std::sync::LazyLock::new(copydesk::settings::Editorial::default);
     &POLICY
 }
+
+/// "Copy edit" by editors (due in 48 hours), then "Legal read" by admins or one named
+/// reviewer.
+pub fn two_stages(reset: bool) -> copydesk::settings::Editorial {
+    copydesk::settings::Editorial {
+        stages: vec![
+            copydesk::settings::Stage {
+                key: "copy_edit".into(),
+                name: "Copy edit".into(),
+                roles: vec!["editor".into()],
+                person: None,
+                due_hours: Some(48),
+            },
+            copydesk::settings::Stage {
+                key: "legal".into(),
+                name: "Legal read".into(),
+                roles: vec!["admin".into()],
+                person: Some("Legal.Reader@example.com".into()),
+                due_hours: None,
+            },
+        ],
+        reset_approvals_on_edit: reset,
+        ..copydesk::settings::Editorial::default()
+    }
+}

@@ -2,17 +2,14 @@
 //! their own step, never when inactive or opted out, and never twice for one scheduled
 //! publish.
 use chrono::Duration;
-use copydesk::{
-    models::{
-        _entities::{audit_log, mail_outbox, users as user_rows},
-        mail, notifications, now,
-        posts::{
-            self,
-            workflow::{self, Transition, TransitionForm},
-        },
-        users,
+use copydesk::models::{
+    _entities::{audit_log, mail_outbox, users as user_rows},
+    mail, notifications, now,
+    posts::{
+        self,
+        workflow::{self, Transition, TransitionForm},
     },
-    settings::{Editorial, Stage},
+    users,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -23,31 +20,6 @@ use crate::{
     both_backends,
     common::{TestApp, fixtures, fixtures::PostSpec},
 };
-
-/// "Copy edit" by editors (due in 48 hours), then "Legal read" by admins or one named
-/// reviewer.
-fn two_stages() -> Editorial {
-    Editorial {
-        stages: vec![
-            Stage {
-                key: "copy_edit".into(),
-                name: "Copy edit".into(),
-                roles: vec!["editor".into()],
-                person: None,
-                due_hours: Some(48),
-            },
-            Stage {
-                key: "legal".into(),
-                name: "Legal read".into(),
-                roles: vec!["admin".into()],
-                person: Some("Legal.Reader@example.com".into()),
-                due_hours: None,
-            },
-        ],
-        reset_approvals_on_edit: true,
-        ..Editorial::default()
-    }
-}
 
 fn step(t: Transition, post: &posts::Model) -> TransitionForm {
     TransitionForm {
@@ -94,7 +66,7 @@ both_backends!(
     |app: TestApp| async move {
         let db = &app.ctx.db;
         let meta = fixtures::meta();
-        let policy = two_stages();
+        let policy = fixtures::two_stages(true);
         let author = fixtures::person(db, "Ada Author", "author").await;
         let eda = fixtures::person(db, "Eda Editor", "editor").await;
         let eli = fixtures::person(db, "Eli Editor", "editor").await;
@@ -347,7 +319,7 @@ both_backends!(
     |app: TestApp| async move {
         let db = &app.ctx.db;
         let meta = fixtures::meta();
-        let policy = two_stages();
+        let policy = fixtures::two_stages(true);
         let author = fixtures::person(db, "Ada Author", "author").await;
         let eda = fixtures::person(db, "Eda Editor", "editor").await;
         let eda_a = fixtures::actor(&eda);
@@ -412,6 +384,26 @@ both_backends!(
         .unwrap();
         assert!(moved.mail.is_empty());
         assert!(since(db, mark).await.is_empty());
+
+        // Changes asked for on an approved post (no stage any more) still reach the author.
+        let ready = fixtures::post(
+            db,
+            &author,
+            PostSpec::published("Ready", 1).state("approved").undated(),
+        )
+        .await;
+        let mut f = step(Transition::RequestChanges, &ready);
+        f.note = "One more pass on the headline.".into();
+        let moved = workflow::apply(db, &eda_a, &meta, &policy, ready.id, &f)
+            .await
+            .unwrap();
+        assert_eq!(moved.mail.len(), 1);
+        let text = &moved.mail[0].text_body;
+        assert!(
+            text.contains("Eda Editor asked for changes to “Ready”. Their note:"),
+            "{text}"
+        );
+        assert!(text.contains("One more pass on the headline."), "{text}");
 
         // An edit after the first stage starts the review again, and the first stage's
         // reviewers hear of it.

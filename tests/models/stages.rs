@@ -3,16 +3,13 @@
 //! (unless the policy says not to); changes can be requested at any stage and send the post
 //! back to its author with the note.
 use chrono::Duration;
-use copydesk::{
-    models::{
-        _entities::audit_log,
-        WriteError, now,
-        posts::{
-            self, reviews,
-            workflow::{self, Transition, TransitionForm},
-        },
+use copydesk::models::{
+    _entities::audit_log,
+    WriteError, now,
+    posts::{
+        self, reviews,
+        workflow::{self, Transition, TransitionForm},
     },
-    settings::{Editorial, Stage},
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -20,31 +17,6 @@ use crate::{
     both_backends,
     common::{TestApp, fixtures, fixtures::PostSpec},
 };
-
-/// "Copy edit" by editors (due in 48 hours), then "Legal read" by admins or one named
-/// reviewer.
-fn two_stages(reset: bool) -> Editorial {
-    Editorial {
-        stages: vec![
-            Stage {
-                key: "copy_edit".into(),
-                name: "Copy edit".into(),
-                roles: vec!["editor".into()],
-                person: None,
-                due_hours: Some(48),
-            },
-            Stage {
-                key: "legal".into(),
-                name: "Legal read".into(),
-                roles: vec!["admin".into()],
-                person: Some("Legal.Reader@example.com".into()),
-                due_hours: None,
-            },
-        ],
-        reset_approvals_on_edit: reset,
-        ..Editorial::default()
-    }
-}
 
 fn step(t: Transition, lock_version: i32) -> TransitionForm {
     TransitionForm {
@@ -62,7 +34,7 @@ both_backends!(
     |app: TestApp| async move {
         let db = &app.ctx.db;
         let meta = fixtures::meta();
-        let policy = two_stages(true);
+        let policy = fixtures::two_stages(true);
         let author = fixtures::person(db, "Ada Author", "author").await;
         let editor = fixtures::person(db, "Eda Editor", "editor").await;
         let other_reviewer = fixtures::person(db, "Rhea Reviewer", "reviewer").await;
@@ -187,7 +159,7 @@ both_backends!(
     |app: TestApp| async move {
         let db = &app.ctx.db;
         let meta = fixtures::meta();
-        let policy = two_stages(true);
+        let policy = fixtures::two_stages(true);
         let author = fixtures::person(db, "Ada Author", "author").await;
         let editor = fixtures::person(db, "Eda Editor", "editor").await;
         let (ada, eda) = (fixtures::actor(&author), fixtures::actor(&editor));
@@ -248,7 +220,7 @@ both_backends!(
         assert_eq!(resets, 1);
 
         // With the setting off (Wagtail's option), an edit keeps the stage.
-        let keep = two_stages(false);
+        let keep = fixtures::two_stages(false);
         let post = workflow::apply(
             db,
             &eda,
@@ -298,7 +270,7 @@ both_backends!(
     |app: TestApp| async move {
         let db = &app.ctx.db;
         let meta = fixtures::meta();
-        let policy = two_stages(true);
+        let policy = fixtures::two_stages(true);
         let author = fixtures::person(db, "Ada Author", "author").await;
         let editor = fixtures::person(db, "Eda Editor", "editor").await;
         let admin = fixtures::person(db, "Al Admin", "admin").await;
@@ -376,7 +348,7 @@ both_backends!(
     |app: TestApp| async move {
         let db = &app.ctx.db;
         let meta = fixtures::meta();
-        let policy = two_stages(true);
+        let policy = fixtures::two_stages(true);
         let author = fixtures::person(db, "Ada Author", "author").await;
         let e1 = fixtures::person(db, "Eda Editor", "editor").await;
         let e2 = fixtures::person(db, "Eli Editor", "editor").await;
