@@ -268,11 +268,20 @@ pub async fn queue<C: ConnectionTrait>(
             .all(db)
             .await?
     };
+    // Who of them turned this kind off, in one query.
+    let off: std::collections::HashSet<i32> = Entity::find()
+        .filter(Column::UserId.is_in(to.iter().map(|u| u.id).collect::<Vec<_>>()))
+        .filter(Column::Kind.eq(notice.kind.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.user_id)
+        .collect();
     let mut queued = Vec::new();
     for person in to {
         if Some(person.id) == notice.by_id
             || !Kind::for_role(person.role()).contains(&notice.kind)
-            || opted_out(db, person.id).await?.contains(&notice.kind)
+            || off.contains(&person.id)
         {
             continue;
         }

@@ -103,7 +103,10 @@ pub async fn index(
                     .map(|p| CardView {
                         id: p.id,
                         title: p.title.clone(),
-                        author: names.get(&p.author_id).cloned().unwrap_or_default(),
+                        author: names
+                            .get(&p.author_id)
+                            .cloned()
+                            .unwrap_or_else(|| format!("person #{}", p.author_id)),
                         when: match (l.key.as_str(), p.scheduled_at) {
                             ("scheduled", Some(at)) => format!("goes up {}", time::show(tz, at)),
                             _ => format!("changed {}", time::show(tz, p.updated_at)),
