@@ -22,6 +22,7 @@ mod m20261203_000016_review_comments;
 mod m20261203_000017_notification_opt_outs;
 mod m20261203_000018_user_time_zone;
 mod m20261203_000019_moderation;
+mod m20261203_000020_moderation_actions;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_notification_opt_outs::Migration),
             Box::new(m20261203_000018_user_time_zone::Migration),
             Box::new(m20261203_000019_moderation::Migration),
+            Box::new(m20261203_000020_moderation_actions::Migration),
         ]
     }
 }

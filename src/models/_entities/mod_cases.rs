@@ -23,6 +23,12 @@ pub struct Model {
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
     pub lock_version: i32,
+    /// A moderator removed the target (hidden from readers, kept for the record).
+    pub removed: bool,
+    /// Who wrote the target (none for a guest's comment).
+    pub author_id: Option<i32>,
+    pub decided_by_id: Option<i32>,
+    pub decided_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

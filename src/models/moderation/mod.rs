@@ -4,7 +4,8 @@
 //! build on it.
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait, sea_query::OnConflict,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    sea_query::OnConflict,
 };
 use sha2::{Digest, Sha256};
 
@@ -16,11 +17,15 @@ pub use super::_entities::{
 use super::{WriteError, now};
 use crate::settings::Moderation;
 
+pub mod sanctions;
 pub mod score;
 
 impl sea_orm::ActiveModelBehavior for cases::ActiveModel {}
 impl sea_orm::ActiveModelBehavior for flags::ActiveModel {}
 impl sea_orm::ActiveModelBehavior for reporter_stats::ActiveModel {}
+impl sea_orm::ActiveModelBehavior for super::_entities::appeals::ActiveModel {}
+impl sea_orm::ActiveModelBehavior for super::_entities::mod_log::ActiveModel {}
+impl sea_orm::ActiveModelBehavior for super::_entities::mod_reasons::ActiveModel {}
 
 string_enum! {
     /// Why a reader (or staff member) reports something.
@@ -47,6 +52,8 @@ string_enum! {
 pub enum Target {
     Comment(i32),
     Post(i32),
+    /// An appeal against a sanction or a removal: it joins the same queue.
+    Appeal(i32),
 }
 
 impl Target {
@@ -55,13 +62,14 @@ impl Target {
         match self {
             Self::Comment(_) => "comment",
             Self::Post(_) => "post",
+            Self::Appeal(_) => "appeal",
         }
     }
 
     #[must_use]
     pub const fn id(self) -> i32 {
         match self {
-            Self::Comment(id) | Self::Post(id) => id,
+            Self::Comment(id) | Self::Post(id) | Self::Appeal(id) => id,
         }
     }
 
@@ -80,6 +88,43 @@ impl Target {
                 .one(db)
                 .await?
                 .map(|p| format!("{}\n\n{}\n\n{}", p.title, p.summary, p.body_markdown)),
+            Self::Appeal(id) => super::_entities::appeals::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|a| a.text),
+        })
+    }
+
+    /// The target as stored (`comment`, `post`, `appeal` and its id), if it is one.
+    #[must_use]
+    pub fn parse(kind: &str, id: i32) -> Option<Self> {
+        match kind {
+            "comment" => Some(Self::Comment(id)),
+            "post" => Some(Self::Post(id)),
+            "appeal" => Some(Self::Appeal(id)),
+            _ => None,
+        }
+    }
+
+    /// Who wrote the target (the appellant, for an appeal); `None` for a guest's comment or
+    /// a target that is gone.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn author<C: ConnectionTrait>(self, db: &C) -> Result<Option<i32>, DbErr> {
+        Ok(match self {
+            Self::Comment(id) => super::comments::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .and_then(|c| c.author_id),
+            Self::Post(id) => super::posts::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|p| p.author_id),
+            Self::Appeal(id) => super::_entities::appeals::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|a| a.appellant_id),
         })
     }
 }
@@ -183,6 +228,7 @@ pub async fn flag<C: TransactionTrait>(
 /// flags race, since the target is unique.
 async fn open_case<C: ConnectionTrait>(txn: &C, target: Target) -> Result<Case, DbErr> {
     let at = now();
+    let author_id = target.author(txn).await?;
     cases::Entity::insert(cases::ActiveModel {
         target_type: Set(target.kind().to_string()),
         target_id: Set(target.id()),
@@ -195,6 +241,10 @@ async fn open_case<C: ConnectionTrait>(txn: &C, target: Target) -> Result<Case, 
         created_at: Set(at),
         updated_at: Set(at),
         lock_version: Set(0),
+        removed: Set(false),
+        author_id: Set(author_id),
+        decided_by_id: Set(None),
+        decided_at: Set(None),
         ..Default::default()
     })
     .on_conflict(
@@ -204,9 +254,13 @@ async fn open_case<C: ConnectionTrait>(txn: &C, target: Target) -> Result<Case, 
     )
     .exec_without_returning(txn)
     .await?;
+    // Locked (PostgreSQL; SQLite's write transactions already are) so that two flags racing
+    // score one after the other, each seeing the other's flag, instead of the later write
+    // overwriting the score with a count that misses the earlier flag.
     cases::Entity::find()
         .filter(cases::Column::TargetType.eq(target.kind()))
         .filter(cases::Column::TargetId.eq(target.id()))
+        .lock_exclusive()
         .one(txn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the case just made".into()))
