@@ -28,7 +28,8 @@ const TEMPLATES: &[(&str, &str)] = mail_templates!(
     "reset_password",
     "password_changed",
     "invitation",
-    "post_notice"
+    "post_notice",
+    "moderation_notice"
 );
 
 /// Text parts are not escaped; the HTML part is (by its `.html` name).

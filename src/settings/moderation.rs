@@ -10,6 +10,12 @@ pub struct Moderation {
     /// `illegal`, `other`) or rule name (`links`, `blocked_words`, `first_comments`,
     /// `repeated_text`). A name not listed weighs 1.
     pub weights: std::collections::BTreeMap<String, f64>,
+    /// How long a claim holds without action before others may take the case.
+    pub claim_minutes: i64,
+    /// How long a sanction counts as a strike.
+    pub strike_days: i64,
+    /// How long after a sanction or removal its person may appeal.
+    pub appeal_days: i64,
     /// A case whose score reaches each is of low, medium or high priority.
     pub low: f64,
     pub medium: f64,
@@ -33,12 +39,16 @@ impl Default for Moderation {
             ("blocked_words", 2.0),
             ("first_comments", 0.5),
             ("repeated_text", 1.5),
+            ("appeal", 3.0),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         Self {
             weights,
+            claim_minutes: 15,
+            strike_days: 180,
+            appeal_days: 30,
             low: 1.0,
             medium: 3.0,
             high: 6.0,
@@ -82,6 +92,12 @@ impl Moderation {
             return Err(format!(
                 "moderation.hide is {}: a score of more than 0",
                 self.hide
+            ));
+        }
+        if self.claim_minutes < 1 || self.strike_days < 1 || self.appeal_days < 1 {
+            return Err(format!(
+                "moderation.claim_minutes, strike_days and appeal_days must each be at least 1, not {} / {} / {}",
+                self.claim_minutes, self.strike_days, self.appeal_days
             ));
         }
         if self.target_hours <= 0 {

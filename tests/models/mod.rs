@@ -6,6 +6,7 @@ mod demo;
 mod editing;
 mod media;
 mod moderation;
+mod moderation_actions;
 mod notifications;
 mod posts;
 mod review_comments;

@@ -126,6 +126,29 @@ actions! {
     DemoSeed => "demo.seed" on "site",
     // The Jobs screen, continued: a whole queue cleared.
     JobsClearQueue => "jobs.clear_queue" on "queue",
+    // Moderation: each action also writes its row in the mod log (models::moderation::log).
+    ModClaim => "moderation.claim" on "mod_case",
+    ModRelease => "moderation.release" on "mod_case",
+    ModAssign => "moderation.assign" on "mod_case",
+    ModKeep => "moderation.keep" on "mod_case",
+    ModRemove => "moderation.remove" on "mod_case",
+    ModReviewedFine => "moderation.reviewed_fine" on "mod_case",
+    ModEscalate => "moderation.escalate" on "mod_case",
+    ModAutoHide => "moderation.auto_hide" on "mod_case",
+    ModBanRemoval => "moderation.ban_removal" on "mod_case",
+    ModRestore => "moderation.restore" on "mod_case",
+    ModWarn => "moderation.warn" on "sanction",
+    ModSilence => "moderation.silence" on "sanction",
+    ModSuspend => "moderation.suspend" on "sanction",
+    ModBan => "moderation.ban" on "sanction",
+    ModLift => "moderation.lift" on "sanction",
+    ModExpire => "moderation.expire" on "sanction",
+    ModAppeal => "moderation.appeal" on "appeal",
+    ModAppealUphold => "moderation.appeal_uphold" on "appeal",
+    ModAppealDeny => "moderation.appeal_deny" on "appeal",
+    ModReasonAdd => "moderation.reason_add" on "mod_reason",
+    ModReasonChange => "moderation.reason_change" on "mod_reason",
+    ModReasonDelete => "moderation.reason_delete" on "mod_reason",
 }
 
 impl Action {

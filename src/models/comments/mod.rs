@@ -13,6 +13,7 @@ use super::now;
 use crate::markdown;
 
 mod staff;
+pub(crate) use staff::set_status_in;
 pub use staff::{CommentEdit, create, delete, moderate, update};
 
 string_enum! {

@@ -176,34 +176,52 @@ pub async fn moderate<C: TransactionTrait>(
 ) -> Result<Tally, WriteError> {
     by.require(Capability::COMMENTS_CHANGE)?;
     by.require(Capability::MODERATE)?;
+    let txn = crate::db::begin_write(db).await?;
+    let mut tally = Tally::default();
+    for &id in ids {
+        if set_status_in(&txn, by, meta, id, decision).await?.is_some() {
+            tally.done += 1;
+        } else {
+            tally.skipped += 1;
+        }
+    }
+    txn.commit().await?;
+    Ok(tally)
+}
+
+/// Moves comment `id` to the status `decision` gives, on `txn` (the caller's transaction),
+/// audited as the decision; a comment already so is left as it is. `None`: it is gone.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn set_status_in<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    by: &Actor,
+    meta: &RequestMeta,
+    id: i32,
+    decision: Moderation,
+) -> Result<Option<Model>, sea_orm::DbErr> {
     let status = match decision {
         Moderation::Approve => CommentStatus::Approved,
         Moderation::Reject => CommentStatus::Rejected,
         Moderation::Spam => CommentStatus::Spam,
     };
-    let txn = crate::db::begin_write(db).await?;
-    let mut tally = Tally::default();
-    for &id in ids {
-        let Some(current) = Entity::find_by_id(id).one(&txn).await? else {
-            tally.skipped += 1;
-            continue;
-        };
-        tally.done += 1;
-        if current.status == status.as_str() {
-            continue;
-        }
-        let mut row: ActiveModel = current.clone().into();
-        row.status = Set(status.as_str().to_string());
-        let saved = row.update(&txn).await?;
-        audit::record(
-            &txn,
-            meta,
-            audit::comment_moderated(by, decision, id, audit_view(&current), audit_view(&saved)),
-        )
-        .await?;
+    let Some(current) = Entity::find_by_id(id).one(txn).await? else {
+        return Ok(None);
+    };
+    if current.status == status.as_str() {
+        return Ok(Some(current));
     }
-    txn.commit().await?;
-    Ok(tally)
+    let mut row: ActiveModel = current.clone().into();
+    row.status = Set(status.as_str().to_string());
+    let saved = row.update(txn).await?;
+    audit::record(
+        txn,
+        meta,
+        audit::comment_moderated(by, decision, id, audit_view(&current), audit_view(&saved)),
+    )
+    .await?;
+    Ok(Some(saved))
 }
 
 /// Deletes comment `id` for `by` (`comments.delete`). Audited as `comment.delete`.

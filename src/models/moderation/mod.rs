@@ -17,6 +17,11 @@ pub use super::_entities::{
 use super::{WriteError, now};
 use crate::settings::Moderation;
 
+pub mod appeals;
+pub mod claims;
+pub mod decide;
+pub mod log;
+pub mod queue;
 pub mod sanctions;
 pub mod score;
 
@@ -39,11 +44,13 @@ string_enum! {
 }
 
 string_enum! {
-    /// Where a flag came from.
+    /// Where a flag came from (`appeal`: the person a sanction or removal concerns asks for
+    /// it to be undone).
     pub enum Source {
         Report => "report",
         Rule => "rule",
         Ai => "ai",
+        Appeal => "appeal",
     }
 }
 
@@ -191,14 +198,26 @@ pub async fn flag<C: TransactionTrait>(
         ));
     }
     let txn = crate::db::begin_write(db).await?;
-    let Some(content) = new.target.content(&txn).await? else {
+    let case = flag_in(&txn, settings, new, text).await?;
+    txn.commit().await?;
+    Ok(case)
+}
+
+/// [`flag`]'s work on `txn`, with `text` already checked.
+pub(crate) async fn flag_in<C: ConnectionTrait>(
+    txn: &C,
+    settings: &Moderation,
+    new: &NewFlag,
+    text: &str,
+) -> Result<Case, WriteError> {
+    let Some(content) = new.target.content(txn).await? else {
         return Err(WriteError::NotFound);
     };
-    let case = open_case(&txn, new.target).await?;
+    let case = open_case(txn, new.target).await?;
     let hash = content_hash(&content);
     let counted = case.reviewed_fine_hash.as_deref() != Some(hash.as_str());
     let accuracy = match (new.source, new.reporter_id) {
-        (Source::Report, Some(id)) => accuracy_of(&txn, id).await?,
+        (Source::Report, Some(id)) => accuracy_of(txn, id).await?,
         _ => 1.0,
     };
     flags::ActiveModel {
@@ -217,16 +236,14 @@ pub async fn flag<C: TransactionTrait>(
         created_at: Set(now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    let case = rescore(&txn, settings, case, counted).await?;
-    txn.commit().await?;
-    Ok(case)
+    Ok(rescore(txn, settings, case, counted).await?)
 }
 
 /// The target's case, made (open, scoring nothing) if it has none; safe when two first
 /// flags race, since the target is unique.
-async fn open_case<C: ConnectionTrait>(txn: &C, target: Target) -> Result<Case, DbErr> {
+pub(crate) async fn open_case<C: ConnectionTrait>(txn: &C, target: Target) -> Result<Case, DbErr> {
     let at = now();
     let author_id = target.author(txn).await?;
     cases::Entity::insert(cases::ActiveModel {
@@ -308,7 +325,18 @@ async fn rescore<C: ConnectionTrait>(
     }
     active.updated_at = Set(now());
     active.lock_version = Set(case.lock_version + 1);
-    active.update(txn).await
+    let saved = active.update(txn).await?;
+    if saved.hidden && !case.hidden {
+        log::write(
+            txn,
+            &crate::auth::RequestMeta::system("moderation"),
+            None,
+            "moderation score",
+            log::Entry::auto_hidden(&saved),
+        )
+        .await?;
+    }
+    Ok(saved)
 }
 
 /// The case of `target`, if it has one.
@@ -329,4 +357,32 @@ pub async fn case_of<C: ConnectionTrait>(db: &C, target: Target) -> Result<Optio
 /// When the stored inputs cannot be read.
 pub fn inputs(case: &Case) -> Result<score::Inputs, serde_json::Error> {
     serde_json::from_str(&case.score_inputs)
+}
+
+/// Keeps a moderation notice for `to` in the outbox on `txn` (the action's transaction):
+/// `summary` in words, an optional quoted `note`, and a link to `path` on the site. Returns
+/// the message, for [`super::mail::dispatch_all`] after the commit.
+///
+/// # Errors
+/// Database errors, or a template that fails to render.
+pub(crate) async fn notice<C: ConnectionTrait>(
+    txn: &C,
+    to: &super::users::Model,
+    subject: &str,
+    summary: &str,
+    note: &str,
+    path: &str,
+    link_label: &str,
+) -> Result<super::mail::Model, DbErr> {
+    let locals = serde_json::json!({
+        "name": to.display_name,
+        "subject": subject,
+        "summary": summary,
+        "note": note,
+        "url": format!("{}{path}", super::mail::SITE_PLACEHOLDER),
+        "link_label": link_label,
+    });
+    super::mail::store(txn, &to.email, "moderation_notice", &locals, None)
+        .await
+        .map_err(|e| DbErr::Custom(format!("moderation notice: {e}")))
 }

@@ -1,0 +1,266 @@
+//! The queue: cases filtered (type, reason, score, priority, age, status, claimed by,
+//! source) and sorted (score or age), the counts the live header shows, and the ids a bulk
+//! decision over a filter covers.
+use chrono::Duration;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Query},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{Case, cases, flags};
+use crate::models::now;
+
+/// The queue's filters, as the page's query string carries them. Empty means "any".
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Filter {
+    /// `comment`, `post` or `appeal`.
+    pub kind: String,
+    /// A report reason or rule name any of the case's flags has.
+    pub reason: String,
+    /// `report`, `rule`, `ai` or `appeal`: a source any of its flags has.
+    pub source: String,
+    /// `low`, `medium` or `high`: at least this priority.
+    pub priority: String,
+    pub min_score: Option<f64>,
+    /// `overdue` (past the target time), or a number of hours the case is at least as old as.
+    pub age: String,
+    /// Empty: open and escalated; or `open`, `escalated`, `closed`, `all`.
+    pub status: String,
+    /// `unclaimed`, `mine`, or a person's id.
+    pub claimed: String,
+    /// `score` (highest first, the default), `oldest` or `newest`.
+    pub sort: String,
+}
+
+const PRIORITIES: &[&str] = &["low", "medium", "high"];
+
+fn flag_exists(col: flags::Column, value: &str) -> Condition {
+    Condition::all().add(Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(flags::Entity)
+            .and_where(
+                Expr::col((flags::Entity, flags::Column::CaseId))
+                    .equals((cases::Entity, cases::Column::Id)),
+            )
+            .and_where(Expr::col((flags::Entity, col)).eq(value))
+            .to_owned(),
+    ))
+}
+
+impl Filter {
+    /// The filter as a condition on cases, for `me` (for `claimed=mine`), with
+    /// `target_hours` as the target time.
+    #[must_use]
+    pub fn condition(&self, me: i32, target_hours: i64) -> Condition {
+        let at = now();
+        let mut c = Condition::all();
+        c = match self.status.as_str() {
+            "all" => c,
+            "open" | "escalated" | "closed" => c.add(cases::Column::Status.eq(self.status.clone())),
+            _ => c.add(cases::Column::Status.is_in(["open", "escalated"])),
+        };
+        if matches!(self.kind.as_str(), "comment" | "post" | "appeal") {
+            c = c.add(cases::Column::TargetType.eq(self.kind.clone()));
+        }
+        if !self.reason.is_empty() {
+            c = c.add(flag_exists(flags::Column::Reason, &self.reason));
+        }
+        if !self.source.is_empty() {
+            c = c.add(flag_exists(flags::Column::Source, &self.source));
+        }
+        if let Some(i) = PRIORITIES.iter().position(|p| *p == self.priority) {
+            c = c.add(cases::Column::Priority.is_in(PRIORITIES[i..].to_vec()));
+        }
+        if let Some(s) = self.min_score.filter(|s| s.is_finite()) {
+            c = c.add(cases::Column::Score.gte(s));
+        }
+        let hours = if self.age == "overdue" {
+            Some(target_hours)
+        } else {
+            self.age
+                .parse::<i64>()
+                .ok()
+                .filter(|h| (1..=24 * 3650).contains(h))
+        };
+        if let Some(h) = hours {
+            c = c.add(cases::Column::OpenedAt.lt(at - Duration::hours(h)));
+        }
+        let held = Condition::all()
+            .add(cases::Column::ClaimedById.is_not_null())
+            .add(cases::Column::ClaimExpiresAt.gt(at));
+        c = match self.claimed.as_str() {
+            "" => c,
+            "unclaimed" => c.add(held.not()),
+            "mine" => c.add(held.add(cases::Column::ClaimedById.eq(me))),
+            other => match other.parse::<i32>() {
+                Ok(id) => c.add(held.add(cases::Column::ClaimedById.eq(id))),
+                Err(_) => c,
+            },
+        };
+        c
+    }
+
+    fn ordered(&self, q: sea_orm::Select<cases::Entity>) -> sea_orm::Select<cases::Entity> {
+        match self.sort.as_str() {
+            "oldest" => q
+                .order_by_asc(cases::Column::OpenedAt)
+                .order_by_asc(cases::Column::Id),
+            "newest" => q
+                .order_by_desc(cases::Column::OpenedAt)
+                .order_by_desc(cases::Column::Id),
+            _ => q
+                .order_by_desc(cases::Column::Score)
+                .order_by_desc(cases::Column::Id),
+        }
+    }
+
+    /// Whether any filter is set (beyond the sort).
+    #[must_use]
+    pub fn is_filtered(&self) -> bool {
+        Self {
+            sort: String::new(),
+            ..self.clone()
+        } != Self::default()
+    }
+}
+
+/// One page of the queue (`page` from 1), and how many cases match in all.
+///
+/// # Errors
+/// Database errors.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    me: i32,
+    target_hours: i64,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<Case>, u64), DbErr> {
+    let cond = filter.condition(me, target_hours);
+    let total = cases::Entity::find().filter(cond.clone()).count(db).await?;
+    let rows = filter
+        .ordered(cases::Entity::find().filter(cond))
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The ids of the cases `filter` matches with an id of at most `max_id` (so cases that
+/// arrive after a confirmation are not swept in), at most `limit`.
+///
+/// # Errors
+/// Database errors.
+pub async fn ids<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    me: i32,
+    target_hours: i64,
+    max_id: i32,
+    limit: u64,
+) -> Result<Vec<i32>, DbErr> {
+    filter
+        .ordered(
+            cases::Entity::find()
+                .filter(filter.condition(me, target_hours))
+                .filter(cases::Column::Id.lte(max_id)),
+        )
+        .select_only()
+        .column(cases::Column::Id)
+        .limit(limit)
+        .into_tuple::<i32>()
+        .all(db)
+        .await
+}
+
+/// The case after (or before) `case` in `filter`'s order, for "next" and "previous".
+///
+/// # Errors
+/// Database errors.
+pub async fn neighbour<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    me: i32,
+    target_hours: i64,
+    case: &Case,
+    forward: bool,
+) -> Result<Option<i32>, DbErr> {
+    let cond = filter.condition(me, target_hours);
+    let (score, id) = (case.score, case.id);
+    // In score order (the default): next is lower score, or same score and lower id.
+    let after = Condition::any().add(cases::Column::Score.lt(score)).add(
+        Condition::all()
+            .add(cases::Column::Score.eq(score))
+            .add(cases::Column::Id.lt(id)),
+    );
+    let before = Condition::any().add(cases::Column::Score.gt(score)).add(
+        Condition::all()
+            .add(cases::Column::Score.eq(score))
+            .add(cases::Column::Id.gt(id)),
+    );
+    let q = cases::Entity::find()
+        .filter(cond)
+        .filter(if forward { after } else { before });
+    let q = if forward {
+        q.order_by_desc(cases::Column::Score)
+            .order_by_desc(cases::Column::Id)
+    } else {
+        q.order_by_asc(cases::Column::Score)
+            .order_by_asc(cases::Column::Id)
+    };
+    q.select_only()
+        .column(cases::Column::Id)
+        .into_tuple::<i32>()
+        .one(db)
+        .await
+}
+
+/// What the queue's header counts, live.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, FromQueryResult)]
+pub struct Counts {
+    pub open: i64,
+    pub high: i64,
+    pub unclaimed: i64,
+    pub overdue: i64,
+    pub escalated: i64,
+    pub appeals: i64,
+}
+
+/// The header's counts, in one query.
+///
+/// # Errors
+/// Database errors.
+pub async fn counts<C: ConnectionTrait>(db: &C, target_hours: i64) -> Result<Counts, DbErr> {
+    let at = now();
+    let active = "status IN ('open', 'escalated')";
+    let sql = format!(
+        "SELECT \
+           COALESCE(SUM(CASE WHEN {active} THEN 1 ELSE 0 END), 0) AS open, \
+           COALESCE(SUM(CASE WHEN {active} AND priority = 'high' THEN 1 ELSE 0 END), 0) AS high, \
+           COALESCE(SUM(CASE WHEN {active} AND (claimed_by_id IS NULL OR claim_expires_at <= $1) THEN 1 ELSE 0 END), 0) AS unclaimed, \
+           COALESCE(SUM(CASE WHEN {active} AND opened_at < $2 THEN 1 ELSE 0 END), 0) AS overdue, \
+           COALESCE(SUM(CASE WHEN status = 'escalated' THEN 1 ELSE 0 END), 0) AS escalated, \
+           COALESCE(SUM(CASE WHEN {active} AND target_type = 'appeal' THEN 1 ELSE 0 END), 0) AS appeals \
+         FROM mod_cases WHERE {active}"
+    );
+    let backend = db.get_database_backend();
+    let sql = if backend == sea_orm::DatabaseBackend::Sqlite {
+        sql.replace("$1", "?").replace("$2", "?")
+    } else {
+        sql
+    };
+    let stmt = sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [at.into(), (at - Duration::hours(target_hours)).into()],
+    );
+    Ok(Counts::find_by_statement(stmt)
+        .one(db)
+        .await?
+        .unwrap_or_default())
+}
