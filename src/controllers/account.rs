@@ -20,7 +20,7 @@ use crate::{
     },
     views::{
         Web,
-        auth::{AccountPage, MailStatus, NoticeChoice},
+        auth::{AccountPage, MailStatus, NoticeChoice, StandingRow},
         forms::{FieldErrors, field_errors},
         web::CachePolicy,
     },
@@ -73,7 +73,155 @@ async fn view(
             .unwrap_or_else(|| actor.user.time_zone.clone()),
         site_zone: settings_zone(ctx),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+        standing: standing(ctx, actor).await?,
+        appeal_text: String::new(),
+        silenced: crate::models::moderation::sanctions::silenced_until(&ctx.db, actor.user.id)
+            .await?
+            .map(|until| match until {
+                Some(t) => format!(
+                    "You cannot comment until {}.",
+                    crate::views::time::show(settings_tz(ctx, &actor.user), t)
+                ),
+                None => "You cannot comment until a moderator lifts the silence.".to_string(),
+            }),
     })
+}
+
+/// The person's sanctions and removals, each with its appeal.
+async fn standing(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<StandingRow>> {
+    use crate::models::moderation::{appeals, sanctions};
+    let settings = crate::settings::Settings::get(ctx)?;
+    let tz = settings.editorial.tz_for(&actor.user);
+    let s = appeals::standing(&ctx.db, &settings.moderation, actor.user.id).await?;
+    let appeal_words = |a: &Option<appeals::Appeal>| {
+        a.as_ref().map(|a| match a.status.as_str() {
+            "pending" => "Your appeal is waiting for a moderator.".to_string(),
+            "upheld" => "Your appeal was upheld: the action was undone.".to_string(),
+            _ => "Your appeal was denied.".to_string(),
+        })
+    };
+    let mut rows: Vec<StandingRow> = s
+        .sanctions
+        .iter()
+        .map(|(x, a, open)| StandingRow {
+            kind: "sanction",
+            id: x.id,
+            what: format!(
+                "You were {}{}{}",
+                sanctions::Kind::parse(&x.kind).map_or(x.kind.as_str(), |k| k.past()),
+                match x.ends_at {
+                    Some(t) if x.kind != "warn" =>
+                        format!(" until {}", crate::views::time::show(tz, t)),
+                    _ => String::new(),
+                },
+                if x.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", x.reason)
+                },
+            ),
+            at: crate::views::time::show(tz, x.created_at),
+            strike: sanctions::counts(x),
+            strike_note: if x.lifted_at.is_some() {
+                "Lifted; it no longer counts.".into()
+            } else if sanctions::counts(x) {
+                format!(
+                    "A strike until {}.",
+                    crate::views::time::show(tz, x.strike_expires_at)
+                )
+            } else {
+                "Expired; it no longer counts.".into()
+            },
+            appeal_status: appeal_words(a),
+            appeal_note: a
+                .as_ref()
+                .map(|a| a.decision_note.clone())
+                .unwrap_or_default(),
+            may_appeal: *open,
+        })
+        .collect();
+    rows.extend(s.removals.iter().map(|(c, a, open)| {
+        StandingRow {
+            kind: "removal",
+            id: c.id,
+            what: format!(
+                "A moderator removed your {} (kept for the record; readers no longer see it)",
+                c.target_type
+            ),
+            at: c
+                .decided_at
+                .map(|t| crate::views::time::show(tz, t))
+                .unwrap_or_default(),
+            strike: false,
+            strike_note: String::new(),
+            appeal_status: appeal_words(a),
+            appeal_note: a
+                .as_ref()
+                .map(|a| a.decision_note.clone())
+                .unwrap_or_default(),
+            may_appeal: *open,
+        }
+    }));
+    Ok(rows)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AppealPost {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    id: i32,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /account/appeals`: the person appeals a sanction on them or a removal of their
+/// content; it joins the moderation queue.
+pub async fn appeal(
+    State(ctx): State<AppContext>,
+    Extension(web): Extension<Arc<Web>>,
+    actor: Actor,
+    meta: RequestMeta,
+    Form(f): Form<AppealPost>,
+) -> AppResult<Response> {
+    use crate::models::{WriteError, moderation::appeals};
+    let form = appeals::AppealForm {
+        sanction_id: (f.kind == "sanction").then_some(f.id),
+        case_id: (f.kind == "removal").then_some(f.id),
+        text: f.text.clone(),
+    };
+    match appeals::file(&ctx.db, &actor, &meta, &web.settings.moderation, &form).await {
+        Ok(_) => Ok(Redirect::to("/account?saved=appeal#moderation").into_response()),
+        Err(WriteError::Field { field, message }) => {
+            let mut errors = FieldErrors::new();
+            let key = if field == "text" {
+                format!("appeal_{}_{}", f.kind, f.id)
+            } else {
+                "appeal".to_string()
+            };
+            errors.insert(key, message);
+            let profile = ProfileForm {
+                display_name: actor.user.display_name.clone(),
+                bio: actor.user.bio.clone(),
+                time_zone: None,
+            };
+            let mut page = view(&ctx, &actor, &profile, errors, None).await?;
+            page.appeal_text = f.text;
+            web.page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "auth/account.html",
+                &page,
+                CachePolicy::NoStore,
+            )
+        }
+        Err(WriteError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(crate::controllers::admin::moderation::failed(e)),
+    }
+}
+
+/// The person's zone (their own, else the site's).
+fn settings_tz(ctx: &AppContext, user: &crate::models::users::Model) -> chrono_tz::Tz {
+    crate::settings::Settings::get(ctx).map_or(chrono_tz::UTC, |s| s.editorial.tz_for(user))
 }
 
 /// The site's zone name, as the account page offers it for "the site's".
@@ -138,6 +286,9 @@ pub async fn show(
         }
         (Some("resent"), _) => Some("We are sending you a new confirmation link."),
         (Some("notifications"), _) => Some("Your mail choices are saved."),
+        (Some("appeal"), _) => Some(
+            "Your appeal is sent. A moderator other than the one who acted will decide it, and you will be told by mail.",
+        ),
         (_, true) => Some("Welcome! We sent you a link to confirm your email address."),
         _ => None,
     };

@@ -37,4 +37,6 @@ pub fn account_routes() -> Routes {
             post(account::choose_notifications),
         )
         .add("/account/verification", post(account::resend_verification))
+        .add("/account/appeals", post(account::appeal))
+        .add("/moderation", get(admin::moderation_log::transparency))
 }

@@ -16,6 +16,9 @@ pub struct Moderation {
     pub strike_days: i64,
     /// How long after a sanction or removal its person may appeal.
     pub appeal_days: i64,
+    /// Whether `/moderation` shows the public log of actions and reasons (never who took
+    /// them).
+    pub transparency: bool,
     /// A case whose score reaches each is of low, medium or high priority.
     pub low: f64,
     pub medium: f64,
@@ -49,6 +52,7 @@ impl Default for Moderation {
             claim_minutes: 15,
             strike_days: 180,
             appeal_days: 30,
+            transparency: false,
             low: 1.0,
             medium: 3.0,
             high: 6.0,

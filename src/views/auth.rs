@@ -85,6 +85,28 @@ pub struct AccountPage {
     pub time_zone: String,
     pub site_zone: String,
     pub zones: Vec<&'static str>,
+    /// Strikes, removals and appeals (docs/moderation.md).
+    pub standing: Vec<StandingRow>,
+    /// "You cannot comment until …", when silenced.
+    pub silenced: Option<String>,
+    /// An appeal's words, when its form comes back with an error.
+    pub appeal_text: String,
+}
+
+/// A sanction on the person or a removal of their content, on the account page.
+#[derive(Debug, Serialize)]
+pub struct StandingRow {
+    /// `sanction` or `removal`, and its id (the form sends it back).
+    pub kind: &'static str,
+    pub id: i32,
+    pub what: String,
+    pub at: String,
+    /// Whether it counts as a strike now.
+    pub strike: bool,
+    pub strike_note: String,
+    pub appeal_status: Option<String>,
+    pub appeal_note: String,
+    pub may_appeal: bool,
 }
 
 /// One kind of notice on the account page.

@@ -147,6 +147,9 @@ fn the_account_page_keeps_its_context() {
         time_zone: String::new(),
         site_zone: "UTC".into(),
         zones: vec!["UTC"],
+        standing: Vec::new(),
+        silenced: None,
+        appeal_text: String::new(),
     };
     let mut literal = json!({
         "title": "Your account", "csrf": "t", "email": "a@example.com", "verified": false,
@@ -154,6 +157,7 @@ fn the_account_page_keeps_its_context() {
         "errors": {"new_password": "Too short."}, "notice": null, "mail": null,
         "notices": [{"kind": "published", "label": "My post is published", "on": true}],
         "time_zone": "", "site_zone": "UTC", "zones": ["UTC"],
+        "standing": [], "silenced": null, "appeal_text": "",
     });
     // Without a mail the page had `mail: null` (GET) or no `mail` (a refused form); the
     // template tests `{% if page.mail %}`, which is false for both.

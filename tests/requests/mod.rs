@@ -17,6 +17,7 @@ mod jobs_records;
 mod jobs_screen;
 mod layering;
 mod media;
+mod moderation;
 mod pages;
 mod people;
 mod permissions;

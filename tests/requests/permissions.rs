@@ -68,15 +68,35 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             | "/invitation/{token}",
         )
         | ("POST", "/logout" | "/admin/logout")
-        | ("GET", "/verify/{token}" | "/preview/{token}") => Public,
+        | ("GET", "/verify/{token}" | "/preview/{token}" | "/moderation") => Public,
         ("GET", "/account")
         | (
             "POST",
             "/account/profile"
             | "/account/password"
             | "/account/verification"
-            | "/account/notifications",
+            | "/account/notifications"
+            | "/account/appeals",
         ) => SignedIn,
+        (
+            "GET",
+            "/admin/moderation"
+            | "/admin/moderation/live"
+            | "/admin/moderation/step"
+            | "/admin/moderation/log"
+            | "/admin/moderation/cases/{id}",
+        )
+        | (
+            "POST",
+            "/admin/moderation/bulk"
+            | "/admin/moderation/claim-next"
+            | "/admin/moderation/cases/{id}/claim"
+            | "/admin/moderation/cases/{id}/release"
+            | "/admin/moderation/cases/{id}/assign"
+            | "/admin/moderation/cases/{id}/decide"
+            | "/admin/moderation/cases/{id}/sanction"
+            | "/admin/moderation/cases/{id}/appeal",
+        ) => Cap(Capability::MODERATE),
         ("GET", "/admin") => Cap(Capability::ADMIN_ACCESS),
         ("POST", "/admin/users/{id}/invitation") => Cap(Capability::USERS_ADD),
         ("POST", "/admin/users/{id}/unlock") => Cap(Capability::MANAGE_USERS),
@@ -223,7 +243,9 @@ both_backends!(
                         .replace("/jobs/{set}/{score}/{jid}", "/jobs/retries/1.5/nojob")
                         .replace("/queues/{name}", "/queues/default")
                         .replace("/jobs/{set}", "/jobs/retries")
-                        .replace("/processes/{identity}/{signal}", "/processes/nobody/quiet");
+                        .replace("/processes/{identity}/{signal}", "/processes/nobody/quiet")
+                        .replace("/moderation/cases/{id}", "/moderation/cases/999999")
+                        .replace("/moderation/live", "/moderation/live?once=1");
                     let fields: &[(&str, &str)] = match route.uri.as_str() {
                         "/admin/tokens" => &[("name", "matrix token"), ("scope", "read")],
                         "/admin/jobs/{set}/all" | "/admin/jobs/{set}/actions" => {

@@ -13,6 +13,9 @@ pub mod board;
 pub mod editing;
 pub mod jobs;
 pub mod media;
+pub mod moderation;
+pub mod moderation_case;
+pub mod moderation_log;
 pub mod outbox;
 pub mod preview;
 pub mod review_comments;
@@ -139,6 +142,58 @@ pub fn routes() -> Routes {
         .add(
             "/media/{id}/resize",
             cap(Capability::MEDIA_CHANGE, post(media::resize)),
+        )
+        .add(
+            "/moderation",
+            cap(Capability::MODERATE, get(moderation::index)),
+        )
+        .add(
+            "/moderation/bulk",
+            cap(Capability::MODERATE, post(moderation::bulk)),
+        )
+        .add(
+            "/moderation/live",
+            cap(Capability::MODERATE, get(moderation::stream)),
+        )
+        .add(
+            "/moderation/claim-next",
+            cap(Capability::MODERATE, post(moderation::claim_next)),
+        )
+        .add(
+            "/moderation/step",
+            cap(Capability::MODERATE, get(moderation_case::step)),
+        )
+        .add(
+            "/moderation/log",
+            cap(Capability::MODERATE, get(moderation_log::index)),
+        )
+        .add(
+            "/moderation/cases/{id}",
+            cap(Capability::MODERATE, get(moderation_case::show)),
+        )
+        .add(
+            "/moderation/cases/{id}/claim",
+            cap(Capability::MODERATE, post(moderation_case::claim)),
+        )
+        .add(
+            "/moderation/cases/{id}/release",
+            cap(Capability::MODERATE, post(moderation_case::release)),
+        )
+        .add(
+            "/moderation/cases/{id}/assign",
+            cap(Capability::MODERATE, post(moderation_case::assign)),
+        )
+        .add(
+            "/moderation/cases/{id}/decide",
+            cap(Capability::MODERATE, post(moderation_case::decide)),
+        )
+        .add(
+            "/moderation/cases/{id}/sanction",
+            cap(Capability::MODERATE, post(moderation_case::sanction)),
+        )
+        .add(
+            "/moderation/cases/{id}/appeal",
+            cap(Capability::MODERATE, post(moderation_case::decide_appeal)),
         )
         .add("/outbox", cap(Capability::OUTBOX_VIEW, get(outbox::index)))
         .add(

@@ -466,3 +466,57 @@ async fn restore_case<C: ConnectionTrait>(
     log::write(txn, meta, Some(by), "", log::Entry::restored(&case, appeal)).await?;
     Ok(())
 }
+
+/// What `/account` shows a person about their standing: every sanction on them and every
+/// removal of their content, each with its appeal (if any) and whether one may still be made.
+#[derive(Debug, Default)]
+pub struct Standing {
+    pub sanctions: Vec<(Sanction, Option<Appeal>, bool)>,
+    pub removals: Vec<(Case, Option<Appeal>, bool)>,
+}
+
+/// The standing of `user_id` (newest first).
+///
+/// # Errors
+/// Database errors.
+pub async fn standing<C: ConnectionTrait>(
+    db: &C,
+    settings: &Moderation,
+    user_id: i32,
+) -> Result<Standing, DbErr> {
+    use sea_orm::QueryOrder;
+    let window = Duration::days(settings.appeal_days);
+    let theirs = entity::Entity::find()
+        .filter(entity::Column::AppellantId.eq(user_id))
+        .all(db)
+        .await?;
+    let sanctions = sanctions::strikes_of(db, user_id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let a = theirs.iter().find(|a| a.sanction_id == Some(s.id)).cloned();
+            let open = a.is_none() && s.lifted_at.is_none() && s.created_at + window >= now();
+            (s, a, open)
+        })
+        .collect();
+    let removals = cases::Entity::find()
+        .filter(cases::Column::AuthorId.eq(user_id))
+        .filter(cases::Column::Removed.eq(true))
+        .order_by_desc(cases::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let a = theirs
+                .iter()
+                .find(|a| a.removal_case_id == Some(c.id))
+                .cloned();
+            let open = a.is_none() && c.decided_at.is_none_or(|at| at + window >= now());
+            (c, a, open)
+        })
+        .collect();
+    Ok(Standing {
+        sanctions,
+        removals,
+    })
+}

@@ -264,3 +264,84 @@ pub async fn counts<C: ConnectionTrait>(db: &C, target_hours: i64) -> Result<Cou
         .await?
         .unwrap_or_default())
 }
+
+/// What each of `cases` is about, as it reads now: a comment's text, a post's title, an
+/// appeal's words (three queries, whatever the number of cases). A case whose target is
+/// gone is missing.
+///
+/// # Errors
+/// Database errors.
+pub async fn contents<C: ConnectionTrait>(
+    db: &C,
+    cases: &[Case],
+) -> Result<std::collections::HashMap<i32, String>, DbErr> {
+    use crate::models::{_entities::appeals, comments, posts};
+    let ids = |kind: &str| -> Vec<i32> {
+        cases
+            .iter()
+            .filter(|c| c.target_type == kind)
+            .map(|c| c.target_id)
+            .collect()
+    };
+    let mut by_target = std::collections::HashMap::new();
+    for c in comments::Entity::find()
+        .filter(comments::Column::Id.is_in(ids("comment")))
+        .all(db)
+        .await?
+    {
+        by_target.insert(("comment", c.id), c.body);
+    }
+    for p in posts::Entity::find()
+        .filter(posts::Column::Id.is_in(ids("post")))
+        .all(db)
+        .await?
+    {
+        by_target.insert(("post", p.id), p.title);
+    }
+    for a in appeals::Entity::find()
+        .filter(appeals::Column::Id.is_in(ids("appeal")))
+        .all(db)
+        .await?
+    {
+        by_target.insert(("appeal", a.id), a.text);
+    }
+    Ok(cases
+        .iter()
+        .filter_map(|c| {
+            let kind = match c.target_type.as_str() {
+                "comment" => "comment",
+                "post" => "post",
+                _ => "appeal",
+            };
+            by_target
+                .get(&(kind, c.target_id))
+                .map(|t| (c.id, t.clone()))
+        })
+        .collect())
+}
+
+/// The undecided flags' reasons and sources of each of `case_ids`, in one query.
+///
+/// # Errors
+/// Database errors.
+pub async fn reasons<C: ConnectionTrait>(
+    db: &C,
+    case_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, Vec<(String, String)>>, DbErr> {
+    let rows: Vec<(i32, String, String)> = flags::Entity::find()
+        .filter(flags::Column::CaseId.is_in(case_ids.to_vec()))
+        .filter(flags::Column::Outcome.eq("pending"))
+        .select_only()
+        .column(flags::Column::CaseId)
+        .column(flags::Column::Reason)
+        .column(flags::Column::Source)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: std::collections::HashMap<i32, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    for (case, reason, source) in rows {
+        out.entry(case).or_default().push((reason, source));
+    }
+    Ok(out)
+}

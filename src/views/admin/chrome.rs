@@ -93,6 +93,18 @@ impl AdminChrome {
                 },
             );
         }
+        if actor.grant(Capability::MODERATE).is_some() {
+            sections.insert(
+                sections.len().min(2),
+                NavSection {
+                    title: "Moderation".into(),
+                    links: vec![
+                        link("/admin/moderation", "Moderation queue", Some('q')),
+                        link("/admin/moderation/log", "Mod log", None),
+                    ],
+                },
+            );
+        }
         let ops: [(&str, &str, Capability, Option<char>); 3] = [
             ("/admin/jobs", "Jobs", Capability::JOBS_VIEW, Some('j')),
             (

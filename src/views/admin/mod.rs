@@ -5,6 +5,7 @@ pub mod chrome;
 pub mod dashboard;
 pub mod editing;
 pub mod media;
+pub mod moderation;
 pub mod outbox;
 pub mod reviews;
 pub mod revisions;
