@@ -81,17 +81,27 @@ pub async fn show(
     };
     let publishing = publishing(db, &actor, &staff.settings.editorial).await?;
     let count = |label, value| Count { label, value };
+    let mut counts = vec![
+        count("Published posts", published),
+        count("Drafts", drafts),
+        count("In review", in_review),
+        count("Scheduled", scheduled),
+        count("Comments awaiting moderation", pending),
+        count("People", people),
+    ];
+    if actor.grant(Capability::MODERATE).is_some() {
+        let q =
+            crate::models::moderation::queue::counts(db, staff.settings.moderation.target_hours)
+                .await?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        counts.push(count("Open moderation cases", n(q.open)));
+        counts.push(count("High-priority cases", n(q.high)));
+        counts.push(count("Appeals waiting", n(q.appeals)));
+    }
     let view = DashboardView {
         title: "Dashboard",
         admin: AdminChrome::new(&actor, "/admin"),
-        counts: vec![
-            count("Published posts", published),
-            count("Drafts", drafts),
-            count("In review", in_review),
-            count("Scheduled", scheduled),
-            count("Comments awaiting moderation", pending),
-            count("People", people),
-        ],
+        counts,
         recent: recent.iter().map(AuditRow::new).collect(),
         can_audit,
         models,

@@ -287,3 +287,4 @@ async fn an_editor_works_the_admin_in_chromium() {
 }
 
 mod editorial;
+mod moderation;
