@@ -6,6 +6,7 @@ mod demo;
 mod editing;
 mod media;
 mod moderation;
+mod moderation_hiding;
 mod notifications;
 mod posts;
 mod review_comments;

@@ -163,7 +163,7 @@ impl Model {
         Ok(Submitted::Stored(comment))
     }
 
-    /// Approved comments under a post, oldest first.
+    /// Approved comments under a post that moderation does not hide, oldest first.
     ///
     /// # Errors
     /// When the database cannot be queried.
@@ -174,6 +174,7 @@ impl Model {
         Entity::find()
             .filter(Column::PostId.eq(post_id))
             .filter(Column::Status.eq(CommentStatus::Approved.as_str()))
+            .filter(super::moderation::visible::comment_shown())
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::Id)
             .all(db)

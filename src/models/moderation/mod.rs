@@ -19,6 +19,7 @@ use crate::settings::Moderation;
 
 pub mod sanctions;
 pub mod score;
+pub mod visible;
 
 impl sea_orm::ActiveModelBehavior for cases::ActiveModel {}
 impl sea_orm::ActiveModelBehavior for flags::ActiveModel {}
