@@ -7,6 +7,7 @@ mod editing;
 mod media;
 mod moderation;
 mod moderation_hiding;
+mod moderation_rules;
 mod notifications;
 mod posts;
 mod review_comments;

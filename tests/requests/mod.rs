@@ -21,6 +21,7 @@ mod pages;
 mod people;
 mod permissions;
 mod preview;
+mod reports;
 mod revisions;
 mod security;
 mod workflow;

@@ -17,6 +17,8 @@ pub use super::_entities::{
 use super::{WriteError, now};
 use crate::settings::Moderation;
 
+pub mod reports;
+pub mod rules;
 pub mod sanctions;
 pub mod score;
 pub mod visible;
