@@ -94,6 +94,13 @@
       close(next, link);
       return;
     }
+    // One form open at a time: its fields' ids are the page's own.
+    document.querySelectorAll(".report-inline").forEach(function (other) {
+      other.remove();
+    });
+    document.querySelectorAll("a[data-report][aria-expanded='true']").forEach(function (other) {
+      other.setAttribute("aria-expanded", "false");
+    });
     fetch(link.href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
       .then(function (res) {
         return res.text().then(function (html) {
