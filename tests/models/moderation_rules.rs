@@ -76,6 +76,26 @@ async fn hits(app: &TestApp, comment: &comments::Model) -> Vec<(String, String)>
         .collect()
 }
 
+/// Silences `user_id` from now until `ends` (`None`: until lifted), as a moderator's
+/// sanction would (the sanction screens are another slice).
+async fn silence(app: &TestApp, user_id: i32, ends: Option<chrono::DateTime<chrono::FixedOffset>>) {
+    use copydesk::models::_entities::sanctions;
+    let at = now();
+    sanctions::ActiveModel {
+        user_id: Set(user_id),
+        kind: Set("silence".into()),
+        reason: Set("Repeated insults".into()),
+        starts_at: Set(at),
+        ends_at: Set(ends),
+        strike_expires_at: Set(at + Duration::days(90)),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&app.ctx.db)
+    .await
+    .unwrap();
+}
+
 /// A member with one approved comment already, so `first_comments` does not hit.
 async fn established(app: &TestApp, name: &str, post_id: i32) -> users::Model {
     let db = &app.ctx.db;
@@ -302,26 +322,12 @@ both_backends!(
 both_backends!(
     a_silenced_member_may_not_comment,
     |app: TestApp| async move {
-        use copydesk::models::_entities::sanctions;
         let db = &app.ctx.db;
         let author = fixtures::author(db, "Sil Author").await;
         let post = fixtures::post(db, &author, PostSpec::published("Quiet please", 1)).await;
         let member = established(&app, "Loud Member", post.id).await;
         let ends = now() + Duration::days(3);
-        let at = now();
-        sanctions::ActiveModel {
-            user_id: Set(member.id),
-            kind: Set("silence".into()),
-            reason: Set("Repeated insults".into()),
-            starts_at: Set(at),
-            ends_at: Set(Some(ends)),
-            strike_expires_at: Set(at + Duration::days(90)),
-            created_at: Set(at),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        silence(&app, member.id, Some(ends)).await;
         let before = comments::Entity::find().all(db).await.unwrap().len();
         let refused = comments::Model::submit_comment(
             db,
@@ -362,7 +368,6 @@ both_backends!(
     the_post_page_tells_members_what_became_of_their_comment,
     |app: TestApp| async move {
         use crate::common::browser::{Browser, user};
-        use copydesk::models::_entities::sanctions;
         let db = &app.ctx.db;
         let author = fixtures::author(db, "Pag Author").await;
         let post = fixtures::post(db, &author, PostSpec::published("Say something", 1)).await;
@@ -412,19 +417,7 @@ both_backends!(
         assert!(page.text.contains(&format!("id=\"comment-{}\"", stored.id)));
 
         // Silenced until a moderator lifts it: the sentence replaces the form.
-        let at = now();
-        sanctions::ActiveModel {
-            user_id: Set(member.id),
-            kind: Set("silence".into()),
-            starts_at: Set(at),
-            ends_at: Set(None),
-            strike_expires_at: Set(at + Duration::days(90)),
-            created_at: Set(at),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        silence(&app, member.id, None).await;
         let page = b.get(&path).await;
         assert!(
             page.text

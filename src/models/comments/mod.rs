@@ -84,11 +84,20 @@ impl CommentForm {
     }
 }
 
-/// Limits on how fast one address may comment.
+/// Limits on how fast one address may comment (or one reader report).
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimit {
     pub max: u64,
     pub window: Duration,
+}
+
+impl RateLimit {
+    /// How long until the oldest of the writes counted in the window (made at `oldest`)
+    /// leaves it: at least a second.
+    #[must_use]
+    pub fn retry_after(&self, oldest: DateTime<FixedOffset>) -> Duration {
+        (oldest + self.window - now()).max(Duration::seconds(1))
+    }
 }
 
 /// What became of a submitted comment.
@@ -178,7 +187,7 @@ impl Model {
             .await?;
         if recent.len() as u64 >= limit.max {
             let oldest = recent.first().map_or_else(now, |c| c.created_at);
-            let retry_after = (oldest + limit.window - now()).max(Duration::seconds(1));
+            let retry_after = limit.retry_after(oldest);
             return Err(CommentError::RateLimited { retry_after });
         }
         let sender = rules::Sender {

@@ -284,10 +284,9 @@ pub async fn report<C: TransactionTrait + ConnectionTrait>(
         .await?;
     if recent.len() as u64 >= limit.max {
         let oldest = recent.first().map_or_else(now, |f| f.created_at);
-        let retry_after = (oldest + limit.window - now()).max(Duration::seconds(1));
         return Err(ReportError::RateLimited {
             max: limit.max,
-            retry_after,
+            retry_after: limit.retry_after(oldest),
         });
     }
     let new = NewFlag {
