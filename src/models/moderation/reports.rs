@@ -169,7 +169,8 @@ pub async fn find_post<C: ConnectionTrait>(
     }))
 }
 
-/// An approved comment on a published public post (where comments are shown), to report.
+/// An approved comment on a public post readers can see (where comments are shown), to
+/// report.
 ///
 /// # Errors
 /// Database errors.
@@ -184,8 +185,9 @@ pub async fn find_comment<C: ConnectionTrait>(
     else {
         return Ok(None);
     };
+    // The post as readers see it: a hidden post's comments are not shown, so not reported.
     let post = posts::Entity::find_by_id(comment.post_id)
-        .filter(crate::models::posts::published_condition())
+        .filter(crate::models::posts::visible_condition())
         .filter(posts::Column::Visibility.eq(crate::models::posts::Visibility::Public.as_str()))
         .one(db)
         .await?;
