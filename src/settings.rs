@@ -10,7 +10,7 @@ use serde::Deserialize;
 mod media;
 mod moderation;
 pub use media::Media;
-pub use moderation::Moderation;
+pub use moderation::{Moderation, RuleAction, Rules};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {

@@ -1,6 +1,7 @@
 //! Moderation's settings (`settings.moderation`): what each kind of flag weighs, the score
 //! thresholds that set a case's priority, the score that hides the reported content pending
-//! review, and the time a case should be decided in.
+//! review, the time a case should be decided in, how many reports one reader may send, and
+//! the rules on new comments.
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -28,6 +29,97 @@ pub struct Moderation {
     pub hide: f64,
     /// The hours a case should be decided in (the queue shows age against it).
     pub target_hours: i64,
+    /// How many reports one person (or, for readers not signed in, one address) may send in
+    /// an hour.
+    pub reports_per_hour: u64,
+    /// The rules run on every reader's comment.
+    pub rules: Rules,
+}
+
+/// What a rule does when a comment hits it: flag it (the comment is published, its case
+/// scores the hit) or hold it (the comment waits for a moderator as well).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleAction {
+    Flag,
+    Hold,
+}
+
+/// The rules on new comments (`models::moderation::rules`). Nothing is ever deleted by a
+/// rule: a hit flags the comment, and a `hold` hit keeps it pending.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Rules {
+    /// A comment with more links than this hits `links`.
+    pub max_links: usize,
+    /// Words (or phrases) matched case-insensitively as whole words: `blocked_words`.
+    pub blocked_words: Vec<String>,
+    /// A guest, or a member with fewer approved comments than this, hits `first_comments`.
+    pub first_comments: u64,
+    /// The same text from the same person or address more than this many times within
+    /// `repeat_hours` hits `repeated_text`.
+    pub repeat_count: u64,
+    pub repeat_hours: i64,
+    /// Each rule's action, by name (`links`, `blocked_words`, `first_comments`,
+    /// `repeated_text`); a rule not listed takes its default.
+    pub actions: std::collections::BTreeMap<String, RuleAction>,
+}
+
+/// The rules' names, each with its default action.
+pub const RULES: [(&str, RuleAction); 4] = [
+    ("links", RuleAction::Flag),
+    ("blocked_words", RuleAction::Hold),
+    ("first_comments", RuleAction::Hold),
+    ("repeated_text", RuleAction::Hold),
+];
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            max_links: 2,
+            blocked_words: Vec::new(),
+            first_comments: 1,
+            repeat_count: 2,
+            repeat_hours: 24,
+            actions: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl Rules {
+    /// What the rule `name` does.
+    #[must_use]
+    pub fn action(&self, name: &str) -> RuleAction {
+        self.actions.get(name).copied().unwrap_or_else(|| {
+            RULES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(RuleAction::Flag, |(_, a)| *a)
+        })
+    }
+
+    /// Refuses rules that cannot work, naming what is wrong.
+    ///
+    /// # Errors
+    /// A message for the operator.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(name) = self
+            .actions
+            .keys()
+            .find(|k| !RULES.iter().any(|(n, _)| n == k))
+        {
+            return Err(format!(
+                "moderation.rules.actions.{name}: no such rule (links, blocked_words, first_comments, repeated_text)"
+            ));
+        }
+        if self.blocked_words.iter().any(|w| w.trim().is_empty()) {
+            return Err("moderation.rules.blocked_words holds an empty word".into());
+        }
+        if self.repeat_count == 0 || self.repeat_hours <= 0 {
+            return Err("moderation.rules.repeat_count and repeat_hours must be at least 1".into());
+        }
+        Ok(())
+    }
 }
 
 impl Default for Moderation {
@@ -58,6 +150,8 @@ impl Default for Moderation {
             high: 6.0,
             hide: 8.0,
             target_hours: 24,
+            reports_per_hour: 10,
+            rules: Rules::default(),
         }
     }
 }
@@ -107,6 +201,12 @@ impl Moderation {
         if self.target_hours <= 0 {
             return Err("moderation.target_hours must be at least 1".into());
         }
-        Ok(())
+        if self.reports_per_hour == 0 {
+            return Err(
+                "moderation.reports_per_hour must be at least 1 (readers could not report at all)"
+                    .into(),
+            );
+        }
+        self.rules.check()
     }
 }

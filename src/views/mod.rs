@@ -10,6 +10,7 @@ pub mod forms;
 pub mod images;
 pub mod jobs_chart;
 pub mod posts;
+pub mod reports;
 pub mod time;
 pub mod web;
 

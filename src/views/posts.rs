@@ -171,6 +171,10 @@ pub fn pager<T>(page: &Page<T>, base: &str) -> Pager {
 
 #[derive(Debug, Serialize)]
 pub struct CommentView {
+    /// Its anchor on the page is `comment-{id}`.
+    pub id: i32,
+    /// Where a reader reports it.
+    pub report_url: String,
     pub author: String,
     pub body_html: String,
     pub date_iso: String,
@@ -190,6 +194,8 @@ pub async fn comment_views<C: ConnectionTrait>(
     Ok(list
         .into_iter()
         .map(|c| CommentView {
+            id: c.id,
+            report_url: format!("/comments/{}/report", c.id),
             author: c
                 .author_id
                 .and_then(|id| names.get(&id).cloned())
@@ -216,6 +222,8 @@ pub struct CommentFormView {
     pub csrf: Option<String>,
     /// The signed-in reader's name: the form then asks for no name.
     pub signed_in_as: Option<String>,
+    /// Set when the reader is silenced: this sentence (until when) replaces the form.
+    pub silenced: Option<String>,
 }
 
 impl CommentFormView {
@@ -259,10 +267,42 @@ pub struct PostPage {
     pub comments: Vec<CommentView>,
     pub comments_open: bool,
     pub form: CommentFormView,
-    /// Set after a comment was accepted: it awaits moderation.
+    /// Set after a comment was accepted and held: it awaits moderation.
     pub comment_pending: bool,
+    /// Set after a comment was accepted and published at once.
+    pub comment_published: bool,
+    /// Set after a report was accepted.
+    pub reported: bool,
     /// Set when the page is a preview of a post readers may not see yet.
     pub preview: Option<PreviewBanner>,
+}
+
+/// The thank-you a post page shows after a reader's form went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thanks {
+    /// A comment held for a moderator.
+    CommentHeld,
+    /// A comment published at once.
+    CommentPublished,
+    /// A report of the post or one of its comments.
+    Reported,
+}
+
+/// The sentence a silenced reader sees in place of the comment form.
+#[must_use]
+pub fn silenced_sentence(until: Option<DateTime<FixedOffset>>, tz: chrono_tz::Tz) -> String {
+    until.map_or_else(
+        || {
+            "A moderator has stopped your account from commenting until a moderator lifts it."
+                .to_string()
+        },
+        |at| {
+            format!(
+                "A moderator has stopped your account from commenting for a while. You can comment again on {}.",
+                at.with_timezone(&tz).format("%-d %b %Y")
+            )
+        },
+    )
 }
 
 /// The band above a previewed post: what it is and, for staff, the way back.

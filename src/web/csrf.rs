@@ -8,8 +8,8 @@
 //!    refusal page says which address that is.
 //! 2. A request that carries a session must carry that session's synchronizer token, as the
 //!    `_csrf` form field or the `X-CSRF-Token` header (htmx sends the header).
-//! 3. A request without a session is accepted only on the anonymous comment form, which acts
-//!    for nobody; sign-in and sign-up pages start a session first, so their forms carry a token.
+//! 3. A request without a session is accepted only on the anonymous comment and report
+//!    forms, which act for nobody; sign-in and sign-up pages start a session first, so their forms carry a token.
 //!
 //! JSON requests authenticated by `Authorization: Bearer` use no cookie and are exempt.
 //! A refused request reaches no handler, so nothing is written.
@@ -80,9 +80,10 @@ pub fn is_loopback_origin(origin: &str, host: &str) -> bool {
             .any(|scheme| origin_of(&format!("{scheme}://{host}")) == origin)
 }
 
-/// Paths that accept a request without a session.
+/// Paths that accept a request without a session: the comment form and the report forms.
 fn anonymous_ok(path: &str) -> bool {
-    path.starts_with("/posts/") && path.ends_with("/comments")
+    (path.starts_with("/posts/") && (path.ends_with("/comments") || path.ends_with("/report")))
+        || (path.starts_with("/comments/") && path.ends_with("/report"))
 }
 
 /// The CSRF layer.

@@ -20,6 +20,7 @@ use copydesk_workers::{
 use sea_orm::EntityTrait;
 
 mod media;
+mod reports;
 
 use crate::common::{
     Backend, TestApp,

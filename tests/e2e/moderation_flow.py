@@ -35,19 +35,16 @@ try:
     member_sign_in(driver, reader)
     driver.get(f"{base}/posts/{slug}")
     link = until(driver, lambda: driver.find_element(
-        By.CSS_SELECTOR, f"a[href='/comments/{comment_id}/report']"), "the comment's Report link")
+        By.CSS_SELECTOR, f"#comment-{comment_id} a[data-report]"), "the comment's Report link")
     link.click()
-    until(driver, lambda: f"/comments/{comment_id}/report" in driver.current_url, "the report form")
-    reason = driver.find_element(By.CSS_SELECTOR, "input[name='reason'][value='harassment'], select[name='reason']")
-    if reason.tag_name == "select":
-        Select(reason).select_by_value("harassment")
-    else:
-        reason.click()
-    driver.find_element(By.NAME, "text").send_keys("Calls readers idiots.")
+    panel = until(driver, lambda: driver.find_element(By.CSS_SELECTOR, ".report-inline #report-panel"),
+                  "the report form, opened inline")
+    panel.find_element(By.CSS_SELECTOR, "label[for='report-reason-harassment']").click()
+    panel.find_element(By.CSS_SELECTOR, "#report-text").send_keys("Calls readers idiots.")
     shot(driver, shots, "1-reader-reports")
-    driver.find_element(By.NAME, "text").find_element(
-        By.XPATH, "./ancestor::form//button[@type='submit']").click()
-    until(driver, lambda: "Thank" in body(driver) or "thank" in body(driver), "the thank-you")
+    panel.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+    until(driver, lambda: driver.find_element(By.CSS_SELECTOR, ".report-inline #report-status"),
+          "the thank-you in place")
     shot(driver, shots, "2-reported")
 
     # 2. The first moderator opens the queue, moves to the case and claims it by keyboard.

@@ -7,6 +7,8 @@ mod editing;
 mod media;
 mod moderation;
 mod moderation_actions;
+mod moderation_hiding;
+mod moderation_rules;
 mod notifications;
 mod posts;
 mod review_comments;

@@ -5,8 +5,7 @@
 use copydesk::{
     models::{
         _entities::{appeals as appeal_rows, audit_log, mod_log},
-        WriteError,
-        comments::{self, CommentForm, RateLimit, Submitted},
+        WriteError, comments,
         moderation::{
             self, NewFlag, Reason, Source, Target,
             appeals::{self, AppealDecision, AppealForm},
@@ -35,25 +34,7 @@ async fn comment_by(app: &TestApp, author: &users::Model, body: &str) -> comment
     let db = &app.ctx.db;
     let writer = fixtures::author(db, &format!("Writer of {body}")).await;
     let post = fixtures::post(db, &writer, PostSpec::published(&format!("On {body}"), 1)).await;
-    let form = CommentForm {
-        name: author.display_name.clone(),
-        body: body.into(),
-        website: String::new(),
-    };
-    let limit = RateLimit {
-        max: 1000,
-        window: chrono::Duration::minutes(10),
-    };
-    let c = match comments::Model::submit_comment(db, post.id, &form, Some(author), "ip", limit)
-        .await
-        .unwrap()
-    {
-        Submitted::Stored(c) => c,
-        Submitted::Discarded => panic!("not a bot"),
-    };
-    let mut row: comments::ActiveModel = c.into();
-    row.status = Set("approved".into());
-    row.update(db).await.unwrap()
+    fixtures::comment(db, author, post.id, None, body, "approved").await
 }
 
 async fn report_by(app: &TestApp, target: Target, by: i32) -> moderation::Case {

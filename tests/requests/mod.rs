@@ -22,6 +22,7 @@ mod pages;
 mod people;
 mod permissions;
 mod preview;
+mod reports;
 mod revisions;
 mod security;
 mod workflow;

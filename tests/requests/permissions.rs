@@ -58,6 +58,7 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
         | ("GET", "/feed.atom" | "/feed.rss" | "/sitemap.xml" | "/robots.txt")
         | ("GET", "/media/{*key}")
         | ("POST", "/posts/{slug}/comments")
+        | ("GET" | "POST", "/posts/{slug}/report" | "/comments/{id}/report")
         | (
             "GET" | "POST",
             "/login"

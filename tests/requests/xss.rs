@@ -126,8 +126,15 @@ both_backends!(
                 .contains("&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;"),
             "title escaped"
         );
-        // The whole page has exactly one script element: the JSON-LD block, which cannot end early.
-        assert_eq!(page.text.matches("<script").count(), 1);
+        // The whole page has two script elements: the JSON-LD block, which cannot end early,
+        // and the site's own report script (a file, no inline code).
+        assert_eq!(page.text.matches("<script").count(), 2);
+        assert_eq!(
+            page.text
+                .matches("<script src=\"/static/js/report.")
+                .count(),
+            1
+        );
         let ld = fragment(
             &page.text,
             "<script type=\"application/ld+json\">",

@@ -66,7 +66,8 @@
     if (table) {
       if (k === "j") { e.preventDefault(); focusRow(at + 1); return; }
       if (k === "k") { e.preventDefault(); focusRow(at - 1); return; }
-      if ((k === "o" || k === "Enter") && at >= 0 && !(e.target && e.target.tagName === "A")) {
+      // Enter on the focused link follows it by itself; "o" opens the current row.
+      if (at >= 0 && (k === "o" || (k === "Enter" && !(e.target && e.target.tagName === "A")))) {
         e.preventDefault(); window.location.assign(rows[at].getAttribute("data-case-url")); return;
       }
       if (k === "x" && at >= 0) {

@@ -12,7 +12,7 @@ use super::posts::{personalize, post_page};
 use crate::{
     errors::{AppError, AppResult},
     models::{
-        comments::{self, CommentError, CommentForm, RateLimit},
+        comments::{self, CommentError, CommentForm, CommentStatus, RateLimit, Submitted},
         posts,
     },
     views::{
@@ -23,8 +23,9 @@ use crate::{
     web::{MaybeActor, client::ClientAddr, session::CurrentSession},
 };
 
-/// `POST /posts/{slug}/comments`: a reader's comment, stored as pending. Works as a plain
-/// form post: errors re-render the page with each message next to its field.
+/// `POST /posts/{slug}/comments`: a reader's comment, held as pending when a moderation rule
+/// holds it, else published at once. Works as a plain form post: errors re-render the page
+/// with each message next to its field; a silenced member is told until when.
 pub async fn create(
     State(ctx): State<AppContext>,
     Extension(web): Extension<Arc<Web>>,
@@ -54,12 +55,52 @@ pub async fn create(
         personalize(&mut f, session.as_ref().map(|e| &e.0), actor.as_ref());
         f
     };
-    match comments::Model::submit_comment(&ctx.db, post.id, &form, author, &ip_hash, limit).await {
+    let submitted = comments::Model::submit_comment(
+        &ctx.db,
+        &settings.moderation,
+        post.id,
+        &form,
+        author,
+        &ip_hash,
+        limit,
+    )
+    .await;
+    match submitted {
+        Ok(Submitted::Stored(c)) if c.status == CommentStatus::Approved.as_str() => {
+            Ok(Redirect::to(&format!(
+                "{}?comment=published#comment-{}",
+                post_url(&post.slug),
+                c.id
+            ))
+            .into_response())
+        }
         Ok(_) => Ok(Redirect::to(&format!(
             "{}?comment=pending#comment-status",
             post_url(&post.slug)
         ))
         .into_response()),
+        Err(CommentError::Silenced { .. }) => {
+            // The page says so in place of the form, with the date; nothing was stored.
+            let view = post_page(
+                &ctx,
+                &web,
+                &post,
+                actor.as_ref(),
+                personal(CommentFormView::default()),
+                None,
+            )
+            .await?;
+            web.page(
+                StatusCode::FORBIDDEN,
+                "public/post.html",
+                &view,
+                CachePolicy::NoStore,
+            )
+        }
+        Err(CommentError::Flag(e)) => {
+            tracing::error!(code = e.code(), "a rule's flag was refused: {e}");
+            Err(AppError::BadRequest("the comment was refused"))
+        }
         Err(CommentError::Invalid(errors)) => {
             let view = post_page(
                 &ctx,
@@ -67,7 +108,7 @@ pub async fn create(
                 &post,
                 actor.as_ref(),
                 CommentFormView::with_errors(&form, &errors),
-                false,
+                None,
             )
             .await?;
             web.page(
@@ -88,15 +129,8 @@ pub async fn create(
                 )),
                 ..CommentFormView::default()
             };
-            let view = post_page(
-                &ctx,
-                &web,
-                &post,
-                actor.as_ref(),
-                personal(form_view),
-                false,
-            )
-            .await?;
+            let view =
+                post_page(&ctx, &web, &post, actor.as_ref(), personal(form_view), None).await?;
             let mut res = web.page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "public/post.html",

@@ -1,4 +1,4 @@
-//! The reader site: pages, feeds, sitemap and the comment form.
+//! The reader site: pages, feeds, sitemap, the comment form and the report forms.
 use axum::routing::{get, post};
 use loco_rs::prelude::Routes;
 
@@ -8,6 +8,7 @@ pub mod feeds;
 pub mod home;
 pub mod media;
 pub mod posts;
+pub mod reports;
 pub mod tags;
 
 /// Readers' pages list this many posts at a time.
@@ -34,6 +35,14 @@ pub fn routes() -> Routes {
         .add("/posts/{slug}", get(posts::show))
         .add("/preview/{token}", get(posts::shared_preview))
         .add("/posts/{slug}/comments", post(comments::create))
+        .add(
+            "/posts/{slug}/report",
+            get(reports::post_page).post(reports::post_report),
+        )
+        .add(
+            "/comments/{id}/report",
+            get(reports::comment_page).post(reports::comment_report),
+        )
         .add("/tags/{slug}", get(tags::show))
         .add("/authors/{slug}", get(authors::show))
         .add("/feed.atom", get(feeds::atom))

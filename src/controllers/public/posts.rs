@@ -14,12 +14,12 @@ use crate::{
     actor::Actor,
     errors::{AppError, AppResult},
     markdown,
-    models::{comments, posts},
+    models::{comments, moderation::sanctions, posts},
     views::{
         Web,
         posts::{
-            ClosedView, CommentFormView, PostPage, Related, article_json_ld, comment_views,
-            post_url,
+            ClosedView, CommentFormView, PostPage, Related, Thanks, article_json_ld, comment_views,
+            post_url, silenced_sentence,
         },
         web::CachePolicy,
     },
@@ -34,6 +34,22 @@ use crate::{
 pub struct ShowQuery {
     #[serde(default)]
     comment: Option<String>,
+    #[serde(default)]
+    reported: Option<String>,
+}
+
+impl ShowQuery {
+    /// The thank-you the address asks for, if any.
+    fn thanks(&self) -> Option<Thanks> {
+        if self.reported.is_some() {
+            return Some(Thanks::Reported);
+        }
+        match self.comment.as_deref() {
+            Some("pending") => Some(Thanks::CommentHeld),
+            Some("published") => Some(Thanks::CommentPublished),
+            _ => None,
+        }
+    }
 }
 
 /// `GET /posts/{slug}`.
@@ -48,15 +64,15 @@ pub async fn show(
     let post = posts::Model::find_visible_by_slug(&ctx.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let pending = q.comment.as_deref() == Some("pending");
+    let thanks = q.thanks();
     let mut form = CommentFormView::default();
     personalize(&mut form, session.as_ref().map(|e| &e.0), actor.as_ref());
     let personal = form.csrf.is_some();
-    let view = post_page(&ctx, &web, &post, actor.as_ref(), form, pending).await?;
-    // The thank-you variant, pages with a session's token and a closed post opened for this
+    let view = post_page(&ctx, &web, &post, actor.as_ref(), form, thanks).await?;
+    // The thank-you variants, pages with a session's token and a closed post opened for this
     // reader are personal: keep them out of shared caches.
     let opened_for_reader = !post.is_public() && view.body_html.is_some();
-    let cache = if pending || personal || opened_for_reader {
+    let cache = if thanks.is_some() || personal || opened_for_reader {
         CachePolicy::NoStore
     } else {
         CachePolicy::Page
@@ -83,8 +99,8 @@ pub async fn post_page(
     web: &Web,
     post: &posts::Model,
     reader: Option<&Actor>,
-    form: CommentFormView,
-    comment_pending: bool,
+    mut form: CommentFormView,
+    thanks: Option<Thanks>,
 ) -> AppResult<PostPage> {
     let related = Related::load(&ctx.db, std::slice::from_ref(post)).await?;
     let card = related.card(post);
@@ -99,6 +115,11 @@ pub async fn post_page(
     } else {
         Vec::new()
     };
+    if public && let Some(reader) = reader {
+        let silenced = sanctions::silenced_until(&ctx.db, reader.user.id).await?;
+        form.silenced = silenced
+            .map(|until| silenced_sentence(until, web.settings.editorial.tz_for(&reader.user)));
+    }
     let description = if post.summary.is_empty() {
         markdown::plain_text(&post.body_markdown)
             .chars()
@@ -142,7 +163,9 @@ pub async fn post_page(
         comments,
         comments_open: public,
         form,
-        comment_pending,
+        comment_pending: thanks == Some(Thanks::CommentHeld),
+        comment_published: thanks == Some(Thanks::CommentPublished),
+        reported: thanks == Some(Thanks::Reported),
         post: card,
         preview: None,
     })
@@ -159,7 +182,7 @@ pub async fn preview_page(
     post: &posts::Model,
     banner: crate::views::posts::PreviewBanner,
 ) -> AppResult<PostPage> {
-    let mut view = post_page(ctx, web, post, None, CommentFormView::default(), false).await?;
+    let mut view = post_page(ctx, web, post, None, CommentFormView::default(), None).await?;
     view.body_html = Some(post.body_html.clone());
     view.closed = None;
     view.comments = Vec::new();

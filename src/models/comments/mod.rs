@@ -1,8 +1,12 @@
-//! Reader comments. Every comment starts `pending`; moderators approve, reject or mark spam.
+//! Reader comments. A reader's comment passes the moderation rules
+//! ([`super::moderation::rules`]): one that hits a `hold` rule (a guest's, a newcomer's, a
+//! blocked word, repeated text) starts `pending` for a moderator; any other is `approved` at
+//! once, its `flag` hits still on its case. Moderators approve, reject or mark spam.
 use chrono::Duration;
+use chrono::{DateTime, FixedOffset};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -81,17 +85,26 @@ impl CommentForm {
     }
 }
 
-/// Limits on how fast one address may comment.
+/// Limits on how fast one address may comment (or one reader report).
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimit {
     pub max: u64,
     pub window: Duration,
 }
 
+impl RateLimit {
+    /// How long until the oldest of the writes counted in the window (made at `oldest`)
+    /// leaves it: at least a second.
+    #[must_use]
+    pub fn retry_after(&self, oldest: DateTime<FixedOffset>) -> Duration {
+        (oldest + self.window - now()).max(Duration::seconds(1))
+    }
+}
+
 /// What became of a submitted comment.
 #[derive(Debug)]
 pub enum Submitted {
-    /// Stored as pending.
+    /// Stored: `pending` when a rule holds it, else `approved`.
     Stored(Model),
     /// The honeypot was filled: nothing stored, and the sender is told the same as a person.
     Discarded,
@@ -104,8 +117,26 @@ pub enum CommentError {
     /// Too many comments from one address; try again after `retry_after`.
     #[error("too many comments from this address")]
     RateLimited { retry_after: Duration },
+    /// The member is silenced (or suspended, or banned) until then (`None`: until a
+    /// moderator lifts it); nothing was stored.
+    #[error("silenced")]
+    Silenced {
+        until: Option<DateTime<FixedOffset>>,
+    },
+    /// A rule's flag was refused (nothing was stored).
+    #[error(transparent)]
+    Flag(super::WriteError),
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl From<super::WriteError> for CommentError {
+    fn from(e: super::WriteError) -> Self {
+        match e {
+            super::WriteError::Db(e) => Self::Db(e),
+            other => Self::Flag(other),
+        }
+    }
 }
 
 /// Hashes an IP address with a secret salt, so abuse can be traced and rate-limited without
@@ -120,51 +151,83 @@ pub fn hash_ip(salt: &str, ip: &str) -> String {
 }
 
 impl Model {
-    /// Stores a comment on `post_id` as pending, by a signed-in `author` or a guest, after
-    /// validation, the honeypot and the per-address rate limit.
+    /// Stores a comment on `post_id` by a signed-in `author` or a guest, after validation,
+    /// the honeypot, the author's sanctions and the per-address rate limit. The moderation
+    /// rules run on it: each hit is a rule flag on its case, in the same transaction as the
+    /// comment; a `hold` hit stores it `pending`, otherwise it is `approved` at once.
     ///
     /// # Errors
-    /// [`CommentError::Invalid`] with per-field messages, [`CommentError::RateLimited`], or a
-    /// database error.
-    pub async fn submit_comment<C: ConnectionTrait>(
+    /// [`CommentError::Invalid`] with per-field messages, [`CommentError::Silenced`],
+    /// [`CommentError::RateLimited`], or a database error; nothing is stored then.
+    pub async fn submit_comment<C: TransactionTrait>(
         db: &C,
+        settings: &crate::settings::Moderation,
         post_id: i32,
         form: &CommentForm,
         author: Option<&super::users::Model>,
         ip_hash: &str,
         limit: RateLimit,
     ) -> Result<Submitted, CommentError> {
+        use super::moderation::{self, NewFlag, Source, Target, rules, sanctions};
         if form.is_bot() {
             return Ok(Submitted::Discarded);
         }
         form.validate()?;
+        let txn = crate::db::begin_write(db).await?;
+        if let Some(a) = author
+            && let Some(until) = sanctions::silenced_until(&txn, a.id).await?
+        {
+            return Err(CommentError::Silenced { until });
+        }
         let since = now() - limit.window;
         let recent = Entity::find()
             .filter(Column::IpHash.eq(ip_hash))
             .filter(Column::CreatedAt.gt(since))
             .order_by_asc(Column::CreatedAt)
-            .all(db)
+            .all(&txn)
             .await?;
         if recent.len() as u64 >= limit.max {
             let oldest = recent.first().map_or_else(now, |c| c.created_at);
-            let retry_after = (oldest + limit.window - now()).max(Duration::seconds(1));
+            let retry_after = limit.retry_after(oldest);
             return Err(CommentError::RateLimited { retry_after });
         }
+        let sender = rules::Sender {
+            author,
+            ip_key: ip_hash,
+        };
+        let hits = rules::check(&txn, &settings.rules, &form.body, sender).await?;
+        let status = if rules::holds(&hits) {
+            CommentStatus::Pending
+        } else {
+            CommentStatus::Approved
+        };
         let comment = ActiveModel {
             post_id: Set(post_id),
             author_id: Set(author.map(|a| a.id)),
             guest_name: Set(author.is_none().then(|| form.name.trim().to_string())),
             body: Set(form.body.trim().to_string()),
-            status: Set(CommentStatus::Pending.as_str().to_string()),
+            status: Set(status.as_str().to_string()),
             ip_hash: Set(ip_hash.to_string()),
             ..Default::default()
         }
-        .insert(db)
+        .insert(&txn)
         .await?;
+        for hit in hits {
+            let flag = NewFlag {
+                target: Target::Comment(comment.id),
+                source: Source::Rule,
+                reason: hit.rule.to_string(),
+                text: hit.text,
+                reporter_id: None,
+                reporter_key: String::new(),
+            };
+            moderation::flag(&txn, settings, &flag).await?;
+        }
+        txn.commit().await?;
         Ok(Submitted::Stored(comment))
     }
 
-    /// Approved comments under a post, oldest first.
+    /// Approved comments under a post that moderation does not hide, oldest first.
     ///
     /// # Errors
     /// When the database cannot be queried.
@@ -175,6 +238,7 @@ impl Model {
         Entity::find()
             .filter(Column::PostId.eq(post_id))
             .filter(Column::Status.eq(CommentStatus::Approved.as_str()))
+            .filter(super::moderation::visible::comment_shown())
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::Id)
             .all(db)

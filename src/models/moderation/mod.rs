@@ -22,8 +22,11 @@ pub mod claims;
 pub mod decide;
 pub mod log;
 pub mod queue;
+pub mod reports;
+pub mod rules;
 pub mod sanctions;
 pub mod score;
+pub mod visible;
 
 impl sea_orm::ActiveModelBehavior for cases::ActiveModel {}
 impl sea_orm::ActiveModelBehavior for flags::ActiveModel {}

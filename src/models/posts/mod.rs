@@ -173,13 +173,20 @@ pub fn check_state_change(
 /// Why a post could not be saved.
 pub type PostError = super::WriteError;
 
-/// The condition every public query carries: published, and dated now or earlier.
+/// Published, and dated now or earlier — whether or not moderation hides the post.
 #[must_use]
-pub fn visible_condition() -> Condition {
+pub fn published_condition() -> Condition {
     Condition::all()
         .add(Column::State.eq(PostState::Published.as_str()))
         .add(Column::PublishedAt.is_not_null())
         .add(Column::PublishedAt.lte(now()))
+}
+
+/// The condition every public query carries: published, dated now or earlier, and not
+/// hidden by its moderation case.
+#[must_use]
+pub fn visible_condition() -> Condition {
+    published_condition().add(super::moderation::visible::post_shown())
 }
 
 impl Model {
