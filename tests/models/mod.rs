@@ -7,6 +7,7 @@ mod editing;
 mod media;
 mod moderation;
 mod moderation_actions;
+mod moderation_reasons;
 mod notifications;
 mod posts;
 mod review_comments;

@@ -22,6 +22,7 @@ pub mod claims;
 pub mod decide;
 pub mod log;
 pub mod queue;
+pub mod reasons;
 pub mod sanctions;
 pub mod score;
 
