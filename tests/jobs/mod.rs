@@ -525,4 +525,5 @@ both_backends!(
     }
 );
 mod killed_worker;
+mod moderation;
 mod scheduling;
