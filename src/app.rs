@@ -140,12 +140,17 @@ impl Hooks for App {
             return Ok(());
         }
         if demo::is_empty(&ctx.db).await? {
-            let report = demo::seed(&ctx.db, &settings.security).await?;
+            let report = demo::seed(&ctx.db, &settings).await?;
             demo::seed_failing_mail(ctx).await?;
             crate::demo_images::seed(ctx).await?;
             println!(
-                "\nCopydesk demo: {} posts, {} tags, {} comments, {} files and {} people written.",
-                report.posts, report.tags, report.comments, report.media, report.users
+                "\nCopydesk demo: {} posts, {} tags, {} comments, {} files, {} people and {} moderation records written.",
+                report.posts,
+                report.tags,
+                report.comments,
+                report.media,
+                report.users,
+                report.moderation
             );
         }
         Ok(())
@@ -225,7 +230,8 @@ impl Hooks for App {
     }
 
     async fn seed(ctx: &AppContext, _base: &Path) -> Result<()> {
-        demo::seed(&ctx.db, &Settings::get(ctx)?.security).await?;
+        let settings = Settings::get(ctx)?;
+        demo::seed(&ctx.db, &settings).await?;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! The demo publication: staff for every role, 44 posts in every state, tags, comments in
-//! every status and a few files in the media library. Dates are relative to now, so the demo always looks current. Seeding is
+//! every status, a few files in the media library and a moderation queue to work
+//! ([`crate::demo_moderation`]). Dates are relative to now, so the demo always looks current. Seeding is
 //! idempotent: each record is keyed by its natural key (email, slug, post and text) and only
 //! missing ones are written, all in one transaction.
 use chrono::Duration;
@@ -15,7 +16,7 @@ use crate::models::{
     audit, comments, media, now, posts, tags,
     users::{self, UserForm},
 };
-use crate::settings::Security;
+use crate::settings::Settings;
 
 const DEMO_JSON: &str = include_str!("fixtures/demo.json");
 
@@ -96,6 +97,8 @@ pub struct SeedReport {
     pub posts: usize,
     pub comments: usize,
     pub media: usize,
+    /// Moderation records: reason presets, flags, decisions, sanctions, appeals.
+    pub moderation: usize,
 }
 
 impl SeedReport {
@@ -120,7 +123,8 @@ pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
 ///
 /// # Errors
 /// When the bundled demo does not parse or a write fails; nothing is written then.
-pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Result<SeedReport> {
+pub async fn seed(db: &DatabaseConnection, settings: &Settings) -> loco_rs::Result<SeedReport> {
+    let security = &settings.security;
     let demo: Demo = serde_json::from_str(DEMO_JSON)?;
     // It reads before it writes: take the write lock first, or the job runtime's writes fail it.
     let txn = crate::db::begin_write(db).await?;
@@ -300,6 +304,9 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
         report.media += 1;
     }
 
+    // After the comments: the moderation queue is about them.
+    report.moderation = crate::demo_moderation::seed(&txn, &settings.moderation).await?;
+
     if !report.is_empty() {
         audit::record(
             &txn,
@@ -309,7 +316,7 @@ pub async fn seed(db: &DatabaseConnection, security: &Security) -> loco_rs::Resu
                 "",
                 serde_json::json!({
                     "users": report.users, "tags": report.tags, "posts": report.posts, "comments": report.comments,
-                    "media": report.media,
+                    "media": report.media, "moderation": report.moderation,
                 }),
             ),
         )
@@ -441,6 +448,11 @@ pub async fn logins(db: &DatabaseConnection) -> Result<Vec<(String, String)>, se
     }
     Ok(out)
 }
+
+/// The demo moderator to sign in as: the one the start message names.
+pub const MODERATOR: &str = "moderator@example.com";
+/// Her colleague, who gave the demo's silence (so she may decide its appeal) and holds a case.
+pub const SECOND_MODERATOR: &str = "idris.calloway@example.com";
 
 /// The demo reader whose address is mistyped, so that a mail to her fails for a reason
 /// support can fix in the admin.

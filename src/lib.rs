@@ -8,6 +8,7 @@ pub mod controllers;
 pub mod db;
 pub mod demo;
 pub mod demo_images;
+mod demo_moderation;
 mod demo_timeline;
 pub mod errors;
 pub mod jobs;

@@ -197,6 +197,8 @@ pub struct Jobs {
     pub outbox_cron: String,
     /// When old autosaves are pruned (cron, UTC).
     pub autosave_prune_cron: String,
+    /// When suspensions whose time is up are ended (cron, UTC).
+    pub moderation_cron: String,
 }
 
 impl Default for Jobs {
@@ -211,6 +213,7 @@ impl Default for Jobs {
             publish_cron: "* * * * *".into(),
             outbox_cron: "* * * * *".into(),
             autosave_prune_cron: "17 3 * * *".into(),
+            moderation_cron: "* * * * *".into(),
         }
     }
 }

@@ -43,6 +43,16 @@ pub async fn message(
     for (role, email) in logins {
         out.push_str(&format!("  {role:<10} {email}\n"));
     }
+    if users::Model::find_by_email(db, demo::SECOND_MODERATOR)
+        .await?
+        .is_some()
+    {
+        out.push_str(&format!(
+            "  To work the demo's moderation queue, sign in as {}: the appeal in it is against a\n  silence {} gave, so you may decide it.\n",
+            demo::MODERATOR,
+            demo::SECOND_MODERATOR
+        ));
+    }
     if users::Model::find_by_email(db, demo::MISTYPED_ADDRESS)
         .await?
         .is_some()

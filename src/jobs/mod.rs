@@ -16,6 +16,7 @@ use crate::settings::Settings;
 pub mod autosaves;
 pub mod images;
 pub mod mail;
+pub mod moderation;
 pub mod outbox;
 pub mod publish;
 pub mod records;
@@ -88,6 +89,7 @@ pub fn registry(ctx: &AppContext) -> Registry {
         .register(outbox::DrainOutbox { ctx: ctx.clone() })
         .register(autosaves::PruneAutosaves { ctx: ctx.clone() })
         .register(images::ResizeImage { ctx: ctx.clone() })
+        .register(moderation::EndLapsedSanctions { ctx: ctx.clone() })
 }
 
 /// Starts a server working the jobs in this process.
@@ -111,6 +113,9 @@ pub async fn start_server(
         .and_then(|s| s.periodic::<outbox::DrainOutbox>(&settings.jobs.outbox_cron, &()))
         .and_then(|s| {
             s.periodic::<autosaves::PruneAutosaves>(&settings.jobs.autosave_prune_cron, &())
+        })
+        .and_then(|s| {
+            s.periodic::<moderation::EndLapsedSanctions>(&settings.jobs.moderation_cron, &())
         })
         .map_err(|e| loco_rs::Error::string(&format!("jobs: {e}")))?;
     server

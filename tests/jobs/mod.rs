@@ -430,7 +430,7 @@ both_backends!(
             store::SortedSet,
         };
         let settings = Settings::get(&app.ctx).unwrap();
-        demo::seed(&app.ctx.db, &settings.security).await.unwrap();
+        demo::seed(&app.ctx.db, &settings).await.unwrap();
         demo::seed_failing_mail(&app.ctx).await.unwrap();
         let jobs_rt = Jobs::get(&app.ctx).unwrap();
         let api = Inspector::new(jobs_rt.client.clone());
@@ -525,4 +525,5 @@ both_backends!(
     }
 );
 mod killed_worker;
+mod moderation;
 mod scheduling;

@@ -20,7 +20,7 @@ both_backends!(
     |app: TestApp| async move {
         let db = &app.ctx.db;
         let s = Settings::get(&app.ctx).unwrap();
-        demo::seed(db, &s.security).await.unwrap();
+        demo::seed(db, &s).await.unwrap();
         assert_eq!(demo_images::seed(&app.ctx).await.unwrap(), 4);
         let featured = posts::Entity::find()
             .filter(posts::Column::FeaturedMediaId.is_not_null())

@@ -8,6 +8,7 @@ mod media;
 mod moderation;
 mod moderation_actions;
 mod moderation_hiding;
+mod moderation_reasons;
 mod moderation_rules;
 mod notifications;
 mod posts;

@@ -53,6 +53,19 @@ async fn one_row_each(app: &TestApp) -> Vec<(String, i64)> {
     .await
     .unwrap();
     let comment = comment(app, post.id, "A first comment").await;
+    let reason = copydesk::models::_entities::mod_reasons::ActiveModel {
+        applies: Set("decision".into()),
+        label: Set("Spam".into()),
+        text: Set("Selling, not talking.".into()),
+        position: Set(0),
+        active: Set(true),
+        created_at: Set(copydesk::models::now()),
+        updated_at: Set(copydesk::models::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
     let audit = audit_log::Entity::find()
         .order_by_asc(audit_log::Column::Id)
         .one(db)
@@ -84,6 +97,7 @@ async fn one_row_each(app: &TestApp) -> Vec<(String, i64)> {
         ("tags".into(), i64::from(tag.id)),
         ("media".into(), i64::from(media.id)),
         ("comments".into(), i64::from(comment.id)),
+        ("mod_reasons".into(), i64::from(reason.id)),
         ("users".into(), i64::from(owner.id)),
         ("audit".into(), audit),
     ]

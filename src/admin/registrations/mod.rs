@@ -17,6 +17,7 @@ mod media_panels;
 mod people;
 mod post_panels;
 mod posts;
+mod reasons;
 mod tags;
 
 pub fn register(site: &mut AdminSite) {
@@ -26,6 +27,7 @@ pub fn register(site: &mut AdminSite) {
     site.register(Registered::new(
         comments::CommentsAdmin(comments::options()),
     ));
+    site.register(Registered::new(reasons::ReasonsAdmin(reasons::options())));
     site.register(Registered::new(people::UsersAdmin(people::options())));
     site.register(Registered::new(Plain(audit::options())));
 }

@@ -22,12 +22,12 @@ use crate::{
     auth::{Actor, Capability, RequestMeta},
     errors::{AppError, AppResult},
     models::{
-        _entities::mod_reasons,
         WriteError,
         moderation::{
             Case, cases, claims,
             decide::{self, Decision, DecisionForm},
             queue::{self, Counts, Filter},
+            reasons::{self, Applies},
         },
         now, users,
     },
@@ -158,19 +158,13 @@ pub async fn rows(
         .collect())
 }
 
-/// The active decision presets, in order, for a select (the first choice: none).
+/// The active presets for a decision or sanction form (`applies`), in order, for a select.
 ///
 /// # Errors
 /// Database errors.
-pub async fn reason_choices(ctx: &AppContext, applies: &str) -> AppResult<Vec<Choice>> {
-    let presets = mod_reasons::Entity::find()
-        .filter(mod_reasons::Column::Active.eq(true))
-        .filter(mod_reasons::Column::Applies.is_in([applies, "any"]))
-        .order_by_asc(mod_reasons::Column::Position)
-        .order_by_asc(mod_reasons::Column::Label)
-        .all(&ctx.db)
-        .await?;
-    Ok(presets
+pub async fn reason_choices(ctx: &AppContext, applies: Applies) -> AppResult<Vec<Choice>> {
+    Ok(reasons::list(&ctx.db, applies)
+        .await?
         .into_iter()
         .map(|p| Choice::new(&p.label, &p.label, ""))
         .collect())
@@ -379,7 +373,7 @@ async fn render_queue(
             _ => "highest score first",
         },
         target_hours: settings.target_hours,
-        decision_reasons: reason_choices(ctx, "decision").await?,
+        decision_reasons: reason_choices(ctx, Applies::Decision).await?,
         max_id: max_case_id(ctx).await?,
         errors,
     };

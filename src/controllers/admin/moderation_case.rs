@@ -308,8 +308,16 @@ async fn render(
             .collect(),
         history,
         log: log_rows(ctx, &log_rows_raw, tz).await?,
-        decision_reasons: reason_choices(ctx, "decision").await?,
-        sanction_reasons: reason_choices(ctx, "sanction").await?,
+        decision_reasons: reason_choices(
+            ctx,
+            crate::models::moderation::reasons::Applies::Decision,
+        )
+        .await?,
+        sanction_reasons: reason_choices(
+            ctx,
+            crate::models::moderation::reasons::Applies::Sanction,
+        )
+        .await?,
         moderators: mods
             .iter()
             .filter(|m| m.id != actor.user.id)

@@ -87,6 +87,8 @@ additions! {
     api_token_created => ApiTokenCreate;
     /// The demo content task filled an empty site.
     demo_seeded => DemoSeed;
+    /// A moderator added a reason preset.
+    mod_reason_added => ModReasonAdd;
 }
 
 changes! {
@@ -114,6 +116,8 @@ changes! {
     email_verified => UserVerifyEmail;
     /// An API token was revoked.
     api_token_revoked => ApiTokenRevoke;
+    /// A moderator changed a reason preset (its wording, place, or whether it is offered).
+    mod_reason_changed => ModReasonChange;
 }
 
 removals! {
@@ -127,6 +131,8 @@ removals! {
     comment_deleted => CommentDelete;
     /// A person was deleted.
     person_deleted => UserDelete;
+    /// A moderator deleted a reason preset.
+    mod_reason_deleted => ModReasonDelete;
 }
 
 events! {

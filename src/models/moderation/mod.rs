@@ -22,6 +22,7 @@ pub mod claims;
 pub mod decide;
 pub mod log;
 pub mod queue;
+pub mod reasons;
 pub mod reports;
 pub mod rules;
 pub mod sanctions;
