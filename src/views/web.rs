@@ -49,6 +49,8 @@ struct SiteView<'a> {
     base_url: &'a str,
     language: &'a str,
     year: i32,
+    /// Whether the public moderation log (`/moderation`) is on, for the footer's link.
+    transparency: bool,
 }
 
 impl Web {
@@ -89,6 +91,7 @@ impl Web {
             base_url: s.base(),
             language: &s.language,
             year: chrono::Datelike::year(&chrono::Utc::now()),
+            transparency: self.settings.moderation.transparency,
         }
     }
 

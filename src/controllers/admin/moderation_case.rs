@@ -172,9 +172,13 @@ async fn render(
         for c in earlier {
             history.push(HistoryRow {
                 what: format!(
-                    "Case #{} about a {}: {}{}",
+                    "Case #{} about {}: {}{}",
                     c.id,
-                    c.target_type,
+                    if c.target_type == "appeal" {
+                        "an appeal".to_string()
+                    } else {
+                        format!("a {}", c.target_type)
+                    },
                     c.status,
                     if c.removed { ", removed" } else { "" }
                 ),
