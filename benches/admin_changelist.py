@@ -58,7 +58,8 @@ DJANGO_P50_MS = {
 
 DB_LABEL = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "release" / "copydesk-cli"
+# Cargo's target directory: CARGO_TARGET_DIR when set (relative to the checkout), else target/.
+BIN = ROOT / os.environ.get("CARGO_TARGET_DIR", "target") / "release" / "copydesk-cli"
 PG_DATABASE = "copydesk_bench"
 
 
@@ -176,7 +177,7 @@ class Browser:
                 self.cookies[name.strip()] = val.strip()
         return res.status, data.decode("utf-8", errors="replace"), elapsed
 
-    def sign_in(self, email: str, password: str) -> None:
+    def sign_in(self, email: str, password: str, landing: str = "/admin") -> None:
         status, html, _ = self.request("GET", "/admin/login")
         if status != 200:
             raise RuntimeError(f"GET /admin/login answered {status}")
@@ -184,14 +185,14 @@ class Browser:
         if not token or not self.cookies:
             raise RuntimeError("the sign-in form carried no _csrf field or no cookie")
         form = urllib.parse.urlencode(
-            {"_csrf": token.group(1), "next": "/admin", "email": email, "password": password}
+            {"_csrf": token.group(1), "next": landing, "email": email, "password": password}
         )
         status, html, _ = self.request("POST", "/admin/login", form)
         if status not in (302, 303):
             raise RuntimeError(f"POST /admin/login answered {status}:\n{html[:2000]}")
-        status, _, _ = self.request("GET", "/admin")
+        status, _, _ = self.request("GET", landing)
         if status != 200:
-            raise RuntimeError(f"signed in, but GET /admin answered {status}")
+            raise RuntimeError(f"signed in, but GET {landing} answered {status}")
 
     def close(self) -> None:
         self.conn.close()
@@ -203,13 +204,24 @@ def percentile(sorted_ms: list[float], p: float) -> float:
     return sorted_ms[rank - 1]
 
 
-def measure(browser: Browser, label: str, path: str, warmup: int, requests: int, budget: float):
+def measure(
+    browser: Browser,
+    label: str,
+    path: str,
+    warmup: int,
+    requests: int,
+    budget: float,
+    expect: str | None = None,
+):
+    """Times GET `path`: p50, p99 and the number timed. Every response must be 200, hold
+    table rows and contain `expect` (by default EXPECT's entry for `label`, if any)."""
+
     def check(status: int, html: str) -> None:
         if status != 200:
             raise RuntimeError(f"{label}: GET {path} answered {status}:\n{html[:1500]}")
         if "<tr" not in html:
             raise RuntimeError(f"{label}: GET {path} has no table rows:\n{html[:1500]}")
-        want = EXPECT.get(label)
+        want = expect if expect is not None else EXPECT.get(label)
         if want and want not in html:
             raise RuntimeError(f"{label}: GET {path} does not contain {want!r}")
 
@@ -269,9 +281,9 @@ def create_admin(env: dict[str, str]) -> tuple[str, str]:
     return email, found.group(1)
 
 
-def pg_bench_url(admin_url: str) -> str:
+def pg_bench_url(admin_url: str, database: str = PG_DATABASE) -> str:
     parts = urllib.parse.urlsplit(admin_url)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{PG_DATABASE}"))
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
 
 
 def bench_db(db: str, args, workdir: Path, cases) -> list[tuple]:

@@ -23,6 +23,7 @@ mod m20261203_000017_notification_opt_outs;
 mod m20261203_000018_user_time_zone;
 mod m20261203_000019_moderation;
 mod m20261203_000020_moderation_actions;
+mod m20261203_000021_moderation_indexes;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_user_time_zone::Migration),
             Box::new(m20261203_000019_moderation::Migration),
             Box::new(m20261203_000020_moderation_actions::Migration),
+            Box::new(m20261203_000021_moderation_indexes::Migration),
         ]
     }
 }

@@ -6,6 +6,9 @@
 //! Titles combine word lists: "<adjective> <noun> <template> <place>". Every title names one
 //! of [`PLACES`], chosen uniformly, so a search for a word only one place holds ("harbour")
 //! matches about 1% of the rows. Slugs end in a sequence number, so they are unique.
+//!
+//! `cases:N reports:M` add N open moderation cases (on N generated comments) and M flags over
+//! them for the moderation benchmark (`benches/moderation.py`); see [`cases`].
 use chrono::{DateTime, Duration, FixedOffset};
 use loco_rs::{
     app::AppContext,
@@ -34,6 +37,8 @@ const DEFAULT_POSTS: u64 = 100_000;
 /// The account that writes the posts when no author or editor exists.
 const BENCH_AUTHOR_EMAIL: &str = "bench-author@example.com";
 
+mod cases;
+
 pub struct SeedBench;
 
 #[async_trait::async_trait]
@@ -41,22 +46,38 @@ impl Task for SeedBench {
     fn task(&self) -> TaskInfo {
         TaskInfo {
             name: "seed_bench".to_string(),
-            detail:
-                "Insert generated posts for benchmarks until there are posts:N (default 100000)"
-                    .to_string(),
+            detail: "Insert generated posts for benchmarks until there are posts:N (default \
+                     100000); cases:N reports:M add open moderation cases and their flags"
+                .to_string(),
         }
     }
 
     async fn run(&self, ctx: &AppContext, vars: &Vars) -> loco_rs::Result<()> {
-        let target = match vars.cli_arg("posts") {
-            Ok(n) => n.trim().replace('_', "").parse::<u64>().map_err(|_| {
-                loco_rs::Error::string(&format!("posts:{n} is not a number of posts"))
-            })?,
-            Err(_) => DEFAULT_POSTS,
-        };
+        let target = number(vars, "posts")?.unwrap_or(DEFAULT_POSTS);
+        let cases = number(vars, "cases")?.unwrap_or(0);
+        // Five reports a case unless told otherwise.
+        let reports = number(vars, "reports")?.unwrap_or(cases.saturating_mul(5));
         let written = seed(&ctx.db, target).await?;
         println!("seed_bench: {written} posts written");
+        if cases > 0 {
+            let settings = crate::settings::Settings::get(ctx)?;
+            let (cases, flags) = cases::seed(&ctx.db, &settings.security, cases, reports).await?;
+            println!("seed_bench: {cases} cases and {flags} flags written");
+        }
         Ok(())
+    }
+}
+
+/// The argument `name:N` as a number (underscores allowed), if given.
+fn number(vars: &Vars, name: &str) -> loco_rs::Result<Option<u64>> {
+    match vars.cli_arg(name) {
+        Ok(n) => n
+            .trim()
+            .replace('_', "")
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| loco_rs::Error::string(&format!("{name}:{n} is not a number"))),
+        Err(_) => Ok(None),
     }
 }
 

@@ -473,6 +473,19 @@ both_backends!(
             ..Filter::default()
         };
         let max_id = *spam_ids.iter().max().unwrap() + 1000;
+        // The page's count stops past 1,000: 1,050 open cases read "more than 1,000".
+        assert_eq!(
+            queue::count_capped(db, &Filter::default(), moderator.id, 24)
+                .await
+                .unwrap(),
+            (1000, true)
+        );
+        assert_eq!(
+            queue::count_capped(db, &filter, moderator.id, 24)
+                .await
+                .unwrap(),
+            (1000, false)
+        );
         let ids = queue::ids(db, &filter, moderator.id, 24, max_id, 5000)
             .await
             .unwrap();

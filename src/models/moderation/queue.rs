@@ -4,7 +4,7 @@
 use chrono::Duration;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait, Query},
 };
 use serde::{Deserialize, Serialize};
@@ -140,15 +140,72 @@ pub async fn page<C: ConnectionTrait>(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<Case>, u64), DbErr> {
-    let cond = filter.condition(me, target_hours);
-    let total = cases::Entity::find().filter(cond.clone()).count(db).await?;
-    let rows = filter
-        .ordered(cases::Entity::find().filter(cond))
-        .offset(page.saturating_sub(1) * per_page)
-        .limit(per_page)
+    let total = cases::Entity::find()
+        .filter(filter.condition(me, target_hours))
+        .count(db)
+        .await?;
+    let rows = page_rows(db, filter, me, target_hours, page, per_page).await?;
+    Ok((rows, total))
+}
+
+/// How far [`count_capped`] counts: a filter matching more is shown as "more than" this.
+pub const COUNT_CAP: u64 = 1000;
+
+/// How many cases `filter` matches, counting no further than [`COUNT_CAP`] + 1 (an exact
+/// count of a filter over 100,000 open cases costs many times the page itself), and whether
+/// it stopped there.
+///
+/// # Errors
+/// Database errors.
+pub async fn count_capped<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    me: i32,
+    target_hours: i64,
+) -> Result<(u64, bool), DbErr> {
+    let ids: Vec<i32> = cases::Entity::find()
+        .filter(filter.condition(me, target_hours))
+        .select_only()
+        .column(cases::Column::Id)
+        .limit(COUNT_CAP + 1)
+        .into_tuple()
         .all(db)
         .await?;
-    Ok((rows, total))
+    let n = ids.len() as u64;
+    Ok((std::cmp::min(n, COUNT_CAP), n > COUNT_CAP))
+}
+
+/// One page of the queue without the total: [`page`]'s rows, for a caller that knows how
+/// many cases match (without a filter, [`Counts::open`]), since counting 100,000 open cases
+/// costs more than the page itself.
+///
+/// The page's ids are found first and the rows read after: the skipped cases of a later
+/// page are then entries of the order's index (which holds the status), not table rows.
+///
+/// # Errors
+/// Database errors.
+pub async fn page_rows<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    me: i32,
+    target_hours: i64,
+    page: u64,
+    per_page: u64,
+) -> Result<Vec<Case>, DbErr> {
+    let ids = filter
+        .ordered(
+            cases::Entity::find()
+                .select_only()
+                .column(cases::Column::Id)
+                .filter(filter.condition(me, target_hours)),
+        )
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .into_query();
+    filter
+        .ordered(cases::Entity::find().filter(cases::Column::Id.in_subquery(ids)))
+        .all(db)
+        .await
 }
 
 /// The ids of the cases `filter` matches with an id of at most `max_id` (so cases that
@@ -191,21 +248,19 @@ pub async fn neighbour<C: ConnectionTrait>(
     forward: bool,
 ) -> Result<Option<i32>, DbErr> {
     let cond = filter.condition(me, target_hours);
-    let (score, id) = (case.score, case.id);
-    // In score order (the default): next is lower score, or same score and lower id.
-    let after = Condition::any().add(cases::Column::Score.lt(score)).add(
-        Condition::all()
-            .add(cases::Column::Score.eq(score))
-            .add(cases::Column::Id.lt(id)),
-    );
-    let before = Condition::any().add(cases::Column::Score.gt(score)).add(
-        Condition::all()
-            .add(cases::Column::Score.eq(score))
-            .add(cases::Column::Id.gt(id)),
-    );
-    let q = cases::Entity::find()
-        .filter(cond)
-        .filter(if forward { after } else { before });
+    // In score order (the default): next is lower score, or same score and lower id. As a
+    // row-value comparison, which both databases read as one range of the `(score, id)`
+    // index; the equivalent OR of two conditions made SQLite sort every lower case.
+    let key = Expr::tuple([
+        Expr::col((cases::Entity, cases::Column::Score)),
+        Expr::col((cases::Entity, cases::Column::Id)),
+    ]);
+    let this = Expr::tuple([Expr::val(case.score), Expr::val(case.id)]);
+    let q = cases::Entity::find().filter(cond).filter(if forward {
+        key.lt(this)
+    } else {
+        key.gt(this)
+    });
     let q = if forward {
         q.order_by_desc(cases::Column::Score)
             .order_by_desc(cases::Column::Id)
@@ -231,22 +286,28 @@ pub struct Counts {
     pub appeals: i64,
 }
 
-/// The header's counts, in one query.
+/// The header's counts, in one query: each a count over one index range (migration
+/// `m20261203_000021_moderation_indexes`) rather than one pass over every open case. Unclaimed
+/// and overdue are the open cases less those held and those within the target time, which
+/// are the smaller ranges in a working queue.
 ///
 /// # Errors
 /// Database errors.
 pub async fn counts<C: ConnectionTrait>(db: &C, target_hours: i64) -> Result<Counts, DbErr> {
     let at = now();
     let active = "status IN ('open', 'escalated')";
+    // Held: claimed and not lapsed (`claim_expires_at <= now` is neither true nor false
+    // without an expiry, so such a claim holds, as it did when this was one pass).
     let sql = format!(
         "SELECT \
-           COALESCE(SUM(CASE WHEN {active} THEN 1 ELSE 0 END), 0) AS open, \
-           COALESCE(SUM(CASE WHEN {active} AND priority = 'high' THEN 1 ELSE 0 END), 0) AS high, \
-           COALESCE(SUM(CASE WHEN {active} AND (claimed_by_id IS NULL OR claim_expires_at <= $1) THEN 1 ELSE 0 END), 0) AS unclaimed, \
-           COALESCE(SUM(CASE WHEN {active} AND opened_at < $2 THEN 1 ELSE 0 END), 0) AS overdue, \
-           COALESCE(SUM(CASE WHEN status = 'escalated' THEN 1 ELSE 0 END), 0) AS escalated, \
-           COALESCE(SUM(CASE WHEN {active} AND target_type = 'appeal' THEN 1 ELSE 0 END), 0) AS appeals \
-         FROM mod_cases WHERE {active}"
+           o.n AS open, \
+           (SELECT COUNT(*) FROM mod_cases WHERE {active} AND priority = 'high') AS high, \
+           o.n - (SELECT COUNT(*) FROM mod_cases WHERE claimed_by_id IS NOT NULL AND {active} \
+             AND (claim_expires_at > $1 OR claim_expires_at IS NULL)) AS unclaimed, \
+           o.n - (SELECT COUNT(*) FROM mod_cases WHERE {active} AND opened_at >= $2) AS overdue, \
+           (SELECT COUNT(*) FROM mod_cases WHERE status = 'escalated') AS escalated, \
+           (SELECT COUNT(*) FROM mod_cases WHERE target_type = 'appeal' AND {active}) AS appeals \
+         FROM (SELECT COUNT(*) AS n FROM mod_cases WHERE {active}) AS o"
     );
     let backend = db.get_database_backend();
     let sql = if backend == sea_orm::DatabaseBackend::Sqlite {

@@ -67,6 +67,8 @@ pub struct QueuePage {
     pub min_score: String,
     pub rows: Vec<CaseRow>,
     pub total: u64,
+    /// More than `total` match (a filter's count stops at `queue::COUNT_CAP`).
+    pub capped: bool,
     pub page: u64,
     pub pages: u64,
     /// The filter as a query string (without `page`), for the pager and the bulk form.
