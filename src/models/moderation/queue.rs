@@ -5,7 +5,7 @@ use chrono::Duration;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::{Expr, ExprTrait, Func, Query},
 };
 use serde::{Deserialize, Serialize};
 
@@ -73,7 +73,16 @@ impl Filter {
             c = c.add(flag_exists(flags::Column::Source, &self.source));
         }
         if let Some(i) = PRIORITIES.iter().position(|p| *p == self.priority) {
-            c = c.add(cases::Column::Priority.is_in(PRIORITIES[i..].to_vec()));
+            // Through COALESCE (the column is never null), so no index on the priority is
+            // used: the planners then walk the sort order's index and stop at a page, where
+            // SQLite would otherwise collect every match by (status, priority) and sort them.
+            c = c.add(
+                Expr::expr(Func::coalesce([
+                    Expr::col((cases::Entity, cases::Column::Priority)),
+                    Expr::val(""),
+                ]))
+                .is_in(PRIORITIES[i..].to_vec()),
+            );
         }
         if let Some(s) = self.min_score.filter(|s| s.is_finite()) {
             c = c.add(cases::Column::Score.gte(s));
