@@ -289,3 +289,72 @@ async fn an_editor_works_the_admin_in_chromium() {
 
 mod editorial;
 mod moderation;
+
+/// A loopback port for a walk's server, taken before the app boots so the site's address in
+/// its settings can name it.
+pub(super) struct Port {
+    listener: std::net::TcpListener,
+    pub port: u16,
+}
+
+impl Port {
+    pub(super) fn take() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        Self { listener, port }
+    }
+
+    /// Sets `site.base_url` to this port's address.
+    pub(super) fn site(port: u16) -> impl Fn(&mut loco_rs::config::Config) + Send + Sync + 'static {
+        move |config: &mut loco_rs::config::Config| {
+            if let Some(s) = config.settings.as_mut() {
+                s["site"]["base_url"] = serde_json::json!(format!("http://127.0.0.1:{port}"));
+            }
+        }
+    }
+
+    /// Serves `app` on the port, runs the Python walk `script` (in tests/e2e) with `args`
+    /// within `limit`, stops serving, and returns what the script printed; fails unless it
+    /// exited 0 and printed `e2e: ok`.
+    pub(super) async fn walk(
+        self,
+        app: &TestApp,
+        script: &str,
+        args: Vec<String>,
+        limit: Duration,
+    ) -> String {
+        self.listener.set_nonblocking(true).unwrap();
+        let listener = tokio::net::TcpListener::from_std(self.listener).unwrap();
+        let router = app.router.clone();
+        let web = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+        });
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/e2e")
+            .join(script);
+        let run = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("python3")
+                .arg(&script)
+                .args(&args)
+                .output()
+        });
+        let out = tokio::time::timeout(limit, run)
+            .await
+            .expect("the browser script finishes in time")
+            .unwrap()
+            .unwrap();
+        web.abort();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "the browser script failed:\n{text}");
+        assert!(text.contains("e2e: ok"), "{text}");
+        text
+    }
+}
