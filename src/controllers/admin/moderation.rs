@@ -2,7 +2,7 @@
 //! target time; bulk decisions over a selection or the whole filter, after a confirmation;
 //! live counts over server-sent events. Each write is one call into
 //! [`crate::models::moderation`].
-use std::{collections::HashMap, convert::Infallible, sync::Arc, time::Duration};
+use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use axum::{
     Extension,
@@ -476,7 +476,11 @@ pub async fn bulk(
     let f = fields(&body);
     let settings = &web.settings.moderation;
     let query = one(&f, "query").to_string();
-    let filter: Filter = serde_urlencoded::from_str(&query).unwrap_or_default();
+    // The queue's own hidden field: one that does not read as a filter is refused rather than
+    // taken as "every open case".
+    let filter: Filter = serde_urlencoded::from_str(&query).map_err(|_| {
+        AppError::BadRequest("the filter of the bulk form is not one the queue made")
+    })?;
     let form = DecisionForm {
         decision: one(&f, "decision").to_string(),
         reason: one(&f, "reason").to_string(),
@@ -709,14 +713,6 @@ pub async fn claim_next(
         "/admin/moderation",
         "Colleagues claimed the next cases as you did: try again.",
     ))
-}
-
-/// The names of `ids`.
-///
-/// # Errors
-/// Database errors.
-pub async fn names(ctx: &AppContext, ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
-    Ok(users::display_names(&ctx.db, ids).await?)
 }
 
 /// A write refusal the screen did not expect as an error page: a refused permission as

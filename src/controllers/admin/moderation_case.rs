@@ -19,7 +19,7 @@ use super::{
     moderation::{age_words, failed, moderators, reason_choices},
 };
 use crate::{
-    auth::{Actor, Capability, RequestMeta, permissions},
+    auth::{Actor, RequestMeta, permissions},
     errors::{AppError, AppResult},
     models::{
         _entities::{appeals as appeal_rows, sanctions as sanction_rows},
@@ -756,10 +756,4 @@ pub async fn decide_appeal(
         Err(e) => Err(e),
     };
     after(&ctx, &web, &actor, id, r, typed).await
-}
-
-/// Whether `actor` moderates (the routes require it; this is for the screens that link here).
-#[must_use]
-pub fn may_moderate(actor: &Actor) -> bool {
-    actor.grant(Capability::MODERATE).is_some()
 }

@@ -290,6 +290,7 @@ pub async fn decide<C: TransactionTrait>(
     row.decision_note = Set(note.to_string());
     row.decided_at = Set(Some(now()));
     let appeal = row.update(&txn).await?;
+    let case_id = case.as_ref().map(|c| c.id);
     if let Some(c) = case {
         let version = c.lock_version;
         let mut row: cases::ActiveModel = c.into();
@@ -302,9 +303,6 @@ pub async fn decide<C: TransactionTrait>(
         row.lock_version = Set(version + 1);
         row.update(&txn).await?;
     }
-    let case_id = super::case_of(&txn, Target::Appeal(appeal.id))
-        .await?
-        .map(|c| c.id);
     log::write(
         &txn,
         meta,
