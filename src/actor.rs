@@ -10,7 +10,13 @@ use crate::{
 #[derive(Debug, Clone)]
 pub enum Via {
     Session(sessions::Model),
-    Token { token_id: i32, write: bool },
+    Token {
+        token_id: i32,
+        write: bool,
+    },
+    /// A suspended or banned person's mailed appeal link: it lets them appeal and nothing
+    /// else (docs/moderation.md).
+    AppealLink,
 }
 
 /// A signed-in person.
@@ -61,7 +67,7 @@ impl Actor {
     pub fn csrf(&self) -> &str {
         match &self.via {
             Via::Session(s) => &s.csrf_token,
-            Via::Token { .. } => "",
+            Via::Token { .. } | Via::AppealLink => "",
         }
     }
 }

@@ -431,7 +431,8 @@ async fn demo_history<C: sea_orm::ConnectionTrait>(
     Ok(())
 }
 
-/// The demo's sign-in table: one line per demo account that exists, staff first.
+/// The demo's sign-in table: one line per demo account that exists and may sign in, staff
+/// first.
 ///
 /// # Errors
 /// When the database cannot be queried.
@@ -441,7 +442,11 @@ pub async fn logins(db: &DatabaseConnection) -> Result<Vec<(String, String)>, se
     let mut out = Vec::new();
     for role in users::Role::ALL {
         for u in demo.users.iter().filter(|u| u.role == role.as_str()) {
-            if users::Model::find_by_email(db, &u.email).await?.is_some() {
+            // A suspended demo person cannot sign in, so is not offered.
+            if users::Model::find_by_email(db, &u.email)
+                .await?
+                .is_some_and(|p| p.status == users::UserStatus::Active.as_str())
+            {
                 out.push((u.role.clone(), u.email.clone()));
             }
         }

@@ -383,6 +383,36 @@ async fn story(txn: &DatabaseTransaction, settings: &Moderation) -> loco_rs::Res
     .await
     .map_err(wrap)?;
 
+    // Rook posted the same spam twice; Margit removed it and suspended him for two weeks.
+    // He cannot sign in, so his notice carries his appeal link.
+    let starter = comment(
+        txn,
+        "the-night-bakers-of-harbour-street",
+        "rook.tallis@example.com",
+    )
+    .await?;
+    s.rule(starter, "links", "starter-deals.example/now")
+        .await?;
+    let case = s
+        .report(starter, Some(&june), Reason::Spam, "Selling starter kits.")
+        .await?;
+    let removed = s
+        .decide(&margit, &case, Remove, "Spam", "Three shop links.")
+        .await?;
+    let rook = person(txn, "rook.tallis@example.com").await?;
+    s.sanction(
+        &margit,
+        &SanctionForm {
+            kind: sanctions::Kind::Suspend.as_str().into(),
+            user_id: rook.user.id,
+            case_id: Some(removed.id),
+            reason: "Spam".into(),
+            note: "Advertising after a warning by mail; two weeks off.".into(),
+            days: Some(14),
+        },
+    )
+    .await?;
+
     // Callum was warned long ago; the strike has expired.
     let warning = s
         .sanction(

@@ -73,26 +73,40 @@ async fn view(
             .unwrap_or_else(|| actor.user.time_zone.clone()),
         site_zone: settings_zone(ctx),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
-        standing: standing(ctx, actor).await?,
+        standing: standing(ctx, &actor.user).await?,
         appeal_text: String::new(),
-        silenced: crate::models::moderation::sanctions::silenced_until(&ctx.db, actor.user.id)
+        appeal_action: "/account/appeals".into(),
+        silenced: silenced(ctx, &actor.user).await?,
+    })
+}
+
+/// "You cannot comment until …", when `user` is silenced.
+pub(crate) async fn silenced(
+    ctx: &AppContext,
+    user: &crate::models::users::Model,
+) -> AppResult<Option<String>> {
+    Ok(
+        crate::models::moderation::sanctions::silenced_until(&ctx.db, user.id)
             .await?
             .map(|until| match until {
                 Some(t) => format!(
                     "You cannot comment until {}.",
-                    crate::views::time::show(settings_tz(ctx, &actor.user), t)
+                    crate::views::time::show(settings_tz(ctx, user), t)
                 ),
                 None => "You cannot comment until a moderator lifts the silence.".to_string(),
             }),
-    })
+    )
 }
 
 /// The person's sanctions and removals, each with its appeal.
-async fn standing(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<StandingRow>> {
+pub(crate) async fn standing(
+    ctx: &AppContext,
+    user: &crate::models::users::Model,
+) -> AppResult<Vec<StandingRow>> {
     use crate::models::moderation::{appeals, sanctions};
     let settings = crate::settings::Settings::get(ctx)?;
-    let tz = settings.editorial.tz_for(&actor.user);
-    let s = appeals::standing(&ctx.db, &settings.moderation, actor.user.id).await?;
+    let tz = settings.editorial.tz_for(user);
+    let s = appeals::standing(&ctx.db, &settings.moderation, user.id).await?;
     let appeal_words = |a: &Option<appeals::Appeal>| {
         a.as_ref().map(|a| match a.status.as_str() {
             "pending" => "Your appeal is waiting for a moderator.".to_string(),
@@ -165,14 +179,29 @@ async fn standing(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<StandingRow>
     Ok(rows)
 }
 
+/// An appeal as its form sends it (the account page's, or the appeal link's).
 #[derive(Debug, Deserialize)]
 pub struct AppealPost {
     #[serde(default)]
-    kind: String,
+    pub(crate) kind: String,
     #[serde(default)]
-    id: i32,
+    pub(crate) id: i32,
     #[serde(default)]
-    text: String,
+    pub(crate) text: String,
+}
+
+impl AppealPost {
+    /// The model's form, and the field key its text error shows under.
+    pub(crate) fn form(&self) -> (crate::models::moderation::appeals::AppealForm, String) {
+        (
+            crate::models::moderation::appeals::AppealForm {
+                sanction_id: (self.kind == "sanction").then_some(self.id),
+                case_id: (self.kind == "removal").then_some(self.id),
+                text: self.text.clone(),
+            },
+            format!("appeal_{}_{}", self.kind, self.id),
+        )
+    }
 }
 
 /// `POST /account/appeals`: the person appeals a sanction on them or a removal of their
@@ -185,17 +214,13 @@ pub async fn appeal(
     Form(f): Form<AppealPost>,
 ) -> AppResult<Response> {
     use crate::models::{WriteError, moderation::appeals};
-    let form = appeals::AppealForm {
-        sanction_id: (f.kind == "sanction").then_some(f.id),
-        case_id: (f.kind == "removal").then_some(f.id),
-        text: f.text.clone(),
-    };
+    let (form, text_key) = f.form();
     match appeals::file(&ctx.db, &actor, &meta, &web.settings.moderation, &form).await {
         Ok(_) => Ok(Redirect::to("/account?saved=appeal#moderation").into_response()),
         Err(WriteError::Field { field, message }) => {
             let mut errors = FieldErrors::new();
             let key = if field == "text" {
-                format!("appeal_{}_{}", f.kind, f.id)
+                text_key
             } else {
                 "appeal".to_string()
             };

@@ -2,6 +2,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod appeal_link;
 pub mod auth;
 pub mod invitation;
 pub mod public;
@@ -38,5 +39,9 @@ pub fn account_routes() -> Routes {
         )
         .add("/account/verification", post(account::resend_verification))
         .add("/account/appeals", post(account::appeal))
+        .add(
+            "/appeal/{token}",
+            get(appeal_link::show).post(appeal_link::file),
+        )
         .add("/moderation", get(admin::moderation_log::transparency))
 }

@@ -75,6 +75,9 @@ pub enum LinkKind {
     VerifyEmail,
     ResetPassword,
     Invitation,
+    /// A suspended or banned person's way to see their standing and appeal without signing
+    /// in (they cannot); it works for the appeal window and for nothing else.
+    Appeal,
 }
 
 impl LinkKind {
@@ -85,14 +88,20 @@ impl LinkKind {
             Self::VerifyEmail => super::user_tokens::VERIFY_EMAIL,
             Self::ResetPassword => super::user_tokens::RESET_PASSWORD,
             Self::Invitation => super::user_tokens::INVITATION,
+            Self::Appeal => super::user_tokens::APPEAL,
         }
     }
 
     #[must_use]
     pub fn parse(kind: &str) -> Option<Self> {
-        [Self::VerifyEmail, Self::ResetPassword, Self::Invitation]
-            .into_iter()
-            .find(|k| k.token_kind() == kind)
+        [
+            Self::VerifyEmail,
+            Self::ResetPassword,
+            Self::Invitation,
+            Self::Appeal,
+        ]
+        .into_iter()
+        .find(|k| k.token_kind() == kind)
     }
 
     /// The site path the token is appended to.
@@ -102,16 +111,19 @@ impl LinkKind {
             Self::VerifyEmail => "/verify/",
             Self::ResetPassword => "/password/reset/",
             Self::Invitation => "/invitation/",
+            Self::Appeal => "/appeal/",
         }
     }
 
     /// How long a minted link works.
     #[must_use]
-    pub fn ttl(self, accounts: &crate::settings::Accounts) -> chrono::Duration {
+    pub fn ttl(self, settings: &Settings) -> chrono::Duration {
+        let accounts = &settings.accounts;
         match self {
             Self::VerifyEmail => chrono::Duration::hours(accounts.verify_ttl_hours),
             Self::ResetPassword => chrono::Duration::minutes(accounts.reset_ttl_minutes),
             Self::Invitation => chrono::Duration::hours(accounts.invitation_ttl_hours),
+            Self::Appeal => chrono::Duration::days(settings.moderation.appeal_days),
         }
     }
 }
@@ -346,7 +358,7 @@ pub async fn send(ctx: &AppContext, row: Model) -> Result<(), String> {
                 &ctx.db,
                 link.user_id,
                 link.kind.token_kind(),
-                link.kind.ttl(&settings.accounts),
+                link.kind.ttl(&settings),
             )
             .await
             .map_err(|e| e.to_string())?;

@@ -16,6 +16,9 @@ pub const VERIFY_EMAIL: &str = "verify_email";
 pub const RESET_PASSWORD: &str = "reset_password";
 /// A staff invitation: the link sets the first password.
 pub const INVITATION: &str = "invitation";
+/// A suspended or banned person's appeal link (docs/moderation.md): it shows their standing
+/// and files appeals, for the appeal window; it signs nobody in.
+pub const APPEAL: &str = "appeal";
 
 /// Voids one token (a link that was minted but never reached anyone).
 ///

@@ -91,6 +91,25 @@ pub struct AccountPage {
     pub silenced: Option<String>,
     /// An appeal's words, when its form comes back with an error.
     pub appeal_text: String,
+    /// Where the appeal forms post.
+    pub appeal_action: String,
+}
+
+/// `auth/appeal.html`: a suspended or banned person's standing, reached by their mailed
+/// appeal link; the same section as the account page's, and nothing else of the account.
+#[derive(Debug, Serialize)]
+pub struct AppealLinkPage {
+    pub title: &'static str,
+    pub csrf: String,
+    pub name: String,
+    /// `suspended` or `banned` (or `active`, once it ended: the link still shows the appeals).
+    pub status: String,
+    pub errors: FieldErrors,
+    pub notice: Option<&'static str>,
+    pub standing: Vec<StandingRow>,
+    pub silenced: Option<String>,
+    pub appeal_text: String,
+    pub appeal_action: String,
 }
 
 /// A sanction on the person or a removal of their content, on the account page.

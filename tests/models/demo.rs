@@ -391,6 +391,25 @@ async fn moderation_story(app: &TestApp) -> Story {
     assert_eq!(strikes[0].kind, "warn");
     assert!(!sanctions::counts(&strikes[0]), "expired");
 
+    // A suspended member, who cannot sign in: their notice carries the appeal link (made
+    // only when the mail goes to a mail server; the outbox keeps no usable link).
+    let rook = person("rook.tallis@example.com").await;
+    assert_eq!(rook.status, "suspended");
+    assert!(
+        !logins.iter().any(|l| l == &rook.email),
+        "not offered as a sign-in"
+    );
+    let notice = copydesk::models::_entities::mail_outbox::Entity::find()
+        .filter(copydesk::models::_entities::mail_outbox::Column::ToAddress.eq(rook.email.clone()))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.subject.contains("suspended"))
+        .expect("the suspension notice");
+    assert_eq!(notice.link_kind.as_deref(), Some("appeal"));
+    assert!(notice.text_body.contains("[link added when sent]"));
+
     Story {
         appeal: appeal.id,
         silenced: appeal.appellant_id,

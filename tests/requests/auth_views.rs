@@ -150,6 +150,7 @@ fn the_account_page_keeps_its_context() {
         standing: Vec::new(),
         silenced: None,
         appeal_text: String::new(),
+        appeal_action: "/account/appeals".into(),
     };
     let mut literal = json!({
         "title": "Your account", "csrf": "t", "email": "a@example.com", "verified": false,
@@ -158,6 +159,7 @@ fn the_account_page_keeps_its_context() {
         "notices": [{"kind": "published", "label": "My post is published", "on": true}],
         "time_zone": "", "site_zone": "UTC", "zones": ["UTC"],
         "standing": [], "silenced": null, "appeal_text": "",
+        "appeal_action": "/account/appeals",
     });
     // Without a mail the page had `mail: null` (GET) or no `mail` (a refused form); the
     // template tests `{% if page.mail %}`, which is false for both.

@@ -429,3 +429,189 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_banned_person_appeals_by_the_link_their_notice_carries,
+    |app: TestApp| async move {
+        use copydesk::models::{_entities::mail_outbox, user_tokens};
+        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+        let db = &app.ctx.db;
+        let member = user(&app, "member", "Banned Member").await;
+        let reader = user(&app, "member", "Ban Reporter").await;
+        let (_, case) = reported_comment(&app, &member, "buy pills here", reader.id).await;
+        let admin = user(&app, "admin", "Ban Admin").await;
+        let mut a = Browser::signed_in(&app, &admin.email, "/admin/login").await;
+        let mut signed_in = Browser::signed_in(&app, &member.email, "/login").await;
+        let url = format!("/admin/moderation/cases/{}", case.id);
+        a.get(&url).await;
+        let newest_notice = || async {
+            mail_outbox::Entity::find()
+                .filter(mail_outbox::Column::ToAddress.eq(member.email.clone()))
+                .order_by_desc(mail_outbox::Column::Id)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+
+        // A warning leaves the person able to sign in: their notice links to /account.
+        let warned = a
+            .post(
+                &format!("{url}/sanction"),
+                &[("kind", "warn"), ("note", "Spam links")],
+            )
+            .await;
+        assert_eq!(warned.status, StatusCode::SEE_OTHER, "{}", warned.text);
+        let warning = newest_notice().await;
+        assert_eq!(warning.link_kind, None);
+        assert!(warning.text_body.contains("/account#moderation"));
+
+        // A ban signs them out; the notice carries an appeal link, not stored anywhere.
+        let banned = a
+            .post(
+                &format!("{url}/sanction"),
+                &[("kind", "ban"), ("note", "Spam after a warning")],
+            )
+            .await;
+        assert_eq!(banned.status, StatusCode::SEE_OTHER, "{}", banned.text);
+        let notice = newest_notice().await;
+        assert_eq!(notice.link_kind.as_deref(), Some(user_tokens::APPEAL));
+        assert!(notice.text_body.contains("[link added when sent]"));
+        assert!(
+            !notice.text_body.contains("/appeal/"),
+            "no usable link is kept"
+        );
+        assert!(notice.text_body.contains("works without signing in"));
+        assert_ne!(
+            signed_in.get("/account").await.status,
+            StatusCode::OK,
+            "the ban ended their session"
+        );
+        let token = crate::common::mail_sink::last_delivered(&app, &member.email)
+            .await
+            .token("/appeal/");
+        let path = format!("/appeal/{token}");
+
+        // The link shows their standing and the appeal form, and signs nobody in.
+        let mut b = Browser::new(&app);
+        let page = b.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(page.text.contains("Your account is banned"));
+        assert!(page.text.contains("You were banned"));
+        assert!(page.text.contains(&format!("action=\"{path}\"")));
+        assert_ne!(b.get("/account").await.status, StatusCode::OK);
+        let ban = moderation::sanctions::strikes_of(db, member.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.kind == "ban")
+            .unwrap();
+        let id = ban.id.to_string();
+
+        // Errors come back next to the field; nothing that is not theirs can be appealed.
+        let short = b
+            .post(&path, &[("kind", "sanction"), ("id", &id), ("text", "no")])
+            .await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            short
+                .text
+                .contains(&format!("id=\"appeal-sanction-{id}-error\""))
+        );
+        let reader_warned = moderation::sanctions::sanction(
+            db,
+            &fixtures::actor(&admin),
+            &copydesk::actor::RequestMeta::system("test"),
+            &Moderation::default(),
+            &moderation::sanctions::SanctionForm {
+                user_id: reader.id,
+                kind: "warn".into(),
+                note: "Reported in bad faith".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let theirs = b
+            .post(
+                &path,
+                &[
+                    ("kind", "sanction"),
+                    ("id", &reader_warned.sanction.id.to_string()),
+                    ("text", "Please undo my neighbour's warning."),
+                ],
+            )
+            .await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+
+        // The appeal is filed as them, joins the queue, and can be made once.
+        let sent = b
+            .post(
+                &path,
+                &[
+                    ("kind", "sanction"),
+                    ("id", &id),
+                    ("text", "Those were links to my own shop; I will stop."),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+        let back = b.get(&format!("{path}?saved=1")).await;
+        assert!(back.text.contains("Your appeal is sent."));
+        assert!(
+            back.text
+                .contains("Your appeal is waiting for a moderator.")
+        );
+        let appeal = moderation::appeals::entity::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.sanction_id == Some(ban.id))
+            .unwrap();
+        assert_eq!(appeal.appellant_id, member.id);
+        let queue = a.get("/admin/moderation?kind=appeal").await;
+        assert!(queue.text.contains("Those were links to my own shop"));
+        let again = b
+            .post(
+                &path,
+                &[
+                    ("kind", "sanction"),
+                    ("id", &id),
+                    ("text", "Once more, with feeling, please."),
+                ],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(again.text.contains("already appealed"));
+
+        // Another kind of token, an unknown one, and an expired one are refused.
+        let reset = user_tokens::issue(
+            db,
+            member.id,
+            user_tokens::RESET_PASSWORD,
+            chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            b.get(&format!("/appeal/{reset}")).await.status,
+            StatusCode::GONE
+        );
+        assert_eq!(b.get("/appeal/not-a-token").await.status, StatusCode::GONE);
+        user_tokens::Entity::update_many()
+            .col_expr(
+                user_tokens::Column::ExpiresAt,
+                sea_orm::sea_query::Expr::value(
+                    copydesk::models::now() - chrono::Duration::minutes(1),
+                ),
+            )
+            .filter(user_tokens::Column::Kind.eq(user_tokens::APPEAL))
+            .exec(db)
+            .await
+            .unwrap();
+        let expired = b.get(&path).await;
+        assert_eq!(expired.status, StatusCode::GONE);
+        assert!(expired.text.contains("appeal window"));
+    }
+);

@@ -66,7 +66,8 @@ fn expected(method: &Method, uri: &str) -> Option<Need> {
             | "/signup"
             | "/password/forgot"
             | "/password/reset/{token}"
-            | "/invitation/{token}",
+            | "/invitation/{token}"
+            | "/appeal/{token}",
         )
         | ("POST", "/logout" | "/admin/logout")
         | ("GET", "/verify/{token}" | "/preview/{token}" | "/moderation") => Public,

@@ -367,6 +367,9 @@ pub fn inputs(case: &Case) -> Result<score::Inputs, serde_json::Error> {
 /// `summary` in words, an optional quoted `note`, and a link to `path` on the site. Returns
 /// the message, for [`super::mail::dispatch_all`] after the commit.
 ///
+/// A person who cannot sign in (suspended or banned) gets their appeal link instead of
+/// `path`: a secret link, minted when the mail is sent, to their standing and appeal forms.
+///
 /// # Errors
 /// Database errors, or a template that fails to render.
 pub(crate) async fn notice<C: ConnectionTrait>(
@@ -378,15 +381,24 @@ pub(crate) async fn notice<C: ConnectionTrait>(
     path: &str,
     link_label: &str,
 ) -> Result<super::mail::Model, DbErr> {
+    let locked_out = to.status != super::users::UserStatus::Active.as_str();
+    let link = locked_out.then_some(super::mail::Link {
+        kind: super::mail::LinkKind::Appeal,
+        user_id: to.id,
+    });
     let locals = serde_json::json!({
         "name": to.display_name,
         "subject": subject,
         "summary": summary,
         "note": note,
         "url": format!("{}{path}", super::mail::SITE_PLACEHOLDER),
-        "link_label": link_label,
+        "link_label": if locked_out {
+            "See your strikes and appeal, without signing in (this link is yours alone; it works for the appeal window)"
+        } else {
+            link_label
+        },
     });
-    super::mail::store(txn, &to.email, "moderation_notice", &locals, None)
+    super::mail::store(txn, &to.email, "moderation_notice", &locals, link)
         .await
         .map_err(|e| DbErr::Custom(format!("moderation notice: {e}")))
 }

@@ -249,9 +249,12 @@ pub async fn sanction<C: TransactionTrait>(
         log::Entry::sanctioned(kind.action(), &sanction),
     )
     .await?;
-    if let Some(status) = kind.status() {
-        set_status(&txn, &person, status.as_str()).await?;
-    }
+    // The notice below goes to the person as they are after the sanction (a suspended or
+    // banned person's carries their appeal link).
+    let person = match kind.status() {
+        Some(status) => set_status(&txn, &person, status.as_str()).await?,
+        None => person,
+    };
     let mut removed = Vec::new();
     if kind == Kind::Ban {
         removed = remove_comments_of(&txn, by, meta, &person, &sanction).await?;
@@ -278,8 +281,13 @@ pub async fn sanction<C: TransactionTrait>(
             &person,
             &format!("Your account was {}", kind.past()),
             &format!(
-                "{summary}{reason} You can appeal until {} from your account page.",
-                appeal_until.format("%-d %b %Y")
+                "{summary}{reason} You can appeal until {}{}.",
+                appeal_until.format("%-d %b %Y"),
+                if kind.status().is_some() {
+                    " by the link below, which works without signing in"
+                } else {
+                    " from your account page"
+                }
             ),
             &sanction.note,
             "/account#moderation",
@@ -296,22 +304,22 @@ pub async fn sanction<C: TransactionTrait>(
 }
 
 /// Puts `person` in `status`, signing them out everywhere and revoking their API tokens
-/// when it changes.
+/// when it changes; returns the person as they now are.
 pub(crate) async fn set_status<C: ConnectionTrait>(
     txn: &C,
     person: &users::Model,
     status: &str,
-) -> Result<(), DbErr> {
+) -> Result<users::Model, DbErr> {
     if person.status == status {
-        return Ok(());
+        return Ok(person.clone());
     }
     let mut row: users::ActiveModel = person.clone().into();
     row.status = Set(status.to_string());
     row.updated_at = Set(now());
-    row.update(txn).await?;
+    let person = row.update(txn).await?;
     crate::models::sessions::end_all_for_user(txn, person.id, None).await?;
     crate::models::api_tokens::revoke_all_for_user(txn, person.id).await?;
-    Ok(())
+    Ok(person)
 }
 
 /// A ban's side effect: every comment of `person` readers can see is removed (its case made

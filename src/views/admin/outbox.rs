@@ -67,6 +67,7 @@ impl From<&mail::Model> for OutboxMessage {
                 mail::LinkKind::VerifyEmail => "a confirmation link",
                 mail::LinkKind::ResetPassword => "a password reset link",
                 mail::LinkKind::Invitation => "an invitation link",
+                mail::LinkKind::Appeal => "an appeal link",
             }),
         }
     }
