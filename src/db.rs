@@ -15,11 +15,22 @@ use sea_orm::{
 /// How long a connection waits for another one's write lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How much of the database file a connection maps into memory (SQLite's `mmap_size`):
+/// reads of mapped pages are memory reads, not a `read` call copying each page out of the
+/// OS's cache. The mapping is shared by the connections and the OS, so it costs no memory of
+/// its own; a file larger than this is mapped up to here and read beyond it.
+const SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
+/// Each connection's own page cache, in KiB (SQLite's `cache_size`, given negative): 8 MiB
+/// instead of SQLite's 2 MiB, filled only as pages are used.
+const SQLITE_CACHE_KIB: u64 = 8 * 1024;
+
 fn sqlite_options(o: SqliteConnectOptions) -> SqliteConnectOptions {
     o.journal_mode(SqliteJournalMode::Wal)
         .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true)
         .synchronous(SqliteSynchronous::Normal)
+        .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
+        .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
 }
 
 fn options(config: &loco_rs::config::Database) -> ConnectOptions {
@@ -37,7 +48,7 @@ fn options(config: &loco_rs::config::Database) -> ConnectOptions {
 }
 
 /// Opens the pool `config` describes. On SQLite every connection gets WAL, a busy timeout,
-/// foreign keys and `synchronous=NORMAL`; on PostgreSQL `run_on_start` runs, as in Loco.
+/// foreign keys, `synchronous=NORMAL`, a memory map and a larger page cache; on PostgreSQL `run_on_start` runs, as in Loco.
 ///
 /// # Errors
 /// When the database cannot be reached or a setting is refused.

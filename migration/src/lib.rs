@@ -24,6 +24,7 @@ mod m20261203_000018_user_time_zone;
 mod m20261203_000019_moderation;
 mod m20261203_000020_moderation_actions;
 mod m20261203_000021_moderation_indexes;
+mod m20261203_000022_moderation_markers;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_moderation::Migration),
             Box::new(m20261203_000020_moderation_actions::Migration),
             Box::new(m20261203_000021_moderation_indexes::Migration),
+            Box::new(m20261203_000022_moderation_markers::Migration),
         ]
     }
 }

@@ -56,6 +56,29 @@ impl Filter {
     /// `target_hours` as the target time.
     #[must_use]
     pub fn condition(&self, me: i32, target_hours: i64) -> Condition {
+        self.condition_walked(me, target_hours, true)
+    }
+
+    /// [`Self::condition`] for a count on `backend`, which reads no order. On PostgreSQL the
+    /// priority is a plain `IN`, so the planner estimates the matches: it misjudged the
+    /// `COALESCE` by a factor of a hundred and scanned the whole table in parallel (10 ms for
+    /// a count capped at 1,001, 4 ms without). SQLite counts as fast either way, a little
+    /// faster through the `COALESCE`.
+    #[must_use]
+    pub fn count_condition(
+        &self,
+        me: i32,
+        target_hours: i64,
+        backend: sea_orm::DatabaseBackend,
+    ) -> Condition {
+        self.condition_walked(
+            me,
+            target_hours,
+            backend == sea_orm::DatabaseBackend::Sqlite,
+        )
+    }
+
+    fn condition_walked(&self, me: i32, target_hours: i64, in_order: bool) -> Condition {
         let at = now();
         let mut c = Condition::all();
         c = match self.status.as_str() {
@@ -72,7 +95,11 @@ impl Filter {
         if !self.source.is_empty() {
             c = c.add(flag_exists(flags::Column::Source, &self.source));
         }
-        if let Some(i) = PRIORITIES.iter().position(|p| *p == self.priority) {
+        if let Some(i) = PRIORITIES.iter().position(|p| *p == self.priority)
+            && !in_order
+        {
+            c = c.add(cases::Column::Priority.is_in(PRIORITIES[i..].to_vec()));
+        } else if let Some(i) = PRIORITIES.iter().position(|p| *p == self.priority) {
             // Through COALESCE (the column is never null), so no index on the priority is
             // used: the planners then walk the sort order's index and stop at a page, where
             // SQLite would otherwise collect every match by (status, priority) and sort them.
@@ -150,7 +177,7 @@ pub async fn page<C: ConnectionTrait>(
     per_page: u64,
 ) -> Result<(Vec<Case>, u64), DbErr> {
     let total = cases::Entity::find()
-        .filter(filter.condition(me, target_hours))
+        .filter(filter.count_condition(me, target_hours, db.get_database_backend()))
         .count(db)
         .await?;
     let rows = page_rows(db, filter, me, target_hours, page, per_page).await?;
@@ -173,7 +200,7 @@ pub async fn count_capped<C: ConnectionTrait>(
     target_hours: i64,
 ) -> Result<(u64, bool), DbErr> {
     let ids: Vec<i32> = cases::Entity::find()
-        .filter(filter.condition(me, target_hours))
+        .filter(filter.count_condition(me, target_hours, db.get_database_backend()))
         .select_only()
         .column(cases::Column::Id)
         .limit(COUNT_CAP + 1)
@@ -330,6 +357,38 @@ pub async fn counts<C: ConnectionTrait>(db: &C, target_hours: i64) -> Result<Cou
         [at.into(), (at - Duration::hours(target_hours)).into()],
     );
     Ok(Counts::find_by_statement(stmt)
+        .one(db)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Where the cases stand, cheaply: the newest case, flag and mod log row and the latest case
+/// update (each the end of an index). Every write to a case either adds a case, a flag or a
+/// mod log row or moves `updated_at`, so two equal markers mean no case changed between
+/// them, and figures computed at one still hold at the other but for the passing of time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, FromQueryResult)]
+pub struct Marker {
+    pub cases: Option<i64>,
+    pub flags: Option<i64>,
+    pub log: Option<i64>,
+    pub updated: Option<String>,
+}
+
+/// The [`Marker`] now (one query of four index look-ups).
+///
+/// # Errors
+/// Database errors.
+pub async fn marker<C: ConnectionTrait>(db: &C) -> Result<Marker, DbErr> {
+    let backend = db.get_database_backend();
+    let stmt = sea_orm::Statement::from_string(
+        backend,
+        "SELECT \
+           (SELECT CAST(MAX(id) AS BIGINT) FROM mod_cases) AS cases, \
+           (SELECT CAST(MAX(id) AS BIGINT) FROM mod_flags) AS flags, \
+           (SELECT CAST(MAX(id) AS BIGINT) FROM mod_log) AS log, \
+           (SELECT CAST(MAX(updated_at) AS TEXT) FROM mod_cases) AS updated",
+    );
+    Ok(Marker::find_by_statement(stmt)
         .one(db)
         .await?
         .unwrap_or_default())
