@@ -25,6 +25,7 @@ mod m20261203_000019_moderation;
 mod m20261203_000020_moderation_actions;
 mod m20261203_000021_moderation_indexes;
 mod m20261203_000022_moderation_markers;
+mod m20261204_000023_moderation_flag_tags;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_moderation_actions::Migration),
             Box::new(m20261203_000021_moderation_indexes::Migration),
             Box::new(m20261203_000022_moderation_markers::Migration),
+            Box::new(m20261204_000023_moderation_flag_tags::Migration),
         ]
     }
 }

@@ -423,6 +423,7 @@ both_backends!(
             .insert(db)
             .await
             .unwrap();
+            let reason = if i < 1000 { "spam" } else { "harassment" };
             let case = moderation::cases::ActiveModel {
                 target_type: Set("comment".into()),
                 target_id: Set(c.id),
@@ -439,12 +440,13 @@ both_backends!(
                 author_id: Set(None),
                 decided_by_id: Set(None),
                 decided_at: Set(None),
+                // As the write path keeps them for its one flag below.
+                flag_tags: Set(moderation::tags::with("", reason, "report").unwrap()),
                 ..Default::default()
             }
             .insert(db)
             .await
             .unwrap();
-            let reason = if i < 1000 { "spam" } else { "harassment" };
             moderation::flags::ActiveModel {
                 case_id: Set(case.id),
                 source: Set("report".into()),
@@ -921,6 +923,62 @@ both_backends!(the_queue_filters_and_counts, |app: TestApp| async move {
             .1,
         1
     );
+    // A reason or source filter matches any of a case's flags, the first or a later one,
+    // and reads its value literally (no wildcard, no prefix).
+    let count = |f: Filter| async move {
+        queue::count_capped(db, &f, moderator.id, 24)
+            .await
+            .unwrap()
+            .0
+    };
+    let reason = |r: &str| Filter {
+        reason: r.into(),
+        ..Filter::default()
+    };
+    assert_eq!(count(reason("harassment")).await, 2);
+    assert_eq!(count(reason("links")).await, 1);
+    for nothing in ["link", "%", "_inks", "harassment|", "r:links"] {
+        assert_eq!(count(reason(nothing)).await, 0, "{nothing}");
+    }
+    let both = Filter {
+        reason: "harassment".into(),
+        source: "rule".into(),
+        ..Filter::default()
+    };
+    assert_eq!(count(both).await, 1);
+    let stored = moderation::case_of(db, Target::Comment(b.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.flag_tags,
+        "|r:harassment||s:report||r:links||s:rule|"
+    );
+    // Cases flagged before the tags existed get theirs from their flags when the database
+    // is migrated: the tags' migration (and any after it) undone and run again.
+    use migration::MigratorTrait;
+    let applied = migration::Migrator::get_applied_migrations(db)
+        .await
+        .unwrap();
+    let since = applied
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261204_000023_moderation_flag_tags")
+        .unwrap();
+    migration::Migrator::down(db, Some(u32::try_from(since).unwrap() + 1))
+        .await
+        .unwrap();
+    migration::Migrator::up(db, None).await.unwrap();
+    let filled = moderation::case_of(db, Target::Comment(b.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        filled.flag_tags,
+        "|r:harassment||r:links||s:report||s:rule|"
+    );
+    assert_eq!(count(reason("links")).await, 1);
+    assert_eq!(count(reason("harassment")).await, 2);
     claims::claim(
         db,
         &fixtures::actor(&moderator),

@@ -29,6 +29,10 @@ pub struct Model {
     pub author_id: Option<i32>,
     pub decided_by_id: Option<i32>,
     pub decided_at: Option<DateTimeWithTimeZone>,
+    /// The reasons and sources of its flags, each once (`|r:spam||s:report|`), for the
+    /// queue's filters (`moderation::tags`).
+    #[sea_orm(column_type = "Text")]
+    pub flag_tags: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

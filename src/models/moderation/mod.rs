@@ -27,6 +27,7 @@ pub mod reports;
 pub mod rules;
 pub mod sanctions;
 pub mod score;
+pub mod tags;
 pub mod visible;
 
 impl sea_orm::ActiveModelBehavior for cases::ActiveModel {}
@@ -242,7 +243,8 @@ pub(crate) async fn flag_in<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    Ok(rescore(txn, settings, case, counted).await?)
+    let tags = tags::with(&case.flag_tags, &new.reason, new.source.as_str());
+    Ok(rescore(txn, settings, case, counted, tags).await?)
 }
 
 /// The target's case, made (open, scoring nothing) if it has none; safe when two first
@@ -266,6 +268,7 @@ pub(crate) async fn open_case<C: ConnectionTrait>(txn: &C, target: Target) -> Re
         author_id: Set(author_id),
         decided_by_id: Set(None),
         decided_at: Set(None),
+        flag_tags: Set(String::new()),
         ..Default::default()
     })
     .on_conflict(
@@ -289,12 +292,14 @@ pub(crate) async fn open_case<C: ConnectionTrait>(txn: &C, target: Target) -> Re
 
 /// Scores `case` again from its counted, undecided flags, with the thresholds in force,
 /// storing the inputs with it. A counted flag reopens a closed case; the score hides the
-/// content once it reaches the threshold, and only a moderator un-hides it.
+/// content once it reaches the threshold, and only a moderator un-hides it. `tags` are the
+/// case's new [`tags`], when the flag added one.
 async fn rescore<C: ConnectionTrait>(
     txn: &C,
     settings: &Moderation,
     case: Case,
     reopen: bool,
+    tags: Option<String>,
 ) -> Result<Case, DbErr> {
     let counted = flags::Entity::find()
         .filter(flags::Column::CaseId.eq(case.id))
@@ -326,6 +331,9 @@ async fn rescore<C: ConnectionTrait>(
     if reopening {
         active.status = Set("open".into());
         active.opened_at = Set(now());
+    }
+    if let Some(tags) = tags {
+        active.flag_tags = Set(tags);
     }
     active.updated_at = Set(now());
     active.lock_version = Set(case.lock_version + 1);

@@ -25,7 +25,7 @@ use crate::{
     markdown,
     models::{
         audit, comments,
-        moderation::{cases, content_hash, flags, score},
+        moderation::{cases, content_hash, flags, score, tags as case_tags},
         now, posts,
         users::{self, PasswordChange, Role, UserForm, UserStatus},
     },
@@ -373,7 +373,12 @@ impl Plan {
         let mut flag_rows = Vec::with_capacity(n);
         let mut contributions = Vec::with_capacity(n);
         let mut last = opened;
+        let mut tags = String::new();
         for (k, (rule, reason)) in picks.into_iter().enumerate() {
+            let source = if rule { "rule" } else { "report" };
+            if let Some(more) = case_tags::with(&tags, reason, source) {
+                tags = more;
+            }
             let flag_id = first_flag + i32::try_from(k).unwrap_or(0);
             let weight = self.settings.weight(reason);
             let accuracy = if rule { 1.0 } else { accuracy };
@@ -398,7 +403,7 @@ impl Plan {
             flag_rows.push(flags::ActiveModel {
                 id: Set(flag_id),
                 case_id: Set(case_id),
-                source: Set(if rule { "rule" } else { "report" }.into()),
+                source: Set(source.into()),
                 reason: Set(reason.into()),
                 text: Set(if rule {
                     format!("The {} rule matched.", reason.replace('_', " "))
@@ -448,6 +453,7 @@ impl Plan {
             author_id: Set(author),
             decided_by_id: Set(None),
             decided_at: Set(None),
+            flag_tags: Set(tags),
         };
         Made {
             comment,
